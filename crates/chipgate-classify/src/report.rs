@@ -1,0 +1,237 @@
+//! The classification report: the one serialized view shared by the CLI's
+//! `--format json` and the HTTP API. Field names are a stable interface (README).
+
+use std::sync::Arc;
+
+use chipgate_model::{format_number, Date, InputRef, ItemKind};
+use chipgate_rules::{FactValue, Threshold, Tri};
+use serde::Serialize;
+
+/// Outcome of a classification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// At least one ECCN paragraph applies.
+    Controlled,
+    /// No paragraph of these entries applies.
+    NotControlled,
+    /// A paragraph may apply but an input that decides it is missing.
+    Indeterminate,
+}
+
+impl Outcome {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Controlled => "controlled",
+            Outcome::NotControlled => "not_controlled",
+            Outcome::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+/// The item classified.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChipSummary {
+    /// Catalog id (or the spec's).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Vendor.
+    pub vendor: String,
+    /// Item kind.
+    pub kind: ItemKind,
+    /// Designed or marketed for datacenters (null when not declared).
+    pub datacenter: Option<bool>,
+}
+
+/// The rule version applied.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RulesetRef {
+    /// Id, e.g. `ccl-2023-11-17`.
+    pub id: Arc<str>,
+    /// First day in force.
+    pub effective: Date,
+    /// Federal Register citation.
+    pub citation: Arc<str>,
+    /// URL.
+    pub url: Arc<str>,
+}
+
+/// A metric value with its derivation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricDerivation {
+    /// The metric, e.g. `tpp`.
+    pub metric: &'static str,
+    /// The arithmetic.
+    pub derivation: String,
+    /// Input figures with quality and sources.
+    pub inputs: Vec<InputRef>,
+}
+
+/// The metrics section of the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct MetricsReport {
+    /// 'Total processing performance'.
+    pub tpp: Option<f64>,
+    /// 'Performance density' (TPP per mm² of applicable die area).
+    pub performance_density: Option<f64>,
+    /// Applicable die area, mm².
+    pub applicable_die_area_mm2: Option<f64>,
+    /// Total DRAM bandwidth, GB/s.
+    pub memory_bandwidth_gbs: Option<f64>,
+    /// Bidirectional interconnect, GB/s.
+    pub interconnect_gbs: Option<f64>,
+    /// HBM memory bandwidth density, GB/s/mm².
+    pub memory_bandwidth_density: Option<f64>,
+    /// How each value was computed.
+    pub derivations: Vec<MetricDerivation>,
+}
+
+/// One comparison of the trace.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TraceStep {
+    /// Paragraph or note tested, e.g. `3A090.b.1`.
+    pub paragraph: Arc<str>,
+    /// Its citation, e.g. `88 FR 73458`.
+    pub citation: Arc<str>,
+    /// The fact, e.g. `tpp`.
+    pub fact: &'static str,
+    /// Label for people.
+    pub label: &'static str,
+    /// The input value (null when missing).
+    pub input: Option<FactValue>,
+    /// Where the input comes from, e.g. `throughput.fp8 (official)`.
+    pub source: Option<Arc<str>>,
+    /// Operator.
+    pub op: &'static str,
+    /// Threshold or expected value.
+    pub threshold: Threshold,
+    /// Result of the comparison.
+    pub result: Tri,
+}
+
+/// The conclusion for one paragraph.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParagraphConclusion {
+    /// Paragraph id.
+    pub paragraph: Arc<str>,
+    /// ECCN paragraph it reports.
+    pub eccn: Arc<str>,
+    /// Result after exclusions.
+    pub result: Tri,
+    /// Notes that take the item out.
+    pub excluded_by: Vec<Arc<str>>,
+    /// The paragraph that takes precedence.
+    pub superseded_by: Option<Arc<str>>,
+    /// The regulation's words.
+    pub text: String,
+    /// Citation.
+    pub citation: Arc<str>,
+}
+
+/// Distance of one metric to one threshold.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Headroom {
+    /// Paragraph or note the threshold belongs to.
+    pub paragraph: Arc<str>,
+    /// The metric.
+    pub metric: &'static str,
+    /// Its value.
+    pub value: f64,
+    /// Operator of the condition.
+    pub op: &'static str,
+    /// Threshold.
+    pub threshold: f64,
+    /// value − threshold.
+    pub margin: f64,
+    /// Whether this comparison holds.
+    pub met: bool,
+    /// In words, e.g. `TPP 2,368 is 32 below 3A090.b.1's 2,400`.
+    pub text: String,
+}
+
+/// An input that could decide a paragraph but is missing.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MissingInput {
+    /// The undecided paragraph.
+    pub paragraph: Arc<str>,
+    /// The missing fact.
+    pub fact: &'static str,
+    /// The record fields that would supply it.
+    pub inputs: Vec<String>,
+}
+
+/// A component of a system and its own classification.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ComponentResult {
+    /// Component id.
+    pub id: String,
+    /// How many.
+    pub count: u32,
+    /// Its outcome.
+    pub outcome: Outcome,
+    /// Its ECCN paragraphs.
+    pub eccn: Vec<Arc<str>>,
+}
+
+/// A classification with everything needed to check it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Classification {
+    /// chipgate version that computed it.
+    pub engine_version: &'static str,
+    /// The item.
+    pub chip: ChipSummary,
+    /// The date it is valid for.
+    pub date: Date,
+    /// The rule version in force on that date.
+    pub ruleset: RulesetRef,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// ECCN paragraphs that apply, e.g. `["3A090.a"]`; empty when not controlled.
+    pub eccn: Vec<Arc<str>>,
+    /// The sub-paragraphs met, e.g. `["3A090.a.2"]`.
+    pub paragraphs: Vec<Arc<str>>,
+    /// ECCN paragraphs that may apply but cannot be decided.
+    pub undetermined: Vec<Arc<str>>,
+    /// Inputs whose absence leaves a paragraph undecided.
+    pub missing_inputs: Vec<MissingInput>,
+    /// Metric values and derivations.
+    pub metrics: MetricsReport,
+    /// Components of a system.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ComponentResult>,
+    /// Every comparison made.
+    pub trace: Vec<TraceStep>,
+    /// The conclusion per paragraph.
+    pub conclusions: Vec<ParagraphConclusion>,
+    /// Distance of each metric to each threshold that could apply.
+    pub headroom: Vec<Headroom>,
+    /// Notes of the rule version.
+    pub notes: Vec<String>,
+}
+
+pub(crate) fn headroom_text(label: &str, paragraph: &str, value: f64, op: &str, threshold: f64) -> String {
+    let margin = value - threshold;
+    let position = if margin == 0.0 {
+        "exactly at".to_owned()
+    } else if margin < 0.0 {
+        format!("{} below", format_number(-margin))
+    } else {
+        format!("{} above", format_number(margin))
+    };
+    let holds = match op {
+        ">=" => value >= threshold,
+        ">" => value > threshold,
+        "<" => value < threshold,
+        "<=" => value <= threshold,
+        _ => value == threshold,
+    };
+    format!(
+        "{label} {} is {position} {paragraph}'s {} (needs {op} {}: {})",
+        format_number(value),
+        format_number(threshold),
+        format_number(threshold),
+        if holds { "met" } else { "not met" }
+    )
+}

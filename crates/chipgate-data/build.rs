@@ -1,0 +1,44 @@
+//! Embeds every `*.toml` and `*.json` file under the repository's `data/` directory
+//! (except `data/lists/`, which the screening crate embeds itself), so that adding a
+//! rule version or a chip is a data change only.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "lists") {
+                continue;
+            }
+            walk(&path, root, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml" || e == "json") {
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            out.push((rel, path));
+        }
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let root = manifest.join("../../data").canonicalize()?;
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    walk(&root, &root, &mut files)?;
+    let mut code = String::from("/// Files under `data/`, as (relative path, contents).\npub static FILES: &[(&str, &str)] = &[\n");
+    for (rel, path) in &files {
+        if let Some(parent) = path.parent() {
+            println!("cargo:rerun-if-changed={}", parent.display());
+        }
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(code, "    ({rel:?}, include_str!({:?})),", path.display().to_string())?;
+    }
+    code.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR")?).join("embedded.rs");
+    std::fs::write(out, code)?;
+    Ok(())
+}

@@ -1,0 +1,267 @@
+//! The one generic evaluator: three-valued (Kleene) logic over facts, recording every
+//! comparison it makes as a [`Step`].
+//!
+//! A missing fact makes its comparison *unknown*; `all` is false if any part is false,
+//! `any` is true if any part is true, and only otherwise does *unknown* propagate. So a
+//! missing die area does not matter when TPP alone decides, and decides nothing when it
+//! could matter.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::condition::{Condition, FactKind, FactSchema};
+
+/// A fact's value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FactValue {
+    /// A number.
+    Number(f64),
+    /// A flag.
+    Bool(bool),
+    /// A text.
+    Text(String),
+    /// A set of texts.
+    Set(Vec<String>),
+}
+
+impl FactValue {
+    fn kind(&self) -> FactKind {
+        match self {
+            FactValue::Number(_) => FactKind::Number,
+            FactValue::Bool(_) => FactKind::Bool,
+            FactValue::Text(_) => FactKind::Text,
+            FactValue::Set(_) => FactKind::Set,
+        }
+    }
+}
+
+/// Values for the facts of one schema; a fact never set is missing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Facts {
+    values: Vec<Option<FactValue>>,
+}
+
+/// A fact was set with the wrong name or kind (a programming error in the caller).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot set fact `{name}`: {problem}")]
+pub struct FactError {
+    name: String,
+    problem: &'static str,
+}
+
+impl Facts {
+    /// All facts missing.
+    pub fn new(schema: &FactSchema) -> Facts {
+        Facts {
+            values: vec![None; schema.len()],
+        }
+    }
+
+    /// Sets one fact by name, checking its kind.
+    pub fn set(&mut self, schema: &FactSchema, name: &str, value: FactValue) -> Result<(), FactError> {
+        let index = schema.index(name).ok_or_else(|| FactError {
+            name: name.to_owned(),
+            problem: "not in the schema",
+        })?;
+        if schema.get(index).map(|f| f.kind) != Some(value.kind()) {
+            return Err(FactError {
+                name: name.to_owned(),
+                problem: "wrong kind of value",
+            });
+        }
+        if let Some(slot) = self.values.get_mut(index) {
+            *slot = Some(value);
+        }
+        Ok(())
+    }
+
+    /// The value of a fact by index.
+    pub fn get(&self, index: usize) -> Option<&FactValue> {
+        self.values.get(index).and_then(Option::as_ref)
+    }
+}
+
+/// A three-valued result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tri {
+    /// Holds.
+    True,
+    /// Does not hold.
+    False,
+    /// Cannot be decided: an input is missing.
+    Unknown,
+}
+
+impl Tri {
+    fn from_bool(b: bool) -> Tri {
+        if b {
+            Tri::True
+        } else {
+            Tri::False
+        }
+    }
+
+    /// Kleene negation.
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+
+    /// Kleene conjunction.
+    pub fn and(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::False, _) | (_, Tri::False) => Tri::False,
+            (Tri::True, Tri::True) => Tri::True,
+            _ => Tri::Unknown,
+        }
+    }
+
+    /// Kleene disjunction.
+    pub fn or(self, other: Tri) -> Tri {
+        match (self, other) {
+            (Tri::True, _) | (_, Tri::True) => Tri::True,
+            (Tri::False, Tri::False) => Tri::False,
+            _ => Tri::Unknown,
+        }
+    }
+
+    /// The lowercase word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tri::True => "true",
+            Tri::False => "false",
+            Tri::Unknown => "unknown",
+        }
+    }
+}
+
+/// What a leaf compared against.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Threshold {
+    /// A number.
+    Number(f64),
+    /// A flag value.
+    Bool(bool),
+    /// A list of texts.
+    List(Arc<[String]>),
+}
+
+/// One comparison the evaluator made.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Step {
+    /// The rule (paragraph, exclusion, requirement) the comparison belongs to.
+    pub rule: Arc<str>,
+    /// The fact tested.
+    pub fact: &'static str,
+    /// The fact's label for people.
+    pub label: &'static str,
+    /// The input value, or null when missing.
+    pub input: Option<FactValue>,
+    /// The operator: `>=`, `>`, `<`, `<=`, `==`, `is`, `in` or `has_any`.
+    pub op: &'static str,
+    /// What it was compared with.
+    pub threshold: Threshold,
+    /// The outcome of this comparison.
+    pub result: Tri,
+    /// For numbers: input minus threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin: Option<f64>,
+}
+
+/// Evaluates a condition, pushing one [`Step`] per leaf (every leaf is evaluated, so the
+/// trace and the headroom are complete).
+pub fn evaluate(condition: &Condition, facts: &Facts, schema: &FactSchema, rule: &Arc<str>, steps: &mut Vec<Step>) -> Tri {
+    match condition {
+        Condition::All(parts) => parts
+            .iter()
+            .fold(Tri::True, |acc, part| acc.and(evaluate(part, facts, schema, rule, steps))),
+        Condition::Any(parts) => parts
+            .iter()
+            .fold(Tri::False, |acc, part| acc.or(evaluate(part, facts, schema, rule, steps))),
+        Condition::Not(inner) => evaluate(inner, facts, schema, rule, steps).not(),
+        Condition::Compare { fact, op, value } => {
+            let input = facts.get(*fact);
+            let (result, margin) = match input {
+                Some(FactValue::Number(x)) => (Tri::from_bool(op.test(*x, *value)), Some(x - value)),
+                _ => (Tri::Unknown, None),
+            };
+            push(steps, schema, rule, *fact, input, op.as_str(), Threshold::Number(*value), result, margin);
+            result
+        }
+        Condition::Flag { fact, is } => {
+            let input = facts.get(*fact);
+            let result = match input {
+                Some(FactValue::Bool(b)) => Tri::from_bool(b == is),
+                _ => Tri::Unknown,
+            };
+            push(steps, schema, rule, *fact, input, "is", Threshold::Bool(*is), result, None);
+            result
+        }
+        Condition::In { fact, values } => {
+            let input = facts.get(*fact);
+            let result = match input {
+                Some(FactValue::Text(t)) => Tri::from_bool(values.iter().any(|v| v == t)),
+                _ => Tri::Unknown,
+            };
+            push(steps, schema, rule, *fact, input, "in", Threshold::List(values.clone()), result, None);
+            result
+        }
+        Condition::HasAny { fact, values } => {
+            let input = facts.get(*fact);
+            let result = match input {
+                Some(FactValue::Set(set)) => Tri::from_bool(set.iter().any(|s| values.contains(s))),
+                _ => Tri::Unknown,
+            };
+            push(steps, schema, rule, *fact, input, "has_any", Threshold::List(values.clone()), result, None);
+            result
+        }
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "one private constructor for a plain record")]
+fn push(
+    steps: &mut Vec<Step>,
+    schema: &FactSchema,
+    rule: &Arc<str>,
+    fact: usize,
+    input: Option<&FactValue>,
+    op: &'static str,
+    threshold: Threshold,
+    result: Tri,
+    margin: Option<f64>,
+) {
+    let (name, label) = schema.get(fact).map_or(("?", "?"), |f| (f.name, f.label));
+    steps.push(Step {
+        rule: rule.clone(),
+        fact: name,
+        label,
+        input: input.cloned(),
+        op,
+        threshold,
+        result,
+        margin,
+    });
+}
+
+/// The facts a condition refers to, by index (for "missing input" reports).
+pub fn referenced_facts(condition: &Condition, out: &mut Vec<usize>) {
+    match condition {
+        Condition::All(parts) | Condition::Any(parts) => parts.iter().for_each(|p| referenced_facts(p, out)),
+        Condition::Not(inner) => referenced_facts(inner, out),
+        Condition::Compare { fact, .. }
+        | Condition::Flag { fact, .. }
+        | Condition::In { fact, .. }
+        | Condition::HasAny { fact, .. } => {
+            if !out.contains(fact) {
+                out.push(*fact);
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Rules as data for chipgate.
+//!
+//! Owns: the condition language ([`condition`]), the one generic three-valued evaluator
+//! that records every comparison ([`eval`]), and the classification rule-set format with
+//! its validator and date selection ([`ruleset`]).
+//! Does not: know chips, countries or parties. Callers compute named facts and hand
+//! them over with a [`FactSchema`]; rules refer to facts by name only, and a rule file
+//! naming an unknown fact is refused at load.
+//!
+//! Key design decision: regulation lives in `data/rules/*.toml`, never in `if` chains.
+//! Adding a rule version is adding a file; the evaluator does not change.
+
+pub mod condition;
+pub mod eval;
+pub mod ruleset;
+
+pub use condition::{compile, Condition, ConditionError, FactDef, FactKind, FactSchema, Op};
+pub use eval::{evaluate, FactError, FactValue, Facts, Step, Threshold, Tri};
+pub use ruleset::{
+    Evidence, Exclusion, ExclusionResult, Paragraph, ParagraphResult, RuleBook, RuleSet, RulesError, Source, Verdict,
+    Warning,
+};

@@ -1,0 +1,531 @@
+//! Classification rule sets: one file per regulatory version in `data/rules/`, each a
+//! list of ECCN paragraphs and exclusion notes with conditions, an effective date and
+//! its Federal Register source. [`RuleBook`] picks the version in force on a date.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chipgate_model::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::condition::{compile, Condition, ConditionError, FactSchema};
+use crate::eval::{evaluate, referenced_facts, Facts, Step, Tri};
+
+/// How well a rule's text is evidenced (grades of `reference/regulations.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Evidence {
+    /// Primary text read directly.
+    P,
+    /// Primary text quoted verbatim by a secondary source.
+    PQ,
+    /// Law-firm or trade-law summary.
+    L,
+    /// News report.
+    N,
+    /// Public GitHub file.
+    G,
+    /// Derived arithmetic.
+    D,
+}
+
+/// Where a rule comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Source {
+    /// Federal Register or CFR citation, e.g. `88 FR 73458`.
+    pub citation: Arc<str>,
+    /// URL of the text.
+    pub url: Arc<str>,
+    /// Evidence grade.
+    pub evidence: Evidence,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    id: String,
+    title: String,
+    effective: Date,
+    #[serde(default)]
+    published: Option<Date>,
+    citation: String,
+    url: String,
+    evidence: Evidence,
+    #[serde(default)]
+    summary: Option<String>,
+    #[serde(default)]
+    notes: Vec<String>,
+    paragraphs: Vec<RawParagraph>,
+    #[serde(default)]
+    exclusions: Vec<RawExclusion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParagraph {
+    id: String,
+    eccn: String,
+    text: String,
+    #[serde(default)]
+    citation: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    evidence: Option<Evidence>,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    yields_to: Vec<String>,
+    when: toml::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExclusion {
+    id: String,
+    text: String,
+    excludes: Vec<String>,
+    #[serde(default)]
+    citation: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    evidence: Option<Evidence>,
+    when: toml::Value,
+}
+
+/// One controlled paragraph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Paragraph {
+    /// Paragraph id, e.g. `3A090.a.2`.
+    pub id: Arc<str>,
+    /// The ECCN paragraph it reports, e.g. `3A090.a`.
+    pub eccn: Arc<str>,
+    /// The regulation's words.
+    pub text: String,
+    /// Its source.
+    pub source: Source,
+    /// Interpretive note.
+    pub note: Option<String>,
+    /// ECCN paragraphs that take precedence when they also apply.
+    pub yields_to: Vec<Arc<str>>,
+    /// The condition.
+    pub when: Condition,
+}
+
+/// A note that takes items out of paragraphs (e.g. Note 2 to 3A090).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exclusion {
+    /// Id, e.g. `3A090 Note 2`.
+    pub id: Arc<str>,
+    /// The regulation's words.
+    pub text: String,
+    /// ECCN paragraphs it takes items out of.
+    pub excludes: Vec<Arc<str>>,
+    /// Its source.
+    pub source: Source,
+    /// The condition under which it applies.
+    pub when: Condition,
+}
+
+/// One regulatory version, compiled and validated.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleSet {
+    /// Stable id, e.g. `ccl-2023-11-17`.
+    pub id: Arc<str>,
+    /// Title of the rule.
+    pub title: String,
+    /// First day in force.
+    pub effective: Date,
+    /// Publication date in the Federal Register.
+    pub published: Option<Date>,
+    /// Source of the rule.
+    pub source: Source,
+    /// What changed.
+    pub summary: Option<String>,
+    /// Open points and interpretive choices.
+    pub notes: Vec<String>,
+    /// Paragraphs, in evaluation order.
+    pub paragraphs: Vec<Paragraph>,
+    /// Exclusion notes.
+    pub exclusions: Vec<Exclusion>,
+}
+
+/// A problem in a rule file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RulesError {
+    /// Not valid TOML or not the expected shape.
+    #[error("{origin}:{line}: {message}")]
+    Parse {
+        /// File.
+        origin: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A condition is invalid.
+    #[error("{origin}: {source}")]
+    Condition {
+        /// File.
+        origin: String,
+        /// The condition problem.
+        source: ConditionError,
+    },
+    /// A semantic problem (duplicates, dangling references).
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// File.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The date is before the first rule version.
+    #[error("date {date} is before {earliest}, the first day of the earliest rule version (`{id}`); chipgate covers the advanced-computing controls from 2022-10-07 on")]
+    OutOfScope {
+        /// The date asked for.
+        date: Date,
+        /// First covered date.
+        earliest: Date,
+        /// Id of the earliest version.
+        id: String,
+    },
+    /// No rule files at all.
+    #[error("no rule versions were loaded")]
+    Empty,
+}
+
+/// A warning from the validator: the file loads, but something deserves a look.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// File.
+    pub origin: String,
+    /// What deserves a look.
+    pub message: String,
+}
+
+impl RuleSet {
+    /// Parses, compiles and validates one rule file.
+    pub fn from_toml(text: &str, origin: &str, schema: &FactSchema) -> Result<(RuleSet, Vec<Warning>), RulesError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| RulesError::Parse {
+            origin: origin.to_owned(),
+            line: e
+                .span()
+                .map_or(0, |s| text.get(..s.start).unwrap_or("").matches('\n').count() + 1),
+            message: e.message().to_owned(),
+        })?;
+        let invalid = |message: String| RulesError::Invalid {
+            origin: origin.to_owned(),
+            message,
+        };
+        let cond_err = |source: ConditionError| RulesError::Condition {
+            origin: origin.to_owned(),
+            source,
+        };
+        let mut warnings = Vec::new();
+        let file_source = Source {
+            citation: Arc::from(raw.citation.as_str()),
+            url: Arc::from(raw.url.as_str()),
+            evidence: raw.evidence,
+        };
+        let own_source = |citation: Option<String>, url: Option<String>, evidence: Option<Evidence>| Source {
+            citation: citation.map_or_else(|| file_source.citation.clone(), Arc::from),
+            url: url.map_or_else(|| file_source.url.clone(), Arc::from),
+            evidence: evidence.unwrap_or(file_source.evidence),
+        };
+        if raw.paragraphs.is_empty() {
+            return Err(invalid("a rule file needs at least one `[[paragraphs]]`".to_owned()));
+        }
+        let mut ids = BTreeSet::new();
+        let mut paragraphs = Vec::new();
+        for (index, p) in raw.paragraphs.into_iter().enumerate() {
+            if !ids.insert(p.id.clone()) {
+                return Err(invalid(format!("paragraphs[{index}]: duplicate id `{}`", p.id)));
+            }
+            let when = compile(&p.when, schema, &format!("paragraphs[{index}].when")).map_err(cond_err)?;
+            paragraphs.push(Paragraph {
+                id: Arc::from(p.id.as_str()),
+                eccn: Arc::from(p.eccn.as_str()),
+                text: p.text,
+                source: own_source(p.citation, p.url, p.evidence),
+                note: p.note,
+                yields_to: p.yields_to.iter().map(|s| Arc::from(s.as_str())).collect(),
+                when,
+            });
+        }
+        let groups: BTreeSet<&str> = paragraphs.iter().map(|p| &*p.eccn).collect();
+        for p in &paragraphs {
+            for y in &p.yields_to {
+                if !groups.contains(&**y) {
+                    return Err(invalid(format!("paragraph `{}` yields to `{y}`, which no paragraph reports", p.id)));
+                }
+                if **y == *p.eccn {
+                    return Err(invalid(format!("paragraph `{}` yields to its own ECCN paragraph", p.id)));
+                }
+            }
+        }
+        let mut exclusions = Vec::new();
+        for (index, x) in raw.exclusions.into_iter().enumerate() {
+            if !ids.insert(x.id.clone()) {
+                return Err(invalid(format!("exclusions[{index}]: duplicate id `{}`", x.id)));
+            }
+            for target in &x.excludes {
+                if !groups.contains(target.as_str()) {
+                    return Err(invalid(format!(
+                        "exclusions[{index}] (`{}`) excludes `{target}`, which no paragraph reports",
+                        x.id
+                    )));
+                }
+            }
+            if x.excludes.is_empty() {
+                warnings.push(Warning {
+                    origin: origin.to_owned(),
+                    message: format!("exclusion `{}` excludes nothing", x.id),
+                });
+            }
+            let when = compile(&x.when, schema, &format!("exclusions[{index}].when")).map_err(cond_err)?;
+            exclusions.push(Exclusion {
+                id: Arc::from(x.id.as_str()),
+                text: x.text,
+                excludes: x.excludes.iter().map(|s| Arc::from(s.as_str())).collect(),
+                source: own_source(x.citation, x.url, x.evidence),
+                when,
+            });
+        }
+        if raw.published.is_some_and(|p| p > raw.effective.add_days(400)) {
+            warnings.push(Warning {
+                origin: origin.to_owned(),
+                message: "publication date is more than a year after the effective date".to_owned(),
+            });
+        }
+        Ok((
+            RuleSet {
+                id: Arc::from(raw.id.as_str()),
+                title: raw.title,
+                effective: raw.effective,
+                published: raw.published,
+                source: file_source,
+                summary: raw.summary,
+                notes: raw.notes,
+                paragraphs,
+                exclusions,
+            },
+            warnings,
+        ))
+    }
+
+    /// Evaluates every paragraph and exclusion against the facts.
+    pub fn evaluate(&self, facts: &Facts, schema: &FactSchema) -> Verdict {
+        let mut steps = Vec::with_capacity(16);
+        let exclusions: Vec<ExclusionResult> = self
+            .exclusions
+            .iter()
+            .map(|x| ExclusionResult {
+                id: x.id.clone(),
+                result: evaluate(&x.when, facts, schema, &x.id, &mut steps),
+            })
+            .collect();
+        let mut paragraphs: Vec<ParagraphResult> = self
+            .paragraphs
+            .iter()
+            .map(|p| {
+                let condition = evaluate(&p.when, facts, schema, &p.id, &mut steps);
+                let mut excluded = Tri::False;
+                let mut excluded_by = Vec::new();
+                for (x, r) in self.exclusions.iter().zip(&exclusions) {
+                    if x.excludes.iter().any(|e| **e == *p.eccn) {
+                        excluded = excluded.or(r.result);
+                        if r.result != Tri::False {
+                            excluded_by.push(x.id.clone());
+                        }
+                    }
+                }
+                let result = condition.and(excluded.not());
+                let mut missing_facts = Vec::new();
+                if result == Tri::Unknown {
+                    let mut refs = Vec::new();
+                    referenced_facts(&p.when, &mut refs);
+                    for x in self.exclusions.iter().filter(|x| x.excludes.iter().any(|e| **e == *p.eccn)) {
+                        referenced_facts(&x.when, &mut refs);
+                    }
+                    missing_facts = refs
+                        .into_iter()
+                        .filter(|i| facts.get(*i).is_none())
+                        .filter_map(|i| schema.get(i).map(|f| f.name))
+                        .collect();
+                }
+                ParagraphResult {
+                    id: p.id.clone(),
+                    eccn: p.eccn.clone(),
+                    condition,
+                    result,
+                    excluded_by,
+                    superseded_by: None,
+                    missing_facts,
+                }
+            })
+            .collect();
+
+        let group_result = |paragraphs: &[ParagraphResult], eccn: &str| {
+            paragraphs
+                .iter()
+                .filter(|r| &*r.eccn == eccn)
+                .fold(Tri::False, |acc, r| acc.or(r.result))
+        };
+        let mut superseded = Vec::new();
+        for (index, p) in self.paragraphs.iter().enumerate() {
+            if let Some(winner) = p.yields_to.iter().find(|y| group_result(&paragraphs, y) == Tri::True) {
+                superseded.push((index, winner.clone()));
+            }
+        }
+        for (index, winner) in superseded {
+            if let Some(r) = paragraphs.get_mut(index) {
+                r.superseded_by = Some(winner);
+            }
+        }
+        let mut eccn: Vec<Arc<str>> = Vec::new();
+        let mut undetermined: Vec<Arc<str>> = Vec::new();
+        for r in &paragraphs {
+            if r.superseded_by.is_some() {
+                continue;
+            }
+            let group = group_result(&paragraphs, &r.eccn);
+            let target = match group {
+                Tri::True => &mut eccn,
+                Tri::Unknown => &mut undetermined,
+                Tri::False => continue,
+            };
+            if !target.contains(&r.eccn) {
+                target.push(r.eccn.clone());
+            }
+        }
+        Verdict {
+            eccn,
+            undetermined,
+            paragraphs,
+            exclusions,
+            steps,
+        }
+    }
+
+    /// Looks a paragraph up by id.
+    pub fn paragraph(&self, id: &str) -> Option<&Paragraph> {
+        self.paragraphs.iter().find(|p| &*p.id == id)
+    }
+
+    /// Looks an exclusion up by id.
+    pub fn exclusion(&self, id: &str) -> Option<&Exclusion> {
+        self.exclusions.iter().find(|x| &*x.id == id)
+    }
+
+    /// The source of a paragraph or exclusion by id, else the file's.
+    pub fn source_of(&self, id: &str) -> &Source {
+        self.paragraph(id)
+            .map(|p| &p.source)
+            .or_else(|| self.exclusion(id).map(|x| &x.source))
+            .unwrap_or(&self.source)
+    }
+}
+
+/// Result of one exclusion note.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExclusionResult {
+    /// Its id.
+    pub id: Arc<str>,
+    /// Whether it applies.
+    pub result: Tri,
+}
+
+/// Result of one paragraph.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParagraphResult {
+    /// Paragraph id.
+    pub id: Arc<str>,
+    /// The ECCN paragraph it reports.
+    pub eccn: Arc<str>,
+    /// The condition alone.
+    pub condition: Tri,
+    /// After exclusions.
+    pub result: Tri,
+    /// Exclusions that apply or may apply.
+    pub excluded_by: Vec<Arc<str>>,
+    /// The ECCN paragraph that takes precedence, when one applies.
+    pub superseded_by: Option<Arc<str>>,
+    /// Facts that were missing when the result is unknown.
+    pub missing_facts: Vec<&'static str>,
+}
+
+/// The verdict of a rule set on one set of facts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verdict {
+    /// ECCN paragraphs that apply, after exclusions and precedence.
+    pub eccn: Vec<Arc<str>>,
+    /// ECCN paragraphs that may apply but cannot be decided.
+    pub undetermined: Vec<Arc<str>>,
+    /// Every paragraph's result.
+    pub paragraphs: Vec<ParagraphResult>,
+    /// Every exclusion's result.
+    pub exclusions: Vec<ExclusionResult>,
+    /// Every comparison made.
+    pub steps: Vec<Step>,
+}
+
+/// All versions of the classification rules, ordered by effective date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleBook {
+    versions: Vec<RuleSet>,
+}
+
+impl RuleBook {
+    /// Orders the versions and checks that ids and effective dates are unique.
+    pub fn new(mut versions: Vec<RuleSet>) -> Result<RuleBook, RulesError> {
+        if versions.is_empty() {
+            return Err(RulesError::Empty);
+        }
+        versions.sort_by_key(|v| v.effective);
+        for pair in versions.windows(2) {
+            if let [a, b] = pair {
+                if a.effective == b.effective {
+                    return Err(RulesError::Invalid {
+                        origin: b.id.to_string(),
+                        message: format!("has the same effective date ({}) as `{}`", b.effective, a.id),
+                    });
+                }
+            }
+        }
+        let mut ids = BTreeSet::new();
+        for v in &versions {
+            if !ids.insert(v.id.clone()) {
+                return Err(RulesError::Invalid {
+                    origin: v.id.to_string(),
+                    message: "duplicate rule-set id".to_owned(),
+                });
+            }
+        }
+        Ok(RuleBook { versions })
+    }
+
+    /// The version in force on `date`.
+    pub fn in_force(&self, date: Date) -> Result<&RuleSet, RulesError> {
+        match self.versions.iter().rev().find(|v| v.effective <= date) {
+            Some(v) => Ok(v),
+            None => {
+                let first = self.versions.first().ok_or(RulesError::Empty)?;
+                Err(RulesError::OutOfScope {
+                    date,
+                    earliest: first.effective,
+                    id: first.id.to_string(),
+                })
+            }
+        }
+    }
+
+    /// All versions, oldest first.
+    pub fn versions(&self) -> &[RuleSet] {
+        &self.versions
+    }
+
+    /// A version by id.
+    pub fn get(&self, id: &str) -> Option<&RuleSet> {
+        self.versions.iter().find(|v| &*v.id == id)
+    }
+}

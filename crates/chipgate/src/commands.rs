@@ -1,0 +1,198 @@
+//! Each subcommand: resolve inputs (load data, parse dates and files), make one library
+//! call, hand the result to a renderer.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::Path;
+
+use chipgate_classify::{Classifier, ClassifyError, Outcome};
+use chipgate_data::{DataSource, Directory, Embedded};
+use chipgate_model::{ChipId, ChipRecord, Date, SpecError};
+use serde::Serialize;
+
+use crate::cli::{ChipsAction, Cli, Command, Format, ItemArgs, RulesAction};
+use crate::{render, Status};
+
+/// An error for the person at the terminal.
+#[derive(Debug)]
+pub(crate) enum CliError {
+    /// From classification.
+    Classify(ClassifyError),
+    /// A spec file.
+    Spec(SpecError),
+    /// Reading a file.
+    File { path: String, source: io::Error },
+    /// Writing output.
+    Output(io::Error),
+    /// A flag value.
+    Usage(String),
+}
+
+impl CliError {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Classify(e) => write!(f, "{e}"),
+            CliError::Spec(e) => write!(f, "invalid spec: {e}"),
+            CliError::File { path, source } => write!(f, "cannot read `{path}`: {source}"),
+            CliError::Output(e) => write!(f, "cannot write output: {e}"),
+            CliError::Usage(message) => f.write_str(message),
+        }
+    }
+}
+
+impl From<ClassifyError> for CliError {
+    fn from(e: ClassifyError) -> Self {
+        CliError::Classify(e)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        CliError::Output(e)
+    }
+}
+
+pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
+    let source: Box<dyn DataSource> = match &cli.data_dir {
+        Some(dir) => Box::new(Directory::new(dir)),
+        None => Box::new(Embedded),
+    };
+    match cli.command {
+        Command::Chips(args) => {
+            let classifier = Classifier::load(source.as_ref())?;
+            match args.action {
+                None => chips_list(&classifier, args.format),
+                Some(ChipsAction::Show { id, format }) => chips_show(&classifier, &id, format),
+            }
+        }
+        Command::Classify(args) => {
+            let classifier = Classifier::load(source.as_ref())?;
+            let record = resolve_item(&classifier, &args.item)?;
+            let date = parse_date("--date", args.date.as_deref())?;
+            let result = classifier.classify(&record, date)?;
+            match args.format {
+                Format::Json => print_json(&result)?,
+                Format::Text => print_text(&render::classification(&result))?,
+            }
+            Ok(match result.outcome {
+                Outcome::Indeterminate => Status::Indeterminate,
+                Outcome::Controlled | Outcome::NotControlled => Status::Ok,
+            })
+        }
+        Command::Timeline(args) => {
+            let classifier = Classifier::load(source.as_ref())?;
+            let record = resolve_item(&classifier, &args.item)?;
+            let timeline = classifier.timeline(&record)?;
+            match args.format {
+                Format::Json => print_json(&timeline)?,
+                Format::Text => print_text(&render::timeline(&timeline))?,
+            }
+            Ok(Status::Ok)
+        }
+        Command::Rules(args) => match args.action {
+            None => {
+                let classifier = Classifier::load(source.as_ref())?;
+                match args.format {
+                    Format::Json => print_json(&render::rules_json(&classifier))?,
+                    Format::Text => print_text(&render::rules(&classifier))?,
+                }
+                Ok(Status::Ok)
+            }
+            Some(RulesAction::Check { dir }) => {
+                let classifier = Classifier::load(&Directory::new(&dir))?;
+                let mut out = format!(
+                    "ok: {} rule versions, {} catalog records in `{}`\n",
+                    classifier.rules().versions().len(),
+                    classifier.catalog().len(),
+                    dir.display()
+                );
+                for w in classifier.warnings() {
+                    out.push_str(&format!("warning: {}: {}\n", w.origin, w.message));
+                }
+                print_text(&out)?;
+                Ok(Status::Ok)
+            }
+        },
+    }
+}
+
+fn chips_list(classifier: &Classifier, format: Format) -> Result<Status, CliError> {
+    match format {
+        Format::Json => print_json(&classifier.catalog().iter().collect::<Vec<_>>())?,
+        Format::Text => print_text(&render::chip_list(classifier))?,
+    }
+    Ok(Status::Ok)
+}
+
+fn chips_show(classifier: &Classifier, id: &str, format: Format) -> Result<Status, CliError> {
+    let record = classifier.catalog().get(id).map_err(ClassifyError::from)?;
+    match format {
+        Format::Json => print_json(record)?,
+        Format::Text => print_text(&render::chip(record))?,
+    }
+    Ok(Status::Ok)
+}
+
+/// The catalog record named by id, or the parsed spec file.
+pub(crate) fn resolve_item(classifier: &Classifier, item: &ItemArgs) -> Result<ChipRecord, CliError> {
+    if let Some(path) = &item.spec {
+        return read_spec(path);
+    }
+    let id = item
+        .id
+        .as_deref()
+        .ok_or_else(|| CliError::Usage("give a chip id or --spec FILE".to_owned()))?;
+    Ok(classifier.catalog().get(id).map_err(ClassifyError::from)?.clone())
+}
+
+fn read_spec(path: &Path) -> Result<ChipRecord, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::File {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let stem: String = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let stem = stem.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
+    let default_id: Option<ChipId> = format!("spec-{stem}").parse().ok();
+    ChipRecord::from_toml(&text, &path.display().to_string(), default_id.as_ref()).map_err(CliError::Spec)
+}
+
+/// Parses a `YYYY-MM-DD` flag value; none means today (UTC).
+pub(crate) fn parse_date(flag: &str, value: Option<&str>) -> Result<Date, CliError> {
+    match value {
+        Some(text) => text.parse().map_err(|e| CliError::Usage(format!("{flag}: {e}"))),
+        None => Ok(today()),
+    }
+}
+
+/// Today's date (UTC) — the binary is the only place that reads the clock.
+pub(crate) fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Date::from_days_since_epoch(i32::try_from(secs / 86_400).unwrap_or(0))
+}
+
+pub(crate) fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).map_err(|e| CliError::Output(io::Error::other(e)))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+pub(crate) fn print_text(text: &str) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}
