@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use chipgate_classify::{Classifier, ClassifyError, Outcome};
+use chipgate_decide::{DecideError, Decider, LicenseOutcome, NoLists, Request};
 use chipgate_data::{DataSource, Directory, Embedded};
 use chipgate_model::{ChipId, ChipRecord, Date, SpecError};
 use serde::Serialize;
@@ -18,6 +19,8 @@ use crate::{render, Status};
 pub(crate) enum CliError {
     /// From classification.
     Classify(ClassifyError),
+    /// From license determination.
+    Decide(DecideError),
     /// A spec file.
     Spec(SpecError),
     /// Reading a file.
@@ -38,6 +41,7 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Classify(e) => write!(f, "{e}"),
+            CliError::Decide(e) => write!(f, "{e}"),
             CliError::Spec(e) => write!(f, "invalid spec: {e}"),
             CliError::File { path, source } => write!(f, "cannot read `{path}`: {source}"),
             CliError::Output(e) => write!(f, "cannot write output: {e}"),
@@ -49,6 +53,15 @@ impl fmt::Display for CliError {
 impl From<ClassifyError> for CliError {
     fn from(e: ClassifyError) -> Self {
         CliError::Classify(e)
+    }
+}
+
+impl From<DecideError> for CliError {
+    fn from(e: DecideError) -> Self {
+        match e {
+            DecideError::Classify(inner) => CliError::Classify(inner),
+            other => CliError::Decide(other),
+        }
     }
 }
 
@@ -83,6 +96,37 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             Ok(match result.outcome {
                 Outcome::Indeterminate => Status::Indeterminate,
                 Outcome::Controlled | Outcome::NotControlled => Status::Ok,
+            })
+        }
+        Command::Timeline(args) if args.to.is_some() => {
+            let decider = Decider::load(source.as_ref())?;
+            let record = resolve_item(decider.classifier(), &args.item)?;
+            let request = request(args.to.clone().unwrap_or_default(), &args.parties);
+            let timeline = decider.timeline(&record, &request, &NoLists)?;
+            match args.format {
+                Format::Json => print_json(&timeline)?,
+                Format::Text => print_text(&render::decision_timeline(&timeline))?,
+            }
+            Ok(Status::Ok)
+        }
+        Command::Decide(args) => {
+            let decider = Decider::load(source.as_ref())?;
+            let item = ItemArgs {
+                id: args.item.clone(),
+                spec: args.spec.clone(),
+            };
+            let record = resolve_item(decider.classifier(), &item)?;
+            let date = parse_date("--date", args.date.as_deref())?;
+            let request = request(args.to.clone(), &args.parties);
+            let decision = decider.decide(&record, &request, date, &NoLists)?;
+            match args.format {
+                Format::Json => print_json(&decision)?,
+                Format::Text => print_text(&render::decision(&decision))?,
+            }
+            Ok(match decision.outcome {
+                LicenseOutcome::LicenseRequired => Status::Attention,
+                LicenseOutcome::Indeterminate => Status::Indeterminate,
+                LicenseOutcome::NoLicenseRequired | LicenseOutcome::LicenseExceptionAvailable => Status::Ok,
             })
         }
         Command::Timeline(args) => {
@@ -137,6 +181,20 @@ fn chips_show(classifier: &Classifier, id: &str, format: Format) -> Result<Statu
         Format::Text => print_text(&render::chip(record))?,
     }
     Ok(Status::Ok)
+}
+
+fn request(to: String, p: &crate::cli::PartyArgs) -> Request {
+    Request {
+        destination: to,
+        quantity: p.qty,
+        end_user: p.end_user.clone(),
+        consignee: p.consignee.clone(),
+        end_user_hq: p.end_user_hq.clone(),
+        parent_hq: p.parent_hq.clone(),
+        end_use: p.end_use.clone(),
+        exporter: p.exporter.clone(),
+        as_written: p.as_written,
+    }
 }
 
 /// The catalog record named by id, or the parsed spec file.

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use chipgate_classify::{Classification, Classifier, Outcome, Timeline};
+use chipgate_decide::{Decision, DecisionTimeline, LicenseOutcome};
 use chipgate_model::{format_number, ChipRecord, Figure, ItemKind, Precision};
 use chipgate_rules::{FactValue, Threshold, Tri};
 use serde::Serialize;
@@ -322,6 +323,111 @@ pub(crate) fn rules(classifier: &Classifier) -> String {
         let _ = writeln!(s, "  paragraphs: {}", paragraphs.join(", "));
         for x in &v.exclusions {
             let _ = writeln!(s, "  exclusion: {}", x.id);
+        }
+    }
+    s
+}
+
+fn license_outcome_text(outcome: LicenseOutcome) -> &'static str {
+    match outcome {
+        LicenseOutcome::NoLicenseRequired => "no license required",
+        LicenseOutcome::LicenseExceptionAvailable => "license required; a license exception is available",
+        LicenseOutcome::LicenseRequired => "license required",
+        LicenseOutcome::Indeterminate => "indeterminate (an input that could decide is missing)",
+    }
+}
+
+/// A license determination for people.
+pub(crate) fn decision(d: &Decision) -> String {
+    let mut s = String::new();
+    let qty = d.quantity.map(|q| format!("{q} × ")).unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "{qty}{} ({}) to {} ({}) on {}",
+        d.item_name, d.item, d.destination.name, d.destination.code, d.date
+    );
+    let _ = writeln!(s, "outcome: {}", license_outcome_text(d.outcome));
+    let classification = if d.eccn.is_empty() {
+        format!("{} under {}", d.classification.outcome.as_str().replace('_', " "), d.classification.ruleset)
+    } else {
+        format!("{} ({}, {})", d.eccn.join(", "), d.classification.ruleset, d.classification.citation)
+    };
+    let _ = writeln!(s, "classification: {classification}");
+    let _ = writeln!(s, "destination groups: {}", if d.destination.groups.is_empty() { "none".to_owned() } else { d.destination.groups.join(", ") });
+    let _ = writeln!(s, "exporter: {} ({})", d.parties.exporter, d.parties.exporter_basis);
+    if let Some(p) = d.review_policy {
+        let _ = writeln!(s, "review policy: {}", p.as_str().replace('_', " "));
+    }
+    if !d.reasons.is_empty() {
+        let _ = writeln!(s, "\nbecause");
+        for r in &d.reasons {
+            let _ = writeln!(s, "  {} — {} [{}; {}]", r.id, r.title, r.paragraph, r.citation);
+            for i in &r.inputs {
+                let _ = writeln!(s, "      {i}");
+            }
+            if let Some(n) = &r.note {
+                let _ = writeln!(s, "      note: {n}");
+            }
+        }
+    }
+    for p in &d.review_policies {
+        let _ = writeln!(s, "\nreview policy for {}: {} ({}, {})", p.requirement, p.policy.as_str().replace('_', " "), p.id, p.citation);
+        for c in &p.conditions {
+            let _ = writeln!(s, "  - {c}");
+        }
+    }
+    if !d.exceptions.is_empty() {
+        let _ = writeln!(s, "\nlicense exceptions");
+        for x in &d.exceptions {
+            let _ = writeln!(s, "  {} ({}, {}) resolves {}", x.symbol, x.section, x.citation, x.resolves.join(", "));
+            for c in &x.conditions {
+                let due = c.review_period_ends.map(|d| format!(" (filed today, the review period ends {d})")).unwrap_or_default();
+                let _ = writeln!(s, "    condition: {}{due}", c.text);
+            }
+        }
+    }
+    for p in &d.listed_parties {
+        let _ = writeln!(s, "\nlisted party: {} `{}` = {} on {}", p.role, p.query, p.name, p.list);
+    }
+    if !d.not_enforced.is_empty() {
+        let _ = writeln!(s, "\nin the text, not enforced");
+        for r in &d.not_enforced {
+            let _ = writeln!(s, "  {} — {} [{}]", r.id, r.title, r.citation);
+        }
+    }
+    if !d.missing_inputs.is_empty() {
+        let _ = writeln!(s, "\nmissing inputs");
+        for m in &d.missing_inputs {
+            let _ = writeln!(s, "  {m}");
+        }
+    }
+    if !d.notes.is_empty() {
+        let _ = writeln!(s, "\nnotes");
+        for n in &d.notes {
+            let _ = writeln!(s, "  {n}");
+        }
+    }
+    let _ = writeln!(s, "\nlicense rules {} · classification {} · engine {}", d.license_rules_version, d.classification.ruleset, d.engine_version);
+    s
+}
+
+/// The determination over time.
+pub(crate) fn decision_timeline(t: &DecisionTimeline) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} to {}: license determination over time", t.item, t.destination);
+    for e in &t.entries {
+        let until = e.until.map_or("onward".to_owned(), |u| format!("to {u}"));
+        let policy = e.review_policy.map(|p| format!(", {}", p.as_str().replace('_', " "))).unwrap_or_default();
+        let exceptions = if e.exceptions.is_empty() { String::new() } else { format!(" ({} available)", e.exceptions.join(", ")) };
+        let _ = writeln!(s, "from {} {until}: {}{policy}{exceptions}", e.from, license_outcome_text(e.outcome));
+        for c in &e.changed_by {
+            let _ = writeln!(s, "    {c}");
+        }
+    }
+    if !t.events.is_empty() {
+        let _ = writeln!(s, "events");
+        for e in &t.events {
+            let _ = writeln!(s, "  {e}");
         }
     }
     s

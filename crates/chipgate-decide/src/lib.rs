@@ -1,0 +1,898 @@
+//! License determination for advanced-computing items.
+//!
+//! Owns: countries and Country Groups by date ([`countries`]), license requirements,
+//! company-specific ("is informed") requirements, review policies and license exceptions
+//! as effective-dated data ([`rules`]), and the determination itself with its trace
+//! ([`Decision`]) and timeline ([`DecisionTimeline`]).
+//! Does not: fuzzy-screen names (that is `chipgate-screen`; an exact list lookup is
+//! injected through [`PartyLookup`]), store anything, or read the clock.
+//!
+//! Key design decision: every requirement, policy and exception is a dated record with
+//! a condition over named facts, evaluated by the same generic evaluator as the ECCN
+//! rules. The code knows how to combine results (required, covered by an exception,
+//! most restrictive policy); the data knows the law.
+
+pub mod countries;
+pub mod rules;
+mod timeline;
+
+use std::sync::{Arc, OnceLock};
+
+use chipgate_classify::{Classification, Classifier, ClassifyError, Outcome};
+use chipgate_data::{DataError, DataSource};
+use chipgate_model::{ChipRecord, Date};
+use chipgate_rules::{evaluate, FactDef, FactKind, FactSchema, FactValue, Facts, Step, Threshold, Tri};
+use serde::Serialize;
+
+pub use countries::{Countries, CountryCode};
+pub use rules::{Cite, Exception, LicenseRules, Policy, Requirement, RequirementKind, ReviewPolicy};
+pub use timeline::{DecisionTimeline, TimelineEntry};
+
+use rules::in_force;
+
+/// The facts license rules may test.
+pub fn schema() -> &'static FactSchema {
+    static SCHEMA: OnceLock<FactSchema> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let def = |name, kind, label| FactDef { name, kind, label };
+        FactSchema::new(vec![
+            def("eccn", FactKind::Set, "ECCN paragraphs of the item"),
+            def("item", FactKind::Text, "item id"),
+            def("exporter", FactKind::Text, "exporter"),
+            def("datacenter", FactKind::Bool, "designed or marketed for datacenters"),
+            def("tpp", FactKind::Number, "TPP"),
+            def("memory_bandwidth_gbs", FactKind::Number, "total DRAM bandwidth (GB/s)"),
+            def("interconnect_gbs", FactKind::Number, "bidirectional interconnect (GB/s)"),
+            def("memory_bandwidth_density", FactKind::Number, "memory bandwidth density (GB/s/mm²)"),
+            def("destination", FactKind::Text, "destination"),
+            def("destination_groups", FactKind::Set, "destination's Country Groups"),
+            def("hq_countries", FactKind::Set, "headquarters of end user and ultimate parent"),
+            def("hq_groups", FactKind::Set, "Country Groups of those headquarters"),
+            def("end_use", FactKind::Text, "end use"),
+        ])
+    })
+}
+
+/// Why a determination could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DecideError {
+    /// Classification failed (unknown item, date out of scope, …).
+    #[error(transparent)]
+    Classify(#[from] ClassifyError),
+    /// Data could not be read.
+    #[error(transparent)]
+    Source(#[from] DataError),
+    /// A data file is invalid.
+    #[error("`{file}`: {message}")]
+    Data {
+        /// File.
+        file: String,
+        /// Problem.
+        message: String,
+    },
+    /// A country name or code is not known.
+    #[error("unknown country `{value}` for `{field}`{}", hint(.suggestions))]
+    UnknownCountry {
+        /// The input field.
+        field: String,
+        /// What was given.
+        value: String,
+        /// Close matches.
+        suggestions: Vec<String>,
+    },
+    /// Inputs that cannot hold together.
+    #[error("{0}")]
+    Contradiction(String),
+    /// A field value is out of range.
+    #[error("`{field}`: {message}")]
+    Invalid {
+        /// Field.
+        field: String,
+        /// Problem.
+        message: String,
+    },
+}
+
+fn hint(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        "; use an ISO 3166-1 alpha-2 code such as `CN` or a country name".to_owned()
+    } else {
+        format!("; did you mean {}?", suggestions.join(" or "))
+    }
+}
+
+/// A restricted-list entry matched exactly by name, alias or entity number.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ListedParty {
+    /// Which party of the order (`end_user` or `consignee`).
+    pub role: String,
+    /// The name given.
+    pub query: String,
+    /// List, e.g. `Entity List (EL) - Bureau of Industry and Security`.
+    pub list: String,
+    /// Entry name.
+    pub name: String,
+    /// The name or alias that matched.
+    pub matched: String,
+    /// License requirement stated by the list.
+    pub license_requirement: Option<String>,
+    /// License review policy stated by the list.
+    pub license_policy: Option<String>,
+    /// Federal Register notice of the listing.
+    pub federal_register: Option<String>,
+}
+
+/// Exact lookups against restricted-party lists, supplied by the caller.
+pub trait PartyLookup {
+    /// Entries with a license effect whose name, alias or entity number equals `name`
+    /// after normalisation.
+    fn lookup(&self, name: &str) -> Vec<ListedParty>;
+    /// Id of the list snapshot used.
+    fn snapshot_id(&self) -> Option<String>;
+}
+
+/// No lists: used when the caller screens elsewhere.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoLists;
+
+impl PartyLookup for NoLists {
+    fn lookup(&self, _name: &str) -> Vec<ListedParty> {
+        Vec::new()
+    }
+    fn snapshot_id(&self) -> Option<String> {
+        None
+    }
+}
+
+/// What is asked: an item, a destination, parties, an end use and a date.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// Destination: ISO code or country name.
+    pub destination: String,
+    /// Quantity (units), recorded.
+    pub quantity: Option<u64>,
+    /// End user name.
+    pub end_user: Option<String>,
+    /// Consignee name.
+    pub consignee: Option<String>,
+    /// Where the end user is headquartered.
+    pub end_user_hq: Option<String>,
+    /// Where its ultimate parent is headquartered.
+    pub parent_hq: Option<String>,
+    /// End use, free text (`supercomputer` is recognised).
+    pub end_use: Option<String>,
+    /// Exporter; defaults to the item's manufacturer.
+    pub exporter: Option<String>,
+    /// Evaluate provisions that are in the text but not enforced as if enforced.
+    pub as_written: bool,
+}
+
+/// Outcome of a determination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenseOutcome {
+    /// No license is required.
+    NoLicenseRequired,
+    /// A license is required but a license exception resolves every requirement.
+    LicenseExceptionAvailable,
+    /// A license is required.
+    LicenseRequired,
+    /// An input that could decide is missing.
+    Indeterminate,
+}
+
+impl LicenseOutcome {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LicenseOutcome::NoLicenseRequired => "no_license_required",
+            LicenseOutcome::LicenseExceptionAvailable => "license_exception_available",
+            LicenseOutcome::LicenseRequired => "license_required",
+            LicenseOutcome::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+/// A requirement that applies (or would, for provisions not enforced).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reason {
+    /// Requirement id, or `listed-party` for list entries.
+    pub id: Arc<str>,
+    /// Kind.
+    pub kind: &'static str,
+    /// Title.
+    pub title: String,
+    /// Paragraph or section.
+    pub paragraph: String,
+    /// Citation.
+    pub citation: String,
+    /// URL.
+    pub url: String,
+    /// Evidence grade.
+    pub evidence: String,
+    /// The rule's words.
+    pub text: String,
+    /// The inputs that made it apply.
+    pub inputs: Vec<String>,
+    /// Interpretive note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A condition of an exception.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConditionReport {
+    /// What the exporter must do.
+    pub text: String,
+    /// Days BIS has to review a notification.
+    pub notification_days: Option<u32>,
+    /// If a notification is filed on the decision date, the day the review period ends.
+    pub review_period_ends: Option<Date>,
+    /// Source.
+    pub url: String,
+}
+
+/// An available license exception.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExceptionReport {
+    /// Symbol, e.g. `NAC`.
+    pub symbol: String,
+    /// Rule id.
+    pub id: Arc<str>,
+    /// Title.
+    pub title: String,
+    /// Section.
+    pub section: String,
+    /// Citation.
+    pub citation: String,
+    /// URL.
+    pub url: String,
+    /// Requirements it resolves in this determination.
+    pub resolves: Vec<Arc<str>>,
+    /// Conditions that apply.
+    pub conditions: Vec<ConditionReport>,
+    /// Eligibility words.
+    pub text: String,
+}
+
+/// The policy found for one requirement.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PolicyReport {
+    /// Policy rule id.
+    pub id: Arc<str>,
+    /// The requirement it is for.
+    pub requirement: Arc<str>,
+    /// The policy.
+    pub policy: ReviewPolicy,
+    /// Citation.
+    pub citation: String,
+    /// URL.
+    pub url: String,
+    /// Words.
+    pub text: String,
+    /// Conditions the exporter must meet for this policy.
+    pub conditions: Vec<String>,
+    /// Note.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A resolved place.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Place {
+    /// ISO code.
+    pub code: CountryCode,
+    /// Name.
+    pub name: String,
+    /// What was given.
+    pub given: String,
+    /// Country Groups on the date.
+    pub groups: Vec<String>,
+}
+
+/// The parties as evaluated.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Parties {
+    /// End user.
+    pub end_user: Option<String>,
+    /// Consignee.
+    pub consignee: Option<String>,
+    /// End user headquarters.
+    pub end_user_hq: Option<Place>,
+    /// Ultimate parent headquarters.
+    pub parent_hq: Option<Place>,
+    /// Exporter as evaluated.
+    pub exporter: String,
+    /// `given` or `item manufacturer`.
+    pub exporter_basis: &'static str,
+}
+
+/// One comparison of the trace, with the citation of its rule.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TraceStep {
+    /// Rule id.
+    pub rule: Arc<str>,
+    /// Citation.
+    pub citation: String,
+    /// Fact.
+    pub fact: &'static str,
+    /// Label.
+    pub label: &'static str,
+    /// Input.
+    pub input: Option<FactValue>,
+    /// Operator.
+    pub op: &'static str,
+    /// Threshold or list.
+    pub threshold: Threshold,
+    /// Result.
+    pub result: Tri,
+}
+
+/// The classification the determination used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClassificationSummary {
+    /// Rule version.
+    pub ruleset: Arc<str>,
+    /// Citation.
+    pub citation: Arc<str>,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// ECCN paragraphs.
+    pub eccn: Vec<Arc<str>>,
+    /// Sub-paragraphs met.
+    pub paragraphs: Vec<Arc<str>>,
+    /// TPP.
+    pub tpp: Option<f64>,
+    /// Performance density.
+    pub performance_density: Option<f64>,
+}
+
+/// A license determination with everything needed to check it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Decision {
+    /// chipgate version.
+    pub engine_version: &'static str,
+    /// Date decided for.
+    pub date: Date,
+    /// Item id.
+    pub item: String,
+    /// Item name.
+    pub item_name: String,
+    /// Destination.
+    pub destination: Place,
+    /// Quantity.
+    pub quantity: Option<u64>,
+    /// Parties.
+    pub parties: Parties,
+    /// End use as given, and as recognised.
+    pub end_use: Option<String>,
+    /// Classification used.
+    pub classification: ClassificationSummary,
+    /// Content hash of the license-rule files.
+    pub license_rules_version: String,
+    /// Id of the list snapshot used for listed parties.
+    pub list_snapshot: Option<String>,
+    /// Whether a license is required (also when an exception is available).
+    pub license_required: bool,
+    /// The outcome.
+    pub outcome: LicenseOutcome,
+    /// ECCN paragraphs of the item.
+    pub eccn: Vec<Arc<str>>,
+    /// Requirements that apply.
+    pub reasons: Vec<Reason>,
+    /// Available license exceptions and their conditions.
+    pub exceptions: Vec<ExceptionReport>,
+    /// The most restrictive review policy among the requirements that apply.
+    pub review_policy: Option<ReviewPolicy>,
+    /// The policy found for each requirement.
+    pub review_policies: Vec<PolicyReport>,
+    /// Provisions in the text that would apply but are not enforced.
+    pub not_enforced: Vec<Reason>,
+    /// Exact restricted-list matches of the parties.
+    pub listed_parties: Vec<ListedParty>,
+    /// Inputs whose absence leaves the outcome open.
+    pub missing_inputs: Vec<String>,
+    /// Every comparison made.
+    pub trace: Vec<TraceStep>,
+    /// Assumptions and context.
+    pub notes: Vec<String>,
+}
+
+/// Everything needed to decide.
+#[derive(Debug, Clone)]
+pub struct Decider {
+    classifier: Classifier,
+    countries: Countries,
+    rules: LicenseRules,
+}
+
+impl Decider {
+    /// Loads classification data, countries and license rules.
+    pub fn load(source: &dyn DataSource) -> Result<Decider, DecideError> {
+        let classifier = Classifier::load(source)?;
+        let countries = Countries::from_toml(
+            &source.read("countries/countries.toml")?.text,
+            &source.read("countries/groups.toml")?.text,
+        )?;
+        let files = [
+            source.read("license/requirements.toml")?,
+            source.read("license/company-specific.toml")?,
+            source.read("license/policies.toml")?,
+            source.read("license/exceptions.toml")?,
+        ];
+        let [r, c, p, e] = &files;
+        let rules = LicenseRules::from_files(
+            (&r.path, &r.text),
+            (&c.path, &c.text),
+            (&p.path, &p.text),
+            (&e.path, &e.text),
+            schema(),
+        )?;
+        Ok(Decider {
+            classifier,
+            countries,
+            rules,
+        })
+    }
+
+    /// The classifier.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// Countries and groups.
+    pub fn countries(&self) -> &Countries {
+        &self.countries
+    }
+
+    /// License rules.
+    pub fn rules(&self) -> &LicenseRules {
+        &self.rules
+    }
+
+    fn place(&self, field: &str, text: &str, date: Date) -> Result<Place, DecideError> {
+        let code = self.countries.resolve(field, text)?;
+        Ok(Place {
+            name: self.countries.name(code.as_str()).to_owned(),
+            groups: self.countries.groups_on(code.as_str(), date),
+            given: text.to_owned(),
+            code,
+        })
+    }
+
+    /// Decides one request for one item on one date.
+    pub fn decide(
+        &self,
+        item: &ChipRecord,
+        request: &Request,
+        date: Date,
+        lists: &dyn PartyLookup,
+    ) -> Result<Decision, DecideError> {
+        let classification = self.classifier.classify(item, date)?;
+        self.decide_with(item, &classification, request, date, lists)
+    }
+
+    /// Decides with a classification already computed for the same item and date.
+    pub fn decide_with(
+        &self,
+        item: &ChipRecord,
+        classification: &Classification,
+        request: &Request,
+        date: Date,
+        lists: &dyn PartyLookup,
+    ) -> Result<Decision, DecideError> {
+        if request.quantity == Some(0) {
+            return Err(DecideError::Invalid {
+                field: "quantity".to_owned(),
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        let destination = self.place("destination", &request.destination, date)?;
+        if destination.code.as_str() == "US" {
+            return Err(DecideError::Contradiction(
+                "destination `US` is the United States: chipgate determines license requirements for exports from the United States".to_owned(),
+            ));
+        }
+        let mut notes = Vec::new();
+        if destination.code.as_str() == "HK" {
+            notes.push("Hong Kong is treated as China (PRC) for these controls.".to_owned());
+        }
+        let end_user_hq = request
+            .end_user_hq
+            .as_deref()
+            .map(|t| self.place("end_user_hq", t, date))
+            .transpose()?;
+        let parent_hq = request
+            .parent_hq
+            .as_deref()
+            .map(|t| self.place("parent_hq", t, date))
+            .transpose()?;
+        let mut hq_countries: Vec<String> = Vec::new();
+        let mut hq_groups: Vec<String> = Vec::new();
+        let hq_places: Vec<&Place> = match (&end_user_hq, &parent_hq) {
+            (None, None) => {
+                notes.push(format!(
+                    "No --end-user-hq or --parent-hq given: the end user is assumed to be headquartered in the destination ({}), with no parent elsewhere. Give both to apply the headquarters rule correctly.",
+                    destination.code
+                ));
+                vec![&destination]
+            }
+            (a, b) => a.iter().chain(b.iter()).collect(),
+        };
+        for place in hq_places {
+            let code = if place.code.as_str() == "HK" { "CN".to_owned() } else { place.code.to_string() };
+            if !hq_countries.contains(&code) {
+                hq_countries.push(code);
+            }
+            for g in &place.groups {
+                if !hq_groups.contains(g) {
+                    hq_groups.push(g.clone());
+                }
+            }
+        }
+        let recipients: Vec<&str> = self
+            .rules
+            .requirements
+            .iter()
+            .filter_map(|r| r.recipient.as_deref())
+            .collect();
+        let (exporter_text, exporter_basis) = match &request.exporter {
+            Some(e) => (e.clone(), "given"),
+            None => {
+                notes.push(format!(
+                    "No --exporter given: the exporter is taken to be the item's manufacturer, {}.",
+                    item.vendor
+                ));
+                (item.vendor.clone(), "item manufacturer")
+            }
+        };
+        let exporter = normalize_exporter(&exporter_text, &recipients);
+        let end_use = request.end_use.as_deref().map(|text| {
+            let lower = text.to_lowercase();
+            if lower.contains("supercomput") {
+                "supercomputer".to_owned()
+            } else {
+                "other".to_owned()
+            }
+        });
+
+        let s = schema();
+        let mut facts = Facts::new(s);
+        let mut set = |name: &str, value: FactValue| {
+            let _ = facts.set(s, name, value);
+        };
+        let item_id = item.id().map(ToString::to_string).unwrap_or_default();
+        if classification.outcome != Outcome::Indeterminate || !classification.eccn.is_empty() {
+            set("eccn", FactValue::Set(classification.eccn.iter().map(ToString::to_string).collect()));
+        }
+        set("item", FactValue::Text(item_id.clone()));
+        set("exporter", FactValue::Text(exporter.clone()));
+        if let Some(dc) = item.datacenter {
+            set("datacenter", FactValue::Bool(dc));
+        }
+        let m = &classification.metrics;
+        for (name, value) in [
+            ("tpp", m.tpp),
+            ("memory_bandwidth_gbs", m.memory_bandwidth_gbs),
+            ("interconnect_gbs", m.interconnect_gbs),
+            ("memory_bandwidth_density", m.memory_bandwidth_density),
+        ] {
+            if let Some(v) = value {
+                set(name, FactValue::Number(v));
+            }
+        }
+        let dest_code = if destination.code.as_str() == "HK" { "CN".to_owned() } else { destination.code.to_string() };
+        set("destination", FactValue::Text(dest_code));
+        set("destination_groups", FactValue::Set(destination.groups.clone()));
+        set("hq_countries", FactValue::Set(hq_countries));
+        set("hq_groups", FactValue::Set(hq_groups));
+        set("end_use", FactValue::Text(end_use.clone().unwrap_or_else(|| "unspecified".to_owned())));
+
+        let mut steps: Vec<Step> = Vec::new();
+        let mut reasons = Vec::new();
+        let mut not_enforced = Vec::new();
+        let mut unknown: Vec<Arc<str>> = Vec::new();
+        let mut triggered: Vec<&Requirement> = Vec::new();
+        for r in self.rules.requirements.iter().filter(|r| in_force(r.effective, r.until, date)) {
+            let first = steps.len();
+            let result = evaluate(&r.when, &facts, s, &r.id, &mut steps);
+            let inputs = steps
+                .get(first..)
+                .unwrap_or_default()
+                .iter()
+                .filter(|st| st.result == Tri::True)
+                .map(step_words)
+                .collect::<Vec<_>>();
+            let suspended = r.not_enforced.as_ref().is_some_and(|n| n.from <= date) && !request.as_written;
+            match result {
+                Tri::True if suspended => not_enforced.push(reason(r, inputs)),
+                Tri::True => {
+                    reasons.push(reason(r, inputs));
+                    triggered.push(r);
+                }
+                Tri::Unknown if !suspended => unknown.push(r.id.clone()),
+                _ => {}
+            }
+        }
+        if request.as_written {
+            notes.push("Evaluated as written: provisions in the CFR text that BIS does not enforce were applied.".to_owned());
+        }
+
+        let mut listed_parties = Vec::new();
+        for (role, name) in [("end_user", &request.end_user), ("consignee", &request.consignee)] {
+            if let Some(name) = name {
+                for mut hit in lists.lookup(name) {
+                    hit.role = role.to_owned();
+                    listed_parties.push(hit);
+                }
+            }
+        }
+        for hit in &listed_parties {
+            reasons.push(Reason {
+                id: Arc::from("listed-party"),
+                kind: "listed_party",
+                title: format!("{} `{}` is on the {}", hit.role.replace('_', " "), hit.query, hit.list),
+                paragraph: "15 CFR 744.11 / Supp. No. 4 to Part 744 (Entity List) or the list's own authority".to_owned(),
+                citation: hit.federal_register.clone().unwrap_or_else(|| "list entry".to_owned()),
+                url: String::new(),
+                evidence: "P".to_owned(),
+                text: format!(
+                    "License requirement: {}. License policy: {}.",
+                    hit.license_requirement.as_deref().unwrap_or("not stated"),
+                    hit.license_policy.as_deref().unwrap_or("not stated")
+                ),
+                inputs: vec![format!("{} = `{}` matched `{}`", hit.role, hit.query, hit.matched)],
+                note: None,
+            });
+        }
+
+        // Exceptions: available when eligible and every triggered requirement is covered.
+        let mut exceptions = Vec::new();
+        let mut covered: Vec<Arc<str>> = Vec::new();
+        if !triggered.is_empty() {
+            for x in self.rules.exceptions.iter().filter(|x| in_force(x.effective, x.until, date)) {
+                if evaluate(&x.when, &facts, s, &x.id, &mut steps) != Tri::True {
+                    continue;
+                }
+                let resolves: Vec<Arc<str>> = triggered
+                    .iter()
+                    .filter(|r| x.covers.iter().any(|c| **c == *r.id))
+                    .map(|r| r.id.clone())
+                    .collect();
+                if resolves.is_empty() {
+                    continue;
+                }
+                let conditions = x
+                    .conditions
+                    .iter()
+                    .filter(|c| evaluate(&c.when, &facts, s, &x.id, &mut steps) == Tri::True)
+                    .map(|c| ConditionReport {
+                        text: c.text.clone(),
+                        notification_days: c.notification_days,
+                        review_period_ends: c.notification_days.map(|d| date.add_days(i32::try_from(d).unwrap_or(0))),
+                        url: c.url.clone(),
+                    })
+                    .collect();
+                for r in &resolves {
+                    if !covered.contains(r) {
+                        covered.push(r.clone());
+                    }
+                }
+                exceptions.push(ExceptionReport {
+                    symbol: x.symbol.clone(),
+                    id: x.id.clone(),
+                    title: x.title.clone(),
+                    section: x.section.clone(),
+                    citation: x.cite.citation.clone(),
+                    url: x.cite.url.clone(),
+                    resolves,
+                    conditions,
+                    text: x.text.clone(),
+                });
+            }
+        }
+        if !listed_parties.is_empty() && !exceptions.is_empty() {
+            notes.push("A party is on a restricted list: license exceptions are not available for this transaction.".to_owned());
+            exceptions.clear();
+        }
+
+        // Review policy per triggered requirement: the first policy in force that applies.
+        let mut review_policies = Vec::new();
+        for r in &triggered {
+            for p in self.rules.policies.iter().filter(|p| in_force(p.effective, p.until, date)) {
+                if !p.applies_to.iter().any(|a| **a == *r.id) {
+                    continue;
+                }
+                if evaluate(&p.when, &facts, s, &p.id, &mut steps) == Tri::True {
+                    review_policies.push(PolicyReport {
+                        id: p.id.clone(),
+                        requirement: r.id.clone(),
+                        policy: p.policy,
+                        citation: p.cite.citation.clone(),
+                        url: p.cite.url.clone(),
+                        text: p.text.clone(),
+                        conditions: p.conditions.clone(),
+                        note: p.note.clone(),
+                    });
+                    break;
+                }
+            }
+            if !review_policies.iter().any(|p| p.requirement == r.id) {
+                notes.push(format!("No review policy is recorded for `{}`.", r.id));
+            }
+            for e in r.events.iter().filter(|e| e.date <= date) {
+                notes.push(format!("{} ({}): {}", e.date, r.id, e.text));
+            }
+        }
+        let mut review_policy = review_policies.iter().map(|p| p.policy).max();
+        for hit in &listed_parties {
+            if let Some(p) = hit.license_policy.as_deref().and_then(ReviewPolicy::from_phrase) {
+                review_policy = review_policy.max(Some(p));
+            }
+        }
+
+        let license_required = !reasons.is_empty();
+        let all_covered = triggered.iter().all(|r| covered.contains(&r.id)) && listed_parties.is_empty();
+        let mut missing_inputs = Vec::new();
+        let outcome = if license_required {
+            if !exceptions.is_empty() && all_covered {
+                LicenseOutcome::LicenseExceptionAvailable
+            } else {
+                LicenseOutcome::LicenseRequired
+            }
+        } else if !unknown.is_empty() {
+            for m in &classification.missing_inputs {
+                let text = format!("{}: {}", m.fact, m.inputs.join("; "));
+                if !missing_inputs.contains(&text) {
+                    missing_inputs.push(text);
+                }
+            }
+            for id in &unknown {
+                for st in steps.iter().filter(|st| st.rule == *id && st.result == Tri::Unknown) {
+                    let text = format!("{} (needed by {id})", st.fact);
+                    if !missing_inputs.contains(&text) {
+                        missing_inputs.push(text);
+                    }
+                }
+            }
+            LicenseOutcome::Indeterminate
+        } else {
+            LicenseOutcome::NoLicenseRequired
+        };
+        if !license_required && !unknown.is_empty() && outcome == LicenseOutcome::Indeterminate {
+            notes.push(format!("Undecided requirements: {}.", unknown.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(", ")));
+        }
+        if date > self.rules.compiled {
+            notes.push(format!(
+                "The date is after {} when chipgate's rule data were compiled; later rule changes are not known to it.",
+                self.rules.compiled
+            ));
+        }
+        for r in &not_enforced {
+            notes.push(format!("`{}` is in the CFR text but not enforced; use --as-written to apply it.", r.id));
+        }
+
+        let trace = steps
+            .iter()
+            .map(|st| TraceStep {
+                citation: self.citation_of(&st.rule),
+                rule: st.rule.clone(),
+                fact: st.fact,
+                label: st.label,
+                input: st.input.clone(),
+                op: st.op,
+                threshold: st.threshold.clone(),
+                result: st.result,
+            })
+            .collect();
+        Ok(Decision {
+            engine_version: chipgate_classify::ENGINE_VERSION,
+            date,
+            item: item_id,
+            item_name: item.name.clone(),
+            destination,
+            quantity: request.quantity,
+            parties: Parties {
+                end_user: request.end_user.clone(),
+                consignee: request.consignee.clone(),
+                end_user_hq,
+                parent_hq,
+                exporter,
+                exporter_basis,
+            },
+            end_use: request.end_use.clone(),
+            classification: ClassificationSummary {
+                ruleset: classification.ruleset.id.clone(),
+                citation: classification.ruleset.citation.clone(),
+                outcome: classification.outcome,
+                eccn: classification.eccn.clone(),
+                paragraphs: classification.paragraphs.clone(),
+                tpp: classification.metrics.tpp,
+                performance_density: classification.metrics.performance_density,
+            },
+            license_rules_version: self.rules.version.clone(),
+            list_snapshot: lists.snapshot_id(),
+            license_required,
+            outcome,
+            eccn: classification.eccn.clone(),
+            reasons,
+            exceptions,
+            review_policy,
+            review_policies,
+            not_enforced,
+            listed_parties,
+            missing_inputs,
+            trace,
+            notes,
+        })
+    }
+
+    fn citation_of(&self, id: &str) -> String {
+        self.rules
+            .requirements
+            .iter()
+            .find(|r| &*r.id == id)
+            .map(|r| r.cite.citation.clone())
+            .or_else(|| self.rules.policies.iter().find(|p| &*p.id == id).map(|p| p.cite.citation.clone()))
+            .or_else(|| self.rules.exceptions.iter().find(|x| &*x.id == id).map(|x| x.cite.citation.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The determination over time, with the event that changed it.
+    pub fn timeline(
+        &self,
+        item: &ChipRecord,
+        request: &Request,
+        lists: &dyn PartyLookup,
+    ) -> Result<DecisionTimeline, DecideError> {
+        timeline::build(self, item, request, lists)
+    }
+}
+
+fn normalize_exporter(text: &str, recipients: &[&str]) -> String {
+    let upper = text.trim().to_uppercase();
+    for r in recipients {
+        if upper == *r
+            || upper.strip_prefix(r).is_some_and(|rest| rest.starts_with([' ', ',', '.']))
+        {
+            return (*r).to_owned();
+        }
+    }
+    upper
+}
+
+fn step_words(step: &Step) -> String {
+    let value = match &step.input {
+        Some(FactValue::Number(n)) => chipgate_model::format_number(*n),
+        Some(FactValue::Bool(b)) => b.to_string(),
+        Some(FactValue::Text(t)) => t.clone(),
+        Some(FactValue::Set(v)) => format!("[{}]", v.join(", ")),
+        None => "missing".to_owned(),
+    };
+    let threshold = match &step.threshold {
+        Threshold::Number(n) => chipgate_model::format_number(*n),
+        Threshold::Bool(b) => b.to_string(),
+        Threshold::List(l) => format!("[{}]", l.join(", ")),
+    };
+    format!("{} {value} {} {threshold}", step.label, step.op)
+}
+
+fn reason(r: &Requirement, inputs: Vec<String>) -> Reason {
+    Reason {
+        id: r.id.clone(),
+        kind: match r.kind {
+            RequirementKind::Destination => "destination",
+            RequirementKind::Headquarters => "headquarters",
+            RequirementKind::EndUse => "end_use",
+            RequirementKind::CompanySpecific => "company_specific",
+        },
+        title: r.title.clone(),
+        paragraph: r.section.clone(),
+        citation: r.cite.citation.clone(),
+        url: r.cite.url.clone(),
+        evidence: format!("{:?}", r.cite.evidence),
+        text: r.text.clone(),
+        inputs,
+        note: r.note.clone(),
+    }
+}

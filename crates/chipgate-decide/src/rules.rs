@@ -1,0 +1,527 @@
+//! License-rule data: requirements (destination, headquarters, end use, company-specific),
+//! review policies and license exceptions, each effective-dated with its source, compiled
+//! against the decision [`schema`](crate::schema).
+
+use std::sync::Arc;
+
+use chipgate_model::Date;
+use chipgate_rules::{compile, Condition, Evidence, FactSchema};
+use serde::{Deserialize, Serialize};
+
+use crate::DecideError;
+
+/// Where a rule comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cite {
+    /// Citation, e.g. `88 FR 73458`.
+    pub citation: String,
+    /// URL.
+    pub url: String,
+    /// Evidence grade.
+    pub evidence: Evidence,
+}
+
+/// What kind of requirement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequirementKind {
+    /// By destination (Commerce Country Chart / 742.6).
+    Destination,
+    /// By the headquarters of the end user or its parent.
+    Headquarters,
+    /// By end use (744.23).
+    EndUse,
+    /// A requirement imposed on one exporter ("is informed").
+    CompanySpecific,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotEnforced {
+    from: Date,
+    citation: String,
+    url: String,
+    evidence: Evidence,
+}
+
+/// A provision in the CFR text that BIS announced it does not enforce.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NotEnforced {
+    /// First day not enforced.
+    pub from: Date,
+    /// The announcement.
+    pub cite: Cite,
+}
+
+/// A dated event in a requirement's story (e.g. licenses promised).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// Date.
+    pub date: Date,
+    /// What happened.
+    pub text: String,
+    /// Source.
+    pub url: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequirement {
+    id: String,
+    kind: RequirementKind,
+    #[serde(default)]
+    recipient: Option<String>,
+    title: String,
+    section: String,
+    effective: Date,
+    #[serde(default)]
+    until: Option<Date>,
+    citation: String,
+    url: String,
+    evidence: Evidence,
+    text: String,
+    #[serde(default)]
+    note: Option<String>,
+    when: toml::Value,
+    #[serde(default)]
+    not_enforced: Option<RawNotEnforced>,
+    #[serde(default)]
+    events: Vec<Event>,
+}
+
+/// A license requirement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Requirement {
+    /// Stable id.
+    pub id: Arc<str>,
+    /// Kind.
+    pub kind: RequirementKind,
+    /// For company-specific requirements: the exporter informed.
+    pub recipient: Option<String>,
+    /// Title.
+    pub title: String,
+    /// CFR section.
+    pub section: String,
+    /// First day in force.
+    pub effective: Date,
+    /// First day no longer in force.
+    pub until: Option<Date>,
+    /// Source.
+    pub cite: Cite,
+    /// The rule's words (or a close paraphrase, graded by evidence).
+    pub text: String,
+    /// Interpretive note.
+    pub note: Option<String>,
+    /// Condition.
+    pub when: Condition,
+    /// Announced non-enforcement.
+    pub not_enforced: Option<NotEnforced>,
+    /// Dated events.
+    pub events: Vec<Event>,
+}
+
+/// A review policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewPolicy {
+    /// Presumption of approval (least restrictive).
+    PresumptionOfApproval,
+    /// Case-by-case review.
+    CaseByCase,
+    /// Presumption of denial.
+    PresumptionOfDenial,
+    /// Policy of denial (most restrictive).
+    PolicyOfDenial,
+}
+
+impl ReviewPolicy {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewPolicy::PresumptionOfApproval => "presumption_of_approval",
+            ReviewPolicy::CaseByCase => "case_by_case",
+            ReviewPolicy::PresumptionOfDenial => "presumption_of_denial",
+            ReviewPolicy::PolicyOfDenial => "policy_of_denial",
+        }
+    }
+
+    /// Reads a policy phrase from a list entry, e.g. "Presumption of denial."
+    pub fn from_phrase(text: &str) -> Option<ReviewPolicy> {
+        let t = text.to_lowercase();
+        if t.contains("policy of denial") {
+            Some(ReviewPolicy::PolicyOfDenial)
+        } else if t.contains("presumption of denial") {
+            Some(ReviewPolicy::PresumptionOfDenial)
+        } else if t.contains("case-by-case") || t.contains("case by case") {
+            Some(ReviewPolicy::CaseByCase)
+        } else if t.contains("presumption of approval") {
+            Some(ReviewPolicy::PresumptionOfApproval)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    id: String,
+    policy: ReviewPolicy,
+    applies_to: Vec<String>,
+    effective: Date,
+    #[serde(default)]
+    until: Option<Date>,
+    citation: String,
+    url: String,
+    evidence: Evidence,
+    text: String,
+    #[serde(default)]
+    conditions: Vec<String>,
+    #[serde(default)]
+    note: Option<String>,
+    when: toml::Value,
+}
+
+/// A review-policy rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// Id.
+    pub id: Arc<str>,
+    /// Policy.
+    pub policy: ReviewPolicy,
+    /// Requirement ids it applies to.
+    pub applies_to: Vec<String>,
+    /// First day.
+    pub effective: Date,
+    /// First day no longer.
+    pub until: Option<Date>,
+    /// Source.
+    pub cite: Cite,
+    /// Words.
+    pub text: String,
+    /// Conditions the exporter must meet.
+    pub conditions: Vec<String>,
+    /// Note.
+    pub note: Option<String>,
+    /// When it applies.
+    pub when: Condition,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCondition {
+    text: String,
+    #[serde(default)]
+    notification_days: Option<u32>,
+    url: String,
+    when: toml::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    id: String,
+    symbol: String,
+    title: String,
+    section: String,
+    effective: Date,
+    #[serde(default)]
+    until: Option<Date>,
+    citation: String,
+    url: String,
+    evidence: Evidence,
+    covers: Vec<String>,
+    text: String,
+    #[serde(default)]
+    note: Option<String>,
+    when: toml::Value,
+    #[serde(default)]
+    conditions: Vec<RawCondition>,
+}
+
+/// A condition attached to an exception (e.g. NAC's notification).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExceptionCondition {
+    /// What the exporter must do.
+    pub text: String,
+    /// Days BIS has to review a notification.
+    pub notification_days: Option<u32>,
+    /// Source.
+    pub url: String,
+    /// When it applies.
+    pub when: Condition,
+}
+
+/// A license exception.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exception {
+    /// Id.
+    pub id: Arc<str>,
+    /// Symbol, e.g. `NAC`.
+    pub symbol: String,
+    /// Title.
+    pub title: String,
+    /// CFR section.
+    pub section: String,
+    /// First day.
+    pub effective: Date,
+    /// First day no longer.
+    pub until: Option<Date>,
+    /// Source.
+    pub cite: Cite,
+    /// Requirement ids it resolves.
+    pub covers: Vec<String>,
+    /// Words.
+    pub text: String,
+    /// Note.
+    pub note: Option<String>,
+    /// Eligibility.
+    pub when: Condition,
+    /// Conditions.
+    pub conditions: Vec<ExceptionCondition>,
+}
+
+/// All license-rule data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenseRules {
+    /// Requirements (regulatory and company-specific).
+    pub requirements: Vec<Requirement>,
+    /// Review policies, in precedence order.
+    pub policies: Vec<Policy>,
+    /// License exceptions.
+    pub exceptions: Vec<Exception>,
+    /// Date the data were compiled.
+    pub compiled: Date,
+    /// Content hash of the rule files (16 hex digits), recorded in every decision.
+    pub version: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequirementsFile {
+    #[serde(rename = "id")]
+    _id: String,
+    compiled: Date,
+    requirement: Vec<RawRequirement>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PoliciesFile {
+    #[serde(rename = "id")]
+    _id: String,
+    compiled: Date,
+    policy: Vec<RawPolicy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExceptionsFile {
+    #[serde(rename = "id")]
+    _id: String,
+    compiled: Date,
+    exception: Vec<RawException>,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T, DecideError> {
+    toml::from_str(text).map_err(|e| DecideError::Data {
+        file: file.to_owned(),
+        message: e.to_string().replace('\n', " "),
+    })
+}
+
+fn cond(file: &str, value: &toml::Value, schema: &FactSchema, path: String) -> Result<Condition, DecideError> {
+    compile(value, schema, &path).map_err(|e| DecideError::Data {
+        file: file.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// FNV-1a 64-bit over the files, as 16 hex digits: a stable id of the data version.
+pub fn content_hash(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+impl LicenseRules {
+    /// Parses and validates the four license-rule files (as `(path, text)`).
+    pub fn from_files(
+        requirements: (&str, &str),
+        company: (&str, &str),
+        policies: (&str, &str),
+        exceptions: (&str, &str),
+        schema: &FactSchema,
+    ) -> Result<LicenseRules, DecideError> {
+        let mut reqs = Vec::new();
+        let mut compiled = Date::from_days_since_epoch(0);
+        for (file, text) in [requirements, company] {
+            let raw: RequirementsFile = parse(file, text)?;
+            compiled = compiled.max(raw.compiled);
+            for (i, r) in raw.requirement.into_iter().enumerate() {
+                if r.kind == RequirementKind::CompanySpecific && r.recipient.is_none() {
+                    return Err(DecideError::Data {
+                        file: file.to_owned(),
+                        message: format!("requirement `{}`: a company-specific requirement needs `recipient`", r.id),
+                    });
+                }
+                check_dates(file, &r.id, r.effective, r.until)?;
+                reqs.push(Requirement {
+                    when: cond(file, &r.when, schema, format!("requirement[{i}].when"))?,
+                    id: Arc::from(r.id.as_str()),
+                    kind: r.kind,
+                    recipient: r.recipient.map(|s| s.to_uppercase()),
+                    title: r.title,
+                    section: r.section,
+                    effective: r.effective,
+                    until: r.until,
+                    cite: Cite {
+                        citation: r.citation,
+                        url: r.url,
+                        evidence: r.evidence,
+                    },
+                    text: r.text,
+                    note: r.note,
+                    not_enforced: r.not_enforced.map(|n| NotEnforced {
+                        from: n.from,
+                        cite: Cite {
+                            citation: n.citation,
+                            url: n.url,
+                            evidence: n.evidence,
+                        },
+                    }),
+                    events: r.events,
+                });
+            }
+        }
+        let mut ids: Vec<&str> = reqs.iter().map(|r| &*r.id).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
+            return Err(DecideError::Data {
+                file: requirements.0.to_owned(),
+                message: format!("duplicate requirement id `{}`", w.first().copied().unwrap_or_default()),
+            });
+        }
+        let known = |file: &str, owner: &str, id: &str| -> Result<(), DecideError> {
+            if ids.binary_search(&id).is_ok() {
+                Ok(())
+            } else {
+                Err(DecideError::Data {
+                    file: file.to_owned(),
+                    message: format!("`{owner}` refers to unknown requirement `{id}`"),
+                })
+            }
+        };
+        let (pfile, ptext) = policies;
+        let raw: PoliciesFile = parse(pfile, ptext)?;
+        compiled = compiled.max(raw.compiled);
+        let mut pols = Vec::new();
+        for (i, p) in raw.policy.into_iter().enumerate() {
+            for a in &p.applies_to {
+                known(pfile, &p.id, a)?;
+            }
+            check_dates(pfile, &p.id, p.effective, p.until)?;
+            pols.push(Policy {
+                when: cond(pfile, &p.when, schema, format!("policy[{i}].when"))?,
+                id: Arc::from(p.id.as_str()),
+                policy: p.policy,
+                applies_to: p.applies_to,
+                effective: p.effective,
+                until: p.until,
+                cite: Cite {
+                    citation: p.citation,
+                    url: p.url,
+                    evidence: p.evidence,
+                },
+                text: p.text,
+                conditions: p.conditions,
+                note: p.note,
+            });
+        }
+        let (efile, etext) = exceptions;
+        let raw: ExceptionsFile = parse(efile, etext)?;
+        compiled = compiled.max(raw.compiled);
+        let mut excs = Vec::new();
+        for (i, x) in raw.exception.into_iter().enumerate() {
+            for c in &x.covers {
+                known(efile, &x.id, c)?;
+            }
+            check_dates(efile, &x.id, x.effective, x.until)?;
+            let mut conditions = Vec::new();
+            for (j, c) in x.conditions.into_iter().enumerate() {
+                conditions.push(ExceptionCondition {
+                    when: cond(efile, &c.when, schema, format!("exception[{i}].conditions[{j}].when"))?,
+                    text: c.text,
+                    notification_days: c.notification_days,
+                    url: c.url,
+                });
+            }
+            excs.push(Exception {
+                when: cond(efile, &x.when, schema, format!("exception[{i}].when"))?,
+                id: Arc::from(x.id.as_str()),
+                symbol: x.symbol,
+                title: x.title,
+                section: x.section,
+                effective: x.effective,
+                until: x.until,
+                cite: Cite {
+                    citation: x.citation,
+                    url: x.url,
+                    evidence: x.evidence,
+                },
+                covers: x.covers,
+                text: x.text,
+                note: x.note,
+                conditions,
+            });
+        }
+        Ok(LicenseRules {
+            version: content_hash(&[requirements.1, company.1, policies.1, exceptions.1]),
+            requirements: reqs,
+            policies: pols,
+            exceptions: excs,
+            compiled,
+        })
+    }
+
+    /// Every date on which something in these rules starts or stops.
+    pub fn event_dates(&self) -> Vec<Date> {
+        let mut dates = Vec::new();
+        for r in &self.requirements {
+            dates.push(r.effective);
+            dates.extend(r.until);
+            dates.extend(r.not_enforced.as_ref().map(|n| n.from));
+            dates.extend(r.events.iter().map(|e| e.date));
+        }
+        for p in &self.policies {
+            dates.push(p.effective);
+            dates.extend(p.until);
+        }
+        for x in &self.exceptions {
+            dates.push(x.effective);
+            dates.extend(x.until);
+        }
+        dates
+    }
+}
+
+fn check_dates(file: &str, id: &str, effective: Date, until: Option<Date>) -> Result<(), DecideError> {
+    match until {
+        Some(u) if u <= effective => Err(DecideError::Data {
+            file: file.to_owned(),
+            message: format!("`{id}`: `until` ({u}) must be after `effective` ({effective})"),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// True when a dated rule is in force on `date`.
+pub fn in_force(effective: Date, until: Option<Date>, date: Date) -> bool {
+    effective <= date && until.is_none_or(|u| date < u)
+}

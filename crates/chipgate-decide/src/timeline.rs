@@ -1,0 +1,150 @@
+//! The determination over time: decide on every date where any input rule changes.
+
+use std::sync::Arc;
+
+use chipgate_model::{ChipRecord, Date};
+use serde::Serialize;
+
+use crate::{DecideError, Decider, LicenseOutcome, PartyLookup, Request, ReviewPolicy};
+
+/// One period with the same determination.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    /// First day of the period.
+    pub from: Date,
+    /// Last day (none for the open period).
+    pub until: Option<Date>,
+    /// Outcome.
+    pub outcome: LicenseOutcome,
+    /// Review policy.
+    pub review_policy: Option<ReviewPolicy>,
+    /// ECCN paragraphs.
+    pub eccn: Vec<Arc<str>>,
+    /// Requirement ids that apply.
+    pub reasons: Vec<Arc<str>>,
+    /// Exceptions available.
+    pub exceptions: Vec<String>,
+    /// What changed on `from`, in words.
+    pub changed_by: Vec<String>,
+}
+
+/// The timeline.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DecisionTimeline {
+    /// Item id.
+    pub item: String,
+    /// Destination code.
+    pub destination: String,
+    /// Periods, oldest first.
+    pub entries: Vec<TimelineEntry>,
+    /// Dated events along the way (e.g. licenses promised).
+    pub events: Vec<String>,
+}
+
+pub(crate) fn build(
+    decider: &Decider,
+    item: &ChipRecord,
+    request: &Request,
+    lists: &dyn PartyLookup,
+) -> Result<DecisionTimeline, DecideError> {
+    let first = decider
+        .classifier()
+        .rules()
+        .versions()
+        .first()
+        .map(|v| v.effective)
+        .ok_or_else(|| DecideError::Contradiction("no rule versions".to_owned()))?;
+    let mut dates: Vec<Date> = decider.rules().event_dates();
+    dates.extend(decider.classifier().rules().versions().iter().map(|v| v.effective));
+    dates.extend(decider.countries().changes().iter().map(|c| c.date));
+    dates.push(first);
+    dates.retain(|d| *d >= first);
+    dates.sort();
+    dates.dedup();
+
+    let mut entries: Vec<TimelineEntry> = Vec::new();
+    for date in dates {
+        let d = decider.decide(item, request, date, lists)?;
+        let reasons: Vec<Arc<str>> = d.reasons.iter().map(|r| r.id.clone()).collect();
+        let exceptions: Vec<String> = d.exceptions.iter().map(|x| x.symbol.clone()).collect();
+        if let Some(last) = entries.last() {
+            if last.outcome == d.outcome
+                && last.review_policy == d.review_policy
+                && last.eccn == d.eccn
+                && last.reasons == reasons
+                && last.exceptions == exceptions
+            {
+                continue;
+            }
+        }
+        let mut changed_by = Vec::new();
+        if let Some(last) = entries.last() {
+            if last.eccn != d.eccn {
+                changed_by.push(format!(
+                    "classification {} → {} ({} {})",
+                    list(&last.eccn),
+                    list(&d.eccn),
+                    d.classification.ruleset,
+                    d.classification.citation
+                ));
+            }
+            for r in d.reasons.iter().filter(|r| !last.reasons.contains(&r.id)) {
+                changed_by.push(format!("now applies: {} — {} ({})", r.id, r.title, r.citation));
+            }
+            for r in last.reasons.iter().filter(|r| !reasons.contains(r)) {
+                changed_by.push(format!("no longer applies: {r}"));
+            }
+            if last.review_policy != d.review_policy {
+                let mut basis = d.review_policies.iter().map(|p| format!("{} ({})", p.id, p.citation)).collect::<Vec<_>>();
+                basis.dedup();
+                changed_by.push(format!(
+                    "review policy {} → {} {}",
+                    last.review_policy.map_or("none", ReviewPolicy::as_str),
+                    d.review_policy.map_or("none", ReviewPolicy::as_str),
+                    basis.join(", ")
+                ));
+            }
+            if last.exceptions != exceptions {
+                changed_by.push(format!("exceptions [{}] → [{}]", last.exceptions.join(", "), exceptions.join(", ")));
+            }
+        } else {
+            for r in &d.reasons {
+                changed_by.push(format!("applies: {} — {} ({})", r.id, r.title, r.citation));
+            }
+        }
+        if let Some(last) = entries.last_mut() {
+            last.until = Some(date.pred());
+        }
+        entries.push(TimelineEntry {
+            from: date,
+            until: None,
+            outcome: d.outcome,
+            review_policy: d.review_policy,
+            eccn: d.eccn,
+            reasons,
+            exceptions,
+            changed_by,
+        });
+    }
+    let mut events = Vec::new();
+    for r in &decider.rules().requirements {
+        for e in &r.events {
+            events.push(format!("{}: {} [{}]", e.date, e.text, r.id));
+        }
+    }
+    events.sort();
+    Ok(DecisionTimeline {
+        item: item.id().map(ToString::to_string).unwrap_or_default(),
+        destination: request.destination.clone(),
+        entries,
+        events,
+    })
+}
+
+fn list(eccn: &[Arc<str>]) -> String {
+    if eccn.is_empty() {
+        "not controlled".to_owned()
+    } else {
+        eccn.join(", ")
+    }
+}
