@@ -132,9 +132,7 @@ impl Catalog {
     /// A record by id, with did-you-mean suggestions when unknown.
     pub fn get(&self, id: &str) -> Result<&ChipRecord, CatalogError> {
         self.records
-            .iter()
-            .find(|(key, _)| key.as_str() == id)
-            .map(|(_, record)| record)
+            .get(id)
             .ok_or_else(|| CatalogError::UnknownChip {
                 id: id.to_owned(),
                 suggestions: self.suggest(id),

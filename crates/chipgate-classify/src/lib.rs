@@ -15,7 +15,7 @@ mod catalog;
 mod report;
 mod timeline;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use chipgate_data::{DataError, DataSource};
@@ -69,6 +69,31 @@ pub enum ClassifyError {
     MetricsConfig(String),
 }
 
+/// A record's metrics with their report and per-fact sources, computed once.
+#[derive(Debug)]
+struct Prepared {
+    metrics: Metrics,
+    report: Arc<MetricsReport>,
+    /// Source description per fact, indexed like the schema.
+    sources: Vec<Option<Arc<str>>>,
+}
+
+impl Prepared {
+    fn new(record: &ChipRecord, config: &MetricsConfig) -> Prepared {
+        let metrics = compute_metrics(record, config);
+        Prepared {
+            report: Arc::new(metrics_report(&metrics)),
+            sources: {
+                let by_name = fact_sources(&metrics);
+                (0..schema().len())
+                    .map(|i| schema().get(i).and_then(|f| by_name.get(f.name).cloned()))
+                    .collect()
+            },
+            metrics,
+        }
+    }
+}
+
 /// Everything needed to classify: catalog, rule versions and metric definitions.
 #[derive(Debug, Clone)]
 pub struct Classifier {
@@ -76,6 +101,8 @@ pub struct Classifier {
     rules: RuleBook,
     metrics: MetricsConfig,
     warnings: Vec<Warning>,
+    /// Metrics of catalog records (they do not depend on the date).
+    prepared: Arc<HashMap<String, Arc<Prepared>>>,
 }
 
 impl Classifier {
@@ -93,11 +120,16 @@ impl Classifier {
         }
         let rules = RuleBook::new(versions)?;
         let catalog = Catalog::load(source)?;
+        let prepared = catalog
+            .iter()
+            .filter_map(|r| r.id().map(|id| (id.to_string(), Arc::new(Prepared::new(r, &metrics)))))
+            .collect();
         Ok(Classifier {
             catalog,
             rules,
             metrics,
             warnings,
+            prepared: Arc::new(prepared),
         })
     }
 
@@ -143,7 +175,8 @@ impl Classifier {
     ) -> Result<Classification, ClassifyError> {
         self.catalog.check_record(record)?;
         let schema = schema();
-        let metrics = compute_metrics(record, &self.metrics);
+        let prepared = self.prepared(record);
+        let metrics = &prepared.metrics;
         let mut facts = Facts::new(schema);
         let mut set = |name: &str, value: FactValue| {
             // The schema is fixed above, so a failure here is a programming error caught by tests.
@@ -201,23 +234,8 @@ impl Classifier {
             set("component_eccns", FactValue::Set(Vec::new()));
         }
 
-        let verdict = rules.evaluate(&facts, schema);
-        let sources = fact_sources(&metrics);
-        let trace = verdict
-            .steps
-            .iter()
-            .map(|step| TraceStep {
-                paragraph: step.rule.clone(),
-                citation: rules.source_of(&step.rule).citation.clone(),
-                fact: step.fact,
-                label: step.label,
-                input: step.input.clone(),
-                source: sources.get(step.fact).cloned(),
-                op: step.op,
-                threshold: step.threshold.clone(),
-                result: step.result,
-            })
-            .collect();
+        let mut verdict = rules.evaluate(&facts, schema);
+        let sources = &prepared.sources;
         let mut headroom: Vec<Headroom> = Vec::new();
         for step in &verdict.steps {
             let (Some(FactValue::Number(value)), chipgate_rules::Threshold::Number(threshold), Some(margin)) =
@@ -225,10 +243,12 @@ impl Classifier {
             else {
                 continue;
             };
-            if headroom
-                .iter()
-                .any(|h| h.paragraph == step.rule && h.metric == step.fact && h.threshold == *threshold && h.op == step.op)
-            {
+            if headroom.iter().any(|h| {
+                Arc::ptr_eq(&h.paragraph, &step.rule)
+                    && std::ptr::eq(h.metric, step.fact)
+                    && h.threshold == *threshold
+                    && std::ptr::eq(h.op, step.op)
+            }) {
                 continue;
             }
             headroom.push(Headroom {
@@ -239,7 +259,7 @@ impl Classifier {
                 threshold: *threshold,
                 margin,
                 met: step.result == Tri::True,
-                text: report::headroom_text(step.label, &step.rule, *value, step.op, *threshold),
+                label: step.label,
             });
         }
         let mut missing_inputs = Vec::new();
@@ -248,7 +268,7 @@ impl Classifier {
                 missing_inputs.push(MissingInput {
                     paragraph: p.id.clone(),
                     fact,
-                    inputs: inputs_for(fact, &metrics, record),
+                    inputs: inputs_for(fact, metrics, record),
                 });
             }
         }
@@ -263,11 +283,14 @@ impl Classifier {
                     result: p.result,
                     excluded_by: p.excluded_by.clone(),
                     superseded_by: p.superseded_by.clone(),
-                    text: paragraph.map(|x| x.text.clone()).unwrap_or_default(),
+                    text: paragraph.map_or_else(|| Arc::from(""), |x| x.text.clone()),
                     citation: rules.source_of(&p.id).citation.clone(),
                 }
             })
             .collect();
+        for step in &mut verdict.steps {
+            step.source = sources.get(step.fact_index).cloned().flatten();
+        }
         let paragraphs = verdict
             .paragraphs
             .iter()
@@ -302,13 +325,24 @@ impl Classifier {
             paragraphs,
             undetermined: verdict.undetermined,
             missing_inputs,
-            metrics: metrics_report(&metrics),
+            metrics: prepared.report.clone(),
             components,
-            trace,
+            trace: verdict.steps,
             conclusions,
             headroom,
             notes: rules.notes.clone(),
         })
+    }
+
+    fn prepared(&self, record: &ChipRecord) -> Arc<Prepared> {
+        if let Some(id) = record.id() {
+            if let (Some(p), Ok(catalog_record)) = (self.prepared.get(id.as_str()), self.catalog.get(id.as_str())) {
+                if std::ptr::eq(catalog_record, record) || catalog_record == record {
+                    return p.clone();
+                }
+            }
+        }
+        Arc::new(Prepared::new(record, &self.metrics))
     }
 
     /// The classification under every rule version, and what changed.
@@ -370,11 +404,11 @@ fn inputs_for(fact: &str, metrics: &Metrics, record: &ChipRecord) -> Vec<String>
 
 fn metrics_report(metrics: &Metrics) -> MetricsReport {
     let mut derivations = Vec::new();
-    let mut push = |metric: &'static str, derivation: &str, inputs: &[InputRef]| {
+    let mut push = |metric: &'static str, derivation: &Arc<str>, inputs: &Arc<[InputRef]>| {
         derivations.push(MetricDerivation {
             metric,
-            derivation: derivation.to_owned(),
-            inputs: inputs.to_vec(),
+            derivation: derivation.clone(),
+            inputs: inputs.clone(),
         });
     };
     if let Some(m) = &metrics.tpp {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chipgate_model::{format_number, Date, InputRef, ItemKind};
-use chipgate_rules::{FactValue, Threshold, Tri};
+use chipgate_rules::Tri;
 use serde::Serialize;
 
 /// Outcome of a classification.
@@ -64,9 +64,9 @@ pub struct MetricDerivation {
     /// The metric, e.g. `tpp`.
     pub metric: &'static str,
     /// The arithmetic.
-    pub derivation: String,
+    pub derivation: Arc<str>,
     /// Input figures with quality and sources.
-    pub inputs: Vec<InputRef>,
+    pub inputs: Arc<[InputRef]>,
 }
 
 /// The metrics section of the report.
@@ -88,28 +88,9 @@ pub struct MetricsReport {
     pub derivations: Vec<MetricDerivation>,
 }
 
-/// One comparison of the trace.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TraceStep {
-    /// Paragraph or note tested, e.g. `3A090.b.1`.
-    pub paragraph: Arc<str>,
-    /// Its citation, e.g. `88 FR 73458`.
-    pub citation: Arc<str>,
-    /// The fact, e.g. `tpp`.
-    pub fact: &'static str,
-    /// Label for people.
-    pub label: &'static str,
-    /// The input value (null when missing).
-    pub input: Option<FactValue>,
-    /// Where the input comes from, e.g. `throughput.fp8 (official)`.
-    pub source: Option<Arc<str>>,
-    /// Operator.
-    pub op: &'static str,
-    /// Threshold or expected value.
-    pub threshold: Threshold,
-    /// Result of the comparison.
-    pub result: Tri,
-}
+/// One comparison of the trace: rule, citation, fact, input and its source, operator,
+/// threshold, result.
+pub type TraceStep = chipgate_rules::Step;
 
 /// The conclusion for one paragraph.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -125,13 +106,14 @@ pub struct ParagraphConclusion {
     /// The paragraph that takes precedence.
     pub superseded_by: Option<Arc<str>>,
     /// The regulation's words.
-    pub text: String,
+    pub text: Arc<str>,
     /// Citation.
     pub citation: Arc<str>,
 }
 
-/// Distance of one metric to one threshold.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Distance of one metric to one threshold. Serialized with a `text` field, e.g.
+/// `TPP 2,368 is 32 below 3A090.b.1's 2,400 (needs >= 2,400: not met)`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Headroom {
     /// Paragraph or note the threshold belongs to.
     pub paragraph: Arc<str>,
@@ -147,8 +129,31 @@ pub struct Headroom {
     pub margin: f64,
     /// Whether this comparison holds.
     pub met: bool,
-    /// In words, e.g. `TPP 2,368 is 32 below 3A090.b.1's 2,400`.
-    pub text: String,
+    /// The metric's label for people, e.g. `TPP`.
+    pub label: &'static str,
+}
+
+impl Headroom {
+    /// In words, e.g. `TPP 2,368 is 32 below 3A090.b.1's 2,400 (needs >= 2,400: not met)`.
+    pub fn text(&self) -> String {
+        headroom_text(self.label, &self.paragraph, self.value, self.op, self.threshold)
+    }
+}
+
+impl Serialize for Headroom {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Headroom", 8)?;
+        s.serialize_field("paragraph", &self.paragraph)?;
+        s.serialize_field("metric", self.metric)?;
+        s.serialize_field("value", &self.value)?;
+        s.serialize_field("op", self.op)?;
+        s.serialize_field("threshold", &self.threshold)?;
+        s.serialize_field("margin", &self.margin)?;
+        s.serialize_field("met", &self.met)?;
+        s.serialize_field("text", &self.text())?;
+        s.end()
+    }
 }
 
 /// An input that could decide a paragraph but is missing.
@@ -197,7 +202,7 @@ pub struct Classification {
     /// Inputs whose absence leaves a paragraph undecided.
     pub missing_inputs: Vec<MissingInput>,
     /// Metric values and derivations.
-    pub metrics: MetricsReport,
+    pub metrics: Arc<MetricsReport>,
     /// Components of a system.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<ComponentResult>,
@@ -208,7 +213,7 @@ pub struct Classification {
     /// Distance of each metric to each threshold that could apply.
     pub headroom: Vec<Headroom>,
     /// Notes of the rule version.
-    pub notes: Vec<String>,
+    pub notes: Arc<[String]>,
 }
 
 pub(crate) fn headroom_text(label: &str, paragraph: &str, value: f64, op: &str, threshold: f64) -> String {

@@ -63,12 +63,12 @@ pub fn explain(result: &Classification) -> Vec<String> {
         let steps: Vec<_> = result
             .trace
             .iter()
-            .filter(|s| s.paragraph == conclusion.paragraph && s.op != "is" || s.paragraph == conclusion.paragraph && s.fact == "datacenter")
+            .filter(|s| s.rule == conclusion.paragraph && s.op != "is" || s.rule == conclusion.paragraph && s.fact == "datacenter")
             .collect();
         let kind_step = result
             .trace
             .iter()
-            .find(|s| s.paragraph == conclusion.paragraph && s.op == "is" && s.result == Tri::False && s.fact != "datacenter");
+            .find(|s| s.rule == conclusion.paragraph && s.op == "is" && s.result == Tri::False && s.fact != "datacenter");
         if kind_step.is_some() {
             continue; // the paragraph is for another kind of item
         }

@@ -51,7 +51,7 @@ fn classification_scenarios() {
             }
         }
         for h in &s.headroom {
-            if !result.headroom.iter().any(|x| x.text.starts_with(h.as_str())) {
+            if !result.headroom.iter().any(|x| x.text().starts_with(h.as_str())) {
                 problems.push(format!("no headroom line starting `{h}`"));
             }
         }

@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use chipgate_classify::{Classification, Classifier, ClassifyError, Outcome};
 use chipgate_data::{DataError, DataSource};
 use chipgate_model::{ChipRecord, Date};
-use chipgate_rules::{evaluate, FactDef, FactKind, FactSchema, FactValue, Facts, Step, Threshold, Tri};
+use chipgate_rules::{evaluate, FactDef, FactKind, FactSchema, FactValue, Facts, RuleRef, Step, Threshold, Tri};
 use serde::Serialize;
 
 pub use countries::{Countries, CountryCode};
@@ -308,25 +308,7 @@ pub struct Parties {
 }
 
 /// One comparison of the trace, with the citation of its rule.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TraceStep {
-    /// Rule id.
-    pub rule: Arc<str>,
-    /// Citation.
-    pub citation: String,
-    /// Fact.
-    pub fact: &'static str,
-    /// Label.
-    pub label: &'static str,
-    /// Input.
-    pub input: Option<FactValue>,
-    /// Operator.
-    pub op: &'static str,
-    /// Threshold or list.
-    pub threshold: Threshold,
-    /// Result.
-    pub result: Tri,
-}
+pub type TraceStep = Step;
 
 /// The classification the determination used.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -595,7 +577,7 @@ impl Decider {
         let mut triggered: Vec<&Requirement> = Vec::new();
         for r in self.rules.requirements.iter().filter(|r| in_force(r.effective, r.until, date)) {
             let first = steps.len();
-            let result = evaluate(&r.when, &facts, s, &r.id, &mut steps);
+            let result = evaluate(&r.when, &facts, s, RuleRef { id: &r.id, citation: &r.cite.citation }, &mut steps);
             let inputs = steps
                 .get(first..)
                 .unwrap_or_default()
@@ -651,7 +633,7 @@ impl Decider {
         let mut covered: Vec<Arc<str>> = Vec::new();
         if !triggered.is_empty() {
             for x in self.rules.exceptions.iter().filter(|x| in_force(x.effective, x.until, date)) {
-                if evaluate(&x.when, &facts, s, &x.id, &mut steps) != Tri::True {
+                if evaluate(&x.when, &facts, s, RuleRef { id: &x.id, citation: &x.cite.citation }, &mut steps) != Tri::True {
                     continue;
                 }
                 let resolves: Vec<Arc<str>> = triggered
@@ -665,7 +647,7 @@ impl Decider {
                 let conditions = x
                     .conditions
                     .iter()
-                    .filter(|c| evaluate(&c.when, &facts, s, &x.id, &mut steps) == Tri::True)
+                    .filter(|c| evaluate(&c.when, &facts, s, RuleRef { id: &x.id, citation: &x.cite.citation }, &mut steps) == Tri::True)
                     .map(|c| ConditionReport {
                         text: c.text.clone(),
                         notification_days: c.notification_days,
@@ -683,7 +665,7 @@ impl Decider {
                     id: x.id.clone(),
                     title: x.title.clone(),
                     section: x.section.clone(),
-                    citation: x.cite.citation.clone(),
+                    citation: x.cite.citation.to_string(),
                     url: x.cite.url.clone(),
                     resolves,
                     conditions,
@@ -703,12 +685,12 @@ impl Decider {
                 if !p.applies_to.iter().any(|a| **a == *r.id) {
                     continue;
                 }
-                if evaluate(&p.when, &facts, s, &p.id, &mut steps) == Tri::True {
+                if evaluate(&p.when, &facts, s, RuleRef { id: &p.id, citation: &p.cite.citation }, &mut steps) == Tri::True {
                     review_policies.push(PolicyReport {
                         id: p.id.clone(),
                         requirement: r.id.clone(),
                         policy: p.policy,
-                        citation: p.cite.citation.clone(),
+                        citation: p.cite.citation.to_string(),
                         url: p.cite.url.clone(),
                         text: p.text.clone(),
                         conditions: p.conditions.clone(),
@@ -772,19 +754,7 @@ impl Decider {
             notes.push(format!("`{}` is in the CFR text but not enforced; use --as-written to apply it.", r.id));
         }
 
-        let trace = steps
-            .iter()
-            .map(|st| TraceStep {
-                citation: self.citation_of(&st.rule),
-                rule: st.rule.clone(),
-                fact: st.fact,
-                label: st.label,
-                input: st.input.clone(),
-                op: st.op,
-                threshold: st.threshold.clone(),
-                result: st.result,
-            })
-            .collect();
+        let trace = steps;
         Ok(Decision {
             engine_version: chipgate_classify::ENGINE_VERSION,
             date,
@@ -825,17 +795,6 @@ impl Decider {
             trace,
             notes,
         })
-    }
-
-    fn citation_of(&self, id: &str) -> String {
-        self.rules
-            .requirements
-            .iter()
-            .find(|r| &*r.id == id)
-            .map(|r| r.cite.citation.clone())
-            .or_else(|| self.rules.policies.iter().find(|p| &*p.id == id).map(|p| p.cite.citation.clone()))
-            .or_else(|| self.rules.exceptions.iter().find(|x| &*x.id == id).map(|x| x.cite.citation.clone()))
-            .unwrap_or_default()
     }
 
     /// The determination over time, with the event that changed it.
@@ -888,7 +847,7 @@ fn reason(r: &Requirement, inputs: Vec<String>) -> Reason {
         },
         title: r.title.clone(),
         paragraph: r.section.clone(),
-        citation: r.cite.citation.clone(),
+        citation: r.cite.citation.to_string(),
         url: r.cite.url.clone(),
         evidence: format!("{:?}", r.cite.evidence),
         text: r.text.clone(),

@@ -14,7 +14,7 @@ use crate::DecideError;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cite {
     /// Citation, e.g. `88 FR 73458`.
-    pub citation: String,
+    pub citation: Arc<str>,
     /// URL.
     pub url: String,
     /// Evidence grade.
@@ -382,7 +382,7 @@ impl LicenseRules {
                     effective: r.effective,
                     until: r.until,
                     cite: Cite {
-                        citation: r.citation,
+                        citation: Arc::from(r.citation),
                         url: r.url,
                         evidence: r.evidence,
                     },
@@ -391,7 +391,7 @@ impl LicenseRules {
                     not_enforced: r.not_enforced.map(|n| NotEnforced {
                         from: n.from,
                         cite: Cite {
-                            citation: n.citation,
+                            citation: Arc::from(n.citation),
                             url: n.url,
                             evidence: n.evidence,
                         },
@@ -435,7 +435,7 @@ impl LicenseRules {
                 effective: p.effective,
                 until: p.until,
                 cite: Cite {
-                    citation: p.citation,
+                    citation: Arc::from(p.citation),
                     url: p.url,
                     evidence: p.evidence,
                 },
@@ -471,7 +471,7 @@ impl LicenseRules {
                 effective: x.effective,
                 until: x.until,
                 cite: Cite {
-                    citation: x.citation,
+                    citation: Arc::from(x.citation),
                     url: x.url,
                     evidence: x.evidence,
                 },

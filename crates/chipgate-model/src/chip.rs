@@ -30,6 +30,12 @@ impl ChipId {
     }
 }
 
+impl std::borrow::Borrow<str> for ChipId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl FromStr for ChipId {
     type Err = ChipIdError;
 

@@ -14,6 +14,7 @@
 //! is a judgment call; the choice appears in every derivation.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -69,26 +70,30 @@ impl MetricsConfig {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InputRef {
     /// Field in the record, e.g. `throughput.fp8` or `dies[0].area_mm2`.
-    pub field: String,
+    pub field: Arc<str>,
     /// The number used.
     pub value: f64,
     /// Its quality mark (its own, or the record's).
     pub quality: Quality,
     /// Its sources (its own, or the record's).
-    pub sources: Vec<String>,
+    pub sources: Arc<[String]>,
     /// A note on the figure, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
 }
 
 impl InputRef {
     fn new(record: &ChipRecord, field: String, figure: &Figure) -> InputRef {
         InputRef {
-            field,
+            field: Arc::from(field),
             value: figure.value,
             quality: figure.quality.unwrap_or(record.quality),
-            sources: if figure.sources.is_empty() { record.sources.clone() } else { figure.sources.clone() },
-            note: figure.note.clone(),
+            sources: if figure.sources.is_empty() {
+                Arc::from(record.sources.as_slice())
+            } else {
+                Arc::from(figure.sources.as_slice())
+            },
+            note: figure.note.as_deref().map(Arc::from),
         }
     }
 }
@@ -99,9 +104,9 @@ pub struct Derived<T> {
     /// The value.
     pub value: T,
     /// The arithmetic, e.g. `fp8 1,979 TOPS × 8 bits = 15,832`.
-    pub derivation: String,
+    pub derivation: Arc<str>,
     /// Figures it was computed from.
-    pub inputs: Vec<InputRef>,
+    pub inputs: Arc<[InputRef]>,
 }
 
 /// TPP for one precision.
@@ -180,12 +185,12 @@ pub fn compute(record: &ChipRecord, config: &MetricsConfig) -> Metrics {
             if let Ok(value) = Tpp::new(tpp) {
                 metrics.tpp = Some(Derived {
                     value,
-                    derivation: format!(
+                    derivation: Arc::from(format!(
                         "TPP = max over precisions of dense rate × bit length: {} → {} ({precision})",
                         steps.join("; "),
                         format_number(tpp)
-                    ),
-                    inputs: vec![InputRef::new(record, format!("throughput.{precision}"), figure)],
+                    )),
+                    inputs: Arc::from(vec![InputRef::new(record, format!("throughput.{precision}"), figure)]),
                 });
             }
         }
@@ -227,12 +232,12 @@ pub fn compute(record: &ChipRecord, config: &MetricsConfig) -> Metrics {
             if let Ok(value) = SquareMillimetres::new(area) {
                 metrics.applicable_die_area = Some(Derived {
                     value,
-                    derivation: format!(
+                    derivation: Arc::from(format!(
                         "applicable die area = sum of non-planar logic dies: {} = {} mm²",
                         parts.join(" + "),
                         format_number(area)
-                    ),
-                    inputs,
+                    )),
+                    inputs: Arc::from(inputs),
                 });
             }
         } else if missing_inputs.is_empty() {
@@ -242,17 +247,17 @@ pub fn compute(record: &ChipRecord, config: &MetricsConfig) -> Metrics {
             (Some(tpp), Some(area)) => {
                 let pd = tpp.value.get() / area.value.get();
                 if let Ok(value) = PerformanceDensity::new(pd) {
-                    let mut pd_inputs = tpp.inputs.clone();
+                    let mut pd_inputs = tpp.inputs.to_vec();
                     pd_inputs.extend(area.inputs.iter().cloned());
                     metrics.performance_density = Some(Derived {
                         value,
-                        derivation: format!(
+                        derivation: Arc::from(format!(
                             "PD = TPP / applicable die area = {} / {} mm² = {}",
                             format_number(tpp.value.get()),
                             format_number(area.value.get()),
                             format_number(pd)
-                        ),
-                        inputs: pd_inputs,
+                        )),
+                        inputs: Arc::from(pd_inputs),
                     });
                 }
             }
@@ -296,16 +301,16 @@ pub fn compute(record: &ChipRecord, config: &MetricsConfig) -> Metrics {
                 if let Ok(value) = MemoryBandwidthDensity::new(density) {
                     metrics.memory_bandwidth_density = Some(Derived {
                         value,
-                        derivation: format!(
+                        derivation: Arc::from(format!(
                             "memory bandwidth density = {} GB/s / {} mm² = {} GB/s/mm²",
                             format_number(bw.value),
                             format_number(area.value),
                             format_number(density)
-                        ),
-                        inputs: vec![
+                        )),
+                        inputs: Arc::from(vec![
                             InputRef::new(record, "memory_bandwidth_gbs".to_owned(), bw),
                             InputRef::new(record, "package_area_mm2".to_owned(), area),
-                        ],
+                        ]),
                     });
                 }
             }
@@ -322,8 +327,8 @@ fn bandwidth(record: &ChipRecord, field: &str, figure: Option<&Figure>, what: &s
     let figure = figure?;
     Some(Derived {
         value: GigabytesPerSecond::new(figure.value).ok()?,
-        derivation: format!("{what} = {field} = {} GB/s", format_number(figure.value)),
-        inputs: vec![InputRef::new(record, field.to_owned(), figure)],
+        derivation: Arc::from(format!("{what} = {field} = {} GB/s", format_number(figure.value))),
+        inputs: Arc::from(vec![InputRef::new(record, field.to_owned(), figure)]),
     })
 }
 

@@ -153,13 +153,27 @@ pub enum Threshold {
     List(Arc<[String]>),
 }
 
+/// The rule a condition belongs to, as recorded in its steps.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleRef<'a> {
+    /// Rule id (paragraph, exclusion, requirement…).
+    pub id: &'a Arc<str>,
+    /// Its citation, e.g. `88 FR 73458`.
+    pub citation: &'a Arc<str>,
+}
+
 /// One comparison the evaluator made.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Step {
     /// The rule (paragraph, exclusion, requirement) the comparison belongs to.
     pub rule: Arc<str>,
+    /// The rule's citation.
+    pub citation: Arc<str>,
     /// The fact tested.
     pub fact: &'static str,
+    /// Its index in the schema.
+    #[serde(skip)]
+    pub fact_index: usize,
     /// The fact's label for people.
     pub label: &'static str,
     /// The input value, or null when missing.
@@ -173,11 +187,14 @@ pub struct Step {
     /// For numbers: input minus threshold.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub margin: Option<f64>,
+    /// Where the input came from (filled in by the caller that computed the fact).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Arc<str>>,
 }
 
 /// Evaluates a condition, pushing one [`Step`] per leaf (every leaf is evaluated, so the
 /// trace and the headroom are complete).
-pub fn evaluate(condition: &Condition, facts: &Facts, schema: &FactSchema, rule: &Arc<str>, steps: &mut Vec<Step>) -> Tri {
+pub fn evaluate(condition: &Condition, facts: &Facts, schema: &FactSchema, rule: RuleRef<'_>, steps: &mut Vec<Step>) -> Tri {
     match condition {
         Condition::All(parts) => parts
             .iter()
@@ -229,7 +246,7 @@ pub fn evaluate(condition: &Condition, facts: &Facts, schema: &FactSchema, rule:
 fn push(
     steps: &mut Vec<Step>,
     schema: &FactSchema,
-    rule: &Arc<str>,
+    rule: RuleRef<'_>,
     fact: usize,
     input: Option<&FactValue>,
     op: &'static str,
@@ -239,14 +256,17 @@ fn push(
 ) {
     let (name, label) = schema.get(fact).map_or(("?", "?"), |f| (f.name, f.label));
     steps.push(Step {
-        rule: rule.clone(),
+        rule: rule.id.clone(),
+        citation: rule.citation.clone(),
         fact: name,
+        fact_index: fact,
         label,
         input: input.cloned(),
         op,
         threshold,
         result,
         margin,
+        source: None,
     });
 }
 

@@ -15,7 +15,7 @@ pub mod eval;
 pub mod ruleset;
 
 pub use condition::{compile, Condition, ConditionError, FactDef, FactKind, FactSchema, Op};
-pub use eval::{evaluate, FactError, FactValue, Facts, Step, Threshold, Tri};
+pub use eval::{evaluate, FactError, FactValue, Facts, RuleRef, Step, Threshold, Tri};
 pub use ruleset::{
     Evidence, Exclusion, ExclusionResult, Paragraph, ParagraphResult, RuleBook, RuleSet, RulesError, Source, Verdict,
     Warning,

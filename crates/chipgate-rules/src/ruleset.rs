@@ -9,7 +9,7 @@ use chipgate_model::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::condition::{compile, Condition, ConditionError, FactSchema};
-use crate::eval::{evaluate, referenced_facts, Facts, Step, Tri};
+use crate::eval::{evaluate, referenced_facts, Facts, RuleRef, Step, Tri};
 
 /// How well a rule's text is evidenced (grades of `reference/regulations.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +101,7 @@ pub struct Paragraph {
     /// The ECCN paragraph it reports, e.g. `3A090.a`.
     pub eccn: Arc<str>,
     /// The regulation's words.
-    pub text: String,
+    pub text: Arc<str>,
     /// Its source.
     pub source: Source,
     /// Interpretive note.
@@ -110,6 +110,12 @@ pub struct Paragraph {
     pub yields_to: Vec<Arc<str>>,
     /// The condition.
     pub when: Condition,
+    /// Index of its ECCN group in the rule set (compiled).
+    group: usize,
+    /// Indexes of the groups it yields to (compiled).
+    yields: Vec<usize>,
+    /// Indexes of the exclusions that cover it (compiled).
+    excluded_by: Vec<usize>,
 }
 
 /// A note that takes items out of paragraphs (e.g. Note 2 to 3A090).
@@ -143,7 +149,7 @@ pub struct RuleSet {
     /// What changed.
     pub summary: Option<String>,
     /// Open points and interpretive choices.
-    pub notes: Vec<String>,
+    pub notes: Arc<[String]>,
     /// Paragraphs, in evaluation order.
     pub paragraphs: Vec<Paragraph>,
     /// Exclusion notes.
@@ -245,11 +251,14 @@ impl RuleSet {
             paragraphs.push(Paragraph {
                 id: Arc::from(p.id.as_str()),
                 eccn: Arc::from(p.eccn.as_str()),
-                text: p.text,
+                text: Arc::from(p.text),
                 source: own_source(p.citation, p.url, p.evidence),
                 note: p.note,
                 yields_to: p.yields_to.iter().map(|s| Arc::from(s.as_str())).collect(),
                 when,
+                group: 0,
+                yields: Vec::new(),
+                excluded_by: Vec::new(),
             });
         }
         let groups: BTreeSet<&str> = paragraphs.iter().map(|p| &*p.eccn).collect();
@@ -291,6 +300,29 @@ impl RuleSet {
                 when,
             });
         }
+        let group_names: Vec<Arc<str>> = {
+            let mut names: Vec<Arc<str>> = Vec::new();
+            for p in &paragraphs {
+                if !names.contains(&p.eccn) {
+                    names.push(p.eccn.clone());
+                }
+            }
+            names
+        };
+        for p in &mut paragraphs {
+            p.group = group_names.iter().position(|g| *g == p.eccn).unwrap_or(0);
+            p.yields = p
+                .yields_to
+                .iter()
+                .filter_map(|y| group_names.iter().position(|g| g == y))
+                .collect();
+            p.excluded_by = exclusions
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.excludes.iter().any(|e| *e == p.eccn))
+                .map(|(i, _)| i)
+                .collect();
+        }
         if raw.published.is_some_and(|p| p > raw.effective.add_days(400)) {
             warnings.push(Warning {
                 origin: origin.to_owned(),
@@ -305,7 +337,7 @@ impl RuleSet {
                 published: raw.published,
                 source: file_source,
                 summary: raw.summary,
-                notes: raw.notes,
+                notes: Arc::from(raw.notes),
                 paragraphs,
                 exclusions,
             },
@@ -315,87 +347,80 @@ impl RuleSet {
 
     /// Evaluates every paragraph and exclusion against the facts.
     pub fn evaluate(&self, facts: &Facts, schema: &FactSchema) -> Verdict {
-        let mut steps = Vec::with_capacity(16);
+        let mut steps = Vec::with_capacity(32);
         let exclusions: Vec<ExclusionResult> = self
             .exclusions
             .iter()
             .map(|x| ExclusionResult {
                 id: x.id.clone(),
-                result: evaluate(&x.when, facts, schema, &x.id, &mut steps),
+                result: evaluate(&x.when, facts, schema, RuleRef { id: &x.id, citation: &x.source.citation }, &mut steps),
             })
             .collect();
-        let mut paragraphs: Vec<ParagraphResult> = self
-            .paragraphs
-            .iter()
-            .map(|p| {
-                let condition = evaluate(&p.when, facts, schema, &p.id, &mut steps);
-                let mut excluded = Tri::False;
-                let mut excluded_by = Vec::new();
-                for (x, r) in self.exclusions.iter().zip(&exclusions) {
-                    if x.excludes.iter().any(|e| **e == *p.eccn) {
-                        excluded = excluded.or(r.result);
-                        if r.result != Tri::False {
-                            excluded_by.push(x.id.clone());
-                        }
+        let mut paragraphs: Vec<ParagraphResult> = Vec::with_capacity(self.paragraphs.len());
+        let groups = self.paragraphs.iter().map(|p| p.group).max().map_or(0, |g| g + 1);
+        let mut group_result = vec![Tri::False; groups];
+        for p in &self.paragraphs {
+            let condition = evaluate(&p.when, facts, schema, RuleRef { id: &p.id, citation: &p.source.citation }, &mut steps);
+            let mut excluded = Tri::False;
+            let mut excluded_by = Vec::new();
+            for &i in &p.excluded_by {
+                if let (Some(x), Some(r)) = (self.exclusions.get(i), exclusions.get(i)) {
+                    excluded = excluded.or(r.result);
+                    if r.result != Tri::False {
+                        excluded_by.push(x.id.clone());
                     }
                 }
-                let result = condition.and(excluded.not());
-                let mut missing_facts = Vec::new();
-                if result == Tri::Unknown {
-                    let mut refs = Vec::new();
-                    referenced_facts(&p.when, &mut refs);
-                    for x in self.exclusions.iter().filter(|x| x.excludes.iter().any(|e| **e == *p.eccn)) {
-                        referenced_facts(&x.when, &mut refs);
-                    }
-                    missing_facts = refs
-                        .into_iter()
-                        .filter(|i| facts.get(*i).is_none())
-                        .filter_map(|i| schema.get(i).map(|f| f.name))
-                        .collect();
-                }
-                ParagraphResult {
-                    id: p.id.clone(),
-                    eccn: p.eccn.clone(),
-                    condition,
-                    result,
-                    excluded_by,
-                    superseded_by: None,
-                    missing_facts,
-                }
-            })
-            .collect();
-
-        let group_result = |paragraphs: &[ParagraphResult], eccn: &str| {
-            paragraphs
-                .iter()
-                .filter(|r| &*r.eccn == eccn)
-                .fold(Tri::False, |acc, r| acc.or(r.result))
-        };
-        let mut superseded = Vec::new();
-        for (index, p) in self.paragraphs.iter().enumerate() {
-            if let Some(winner) = p.yields_to.iter().find(|y| group_result(&paragraphs, y) == Tri::True) {
-                superseded.push((index, winner.clone()));
             }
+            let result = condition.and(excluded.not());
+            if let Some(g) = group_result.get_mut(p.group) {
+                *g = g.or(result);
+            }
+            let mut missing_facts = Vec::new();
+            if result == Tri::Unknown {
+                let mut refs = Vec::new();
+                referenced_facts(&p.when, &mut refs);
+                for x in p.excluded_by.iter().filter_map(|&i| self.exclusions.get(i)) {
+                    referenced_facts(&x.when, &mut refs);
+                }
+                missing_facts = refs
+                    .into_iter()
+                    .filter(|i| facts.get(*i).is_none())
+                    .filter_map(|i| schema.get(i).map(|f| f.name))
+                    .collect();
+            }
+            paragraphs.push(ParagraphResult {
+                id: p.id.clone(),
+                eccn: p.eccn.clone(),
+                condition,
+                result,
+                excluded_by,
+                superseded_by: None,
+                missing_facts,
+            });
         }
-        for (index, winner) in superseded {
-            if let Some(r) = paragraphs.get_mut(index) {
-                r.superseded_by = Some(winner);
+        let mut superseded = vec![false; groups];
+        for (p, r) in self.paragraphs.iter().zip(paragraphs.iter_mut()) {
+            if let Some(&winner) = p.yields.iter().find(|&&g| group_result.get(g) == Some(&Tri::True)) {
+                r.superseded_by = p.yields_to.get(p.yields.iter().position(|&g| g == winner).unwrap_or(0)).cloned();
+                if let Some(s) = superseded.get_mut(p.group) {
+                    *s = true;
+                }
             }
         }
         let mut eccn: Vec<Arc<str>> = Vec::new();
         let mut undetermined: Vec<Arc<str>> = Vec::new();
-        for r in &paragraphs {
-            if r.superseded_by.is_some() {
+        let mut seen = vec![false; groups];
+        for p in &self.paragraphs {
+            if superseded.get(p.group) == Some(&true) || seen.get(p.group) == Some(&true) {
                 continue;
             }
-            let group = group_result(&paragraphs, &r.eccn);
-            let target = match group {
-                Tri::True => &mut eccn,
-                Tri::Unknown => &mut undetermined,
-                Tri::False => continue,
-            };
-            if !target.contains(&r.eccn) {
-                target.push(r.eccn.clone());
+            if let Some(s) = seen.get_mut(p.group) {
+                *s = true;
+            }
+            match group_result.get(p.group) {
+                Some(Tri::True) => eccn.push(p.eccn.clone()),
+                Some(Tri::Unknown) => undetermined.push(p.eccn.clone()),
+                _ => {}
             }
         }
         Verdict {
@@ -418,7 +443,14 @@ impl RuleSet {
     }
 
     /// The source of a paragraph or exclusion by id, else the file's.
-    pub fn source_of(&self, id: &str) -> &Source {
+    pub fn source_of(&self, id: &Arc<str>) -> &Source {
+        // Steps carry the rule's own `Arc`, so a pointer comparison usually finds it.
+        if let Some(p) = self.paragraphs.iter().find(|p| Arc::ptr_eq(&p.id, id)) {
+            return &p.source;
+        }
+        if let Some(x) = self.exclusions.iter().find(|x| Arc::ptr_eq(&x.id, id)) {
+            return &x.source;
+        }
         self.paragraph(id)
             .map(|p| &p.source)
             .or_else(|| self.exclusion(id).map(|x| &x.source))

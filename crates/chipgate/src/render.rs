@@ -75,7 +75,7 @@ pub(crate) fn classification(c: &Classification) -> String {
         let _ = writeln!(s, "\nmetrics");
         for d in &c.metrics.derivations {
             let _ = writeln!(s, "  {}", d.derivation);
-            for i in &d.inputs {
+            for i in d.inputs.iter() {
                 let note = i.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
                 let _ = writeln!(
                     s,
@@ -100,7 +100,7 @@ pub(crate) fn classification(c: &Classification) -> String {
         let applicable = !c
             .trace
             .iter()
-            .any(|t| t.paragraph == conclusion.paragraph && t.op == "is" && t.fact != "datacenter" && t.result == Tri::False);
+            .any(|t| t.rule == conclusion.paragraph && t.op == "is" && t.fact != "datacenter" && t.result == Tri::False);
         if !applicable {
             continue;
         }
@@ -112,7 +112,7 @@ pub(crate) fn classification(c: &Classification) -> String {
             status.push_str(&format!(" (excluded by {})", conclusion.excluded_by.join(", ")));
         }
         let _ = writeln!(s, "  {} {} ({})", conclusion.paragraph, status, conclusion.citation);
-        for step in c.trace.iter().filter(|t| t.paragraph == conclusion.paragraph) {
+        for step in c.trace.iter().filter(|t| t.rule == conclusion.paragraph) {
             let _ = writeln!(
                 s,
                 "    {} {}",
@@ -124,23 +124,23 @@ pub(crate) fn classification(c: &Classification) -> String {
     let notes: Vec<_> = c
         .trace
         .iter()
-        .filter(|t| !c.conclusions.iter().any(|p| p.paragraph == t.paragraph))
+        .filter(|t| !c.conclusions.iter().any(|p| p.paragraph == t.rule))
         .collect();
     let mut seen = Vec::new();
     for step in &notes {
-        if !seen.contains(&step.paragraph) {
-            seen.push(step.paragraph.clone());
+        if !seen.contains(&step.rule) {
+            seen.push(step.rule.clone());
             let result = c
                 .trace
                 .iter()
-                .filter(|t| t.paragraph == step.paragraph)
+                .filter(|t| t.rule == step.rule)
                 .fold(Tri::True, |acc, t| match (acc, t.result) {
                     (Tri::False, _) | (_, Tri::False) => Tri::False,
                     (Tri::True, Tri::True) => Tri::True,
                     _ => Tri::Unknown,
                 });
-            let _ = writeln!(s, "  {} {} ({})", step.paragraph, mark(result).trim(), step.citation);
-            for t in notes.iter().filter(|t| t.paragraph == step.paragraph) {
+            let _ = writeln!(s, "  {} {} ({})", step.rule, mark(result).trim(), step.citation);
+            for t in notes.iter().filter(|t| t.rule == step.rule) {
                 let _ = writeln!(
                     s,
                     "    {} {}",
@@ -153,7 +153,7 @@ pub(crate) fn classification(c: &Classification) -> String {
     if !c.headroom.is_empty() {
         let _ = writeln!(s, "\nheadroom");
         for h in &c.headroom {
-            let _ = writeln!(s, "  {}", h.text);
+            let _ = writeln!(s, "  {}", h.text());
         }
     }
     s
