@@ -16,7 +16,11 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::R
             }
             walk(&path, root, out)?;
         } else if path.extension().is_some_and(|e| e == "toml" || e == "json") {
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((rel, path));
         }
     }
@@ -29,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     walk(&root, &root, &mut files)?;
-    let mut code = String::from("/// Files under `data/`, as (relative path, contents).\npub static FILES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Files under `data/`, as (relative path, contents).\npub static FILES: &[(&str, &str)] = &[\n",
+    );
     for (rel, path) in &files {
         if let Some(parent) = path.parent() {
             println!("cargo:rerun-if-changed={}", parent.display());

@@ -1,4 +1,10 @@
 //! Classification with full trace and headroom over the whole catalog.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "criterion macros generate undocumented items; benches fail loudly"
+)]
 //! Run: `cargo bench -p chipgate-classify --bench classify`
 
 use chipgate_classify::Classifier;
@@ -21,7 +27,9 @@ fn bench(c: &mut Criterion) {
     });
     let h20 = classifier.catalog().get("nvidia-h20").unwrap();
     group.throughput(Throughput::Elements(1));
-    group.bench_function("one_chip_h20", |b| b.iter(|| black_box(classifier.classify(black_box(h20), date).unwrap())));
+    group.bench_function("one_chip_h20", |b| {
+        b.iter(|| black_box(classifier.classify(black_box(h20), date).unwrap()))
+    });
     group.finish();
 }
 

@@ -115,7 +115,9 @@ impl Catalog {
             let mut stack = vec![(record, 0usize)];
             while let Some((current, depth)) = stack.pop() {
                 if depth > self.records.len() {
-                    return Err(CatalogError::Cycle(record.id().map(ToString::to_string).unwrap_or_default()));
+                    return Err(CatalogError::Cycle(
+                        record.id().map(ToString::to_string).unwrap_or_default(),
+                    ));
                 }
                 for component in &current.components {
                     if let Some(child) = self.records.get(&component.id) {
@@ -131,12 +133,10 @@ impl Catalog {
 
     /// A record by id, with did-you-mean suggestions when unknown.
     pub fn get(&self, id: &str) -> Result<&ChipRecord, CatalogError> {
-        self.records
-            .get(id)
-            .ok_or_else(|| CatalogError::UnknownChip {
-                id: id.to_owned(),
-                suggestions: self.suggest(id),
-            })
+        self.records.get(id).ok_or_else(|| CatalogError::UnknownChip {
+            id: id.to_owned(),
+            suggestions: self.suggest(id),
+        })
     }
 
     /// Ids close to `id` (edit distance, or containing it).
@@ -148,7 +148,11 @@ impl Catalog {
             .map(|key| {
                 let key = key.as_str();
                 let distance = levenshtein(&wanted, key);
-                let bonus = if key.contains(&wanted) || key.ends_with(&format!("-{wanted}")) { 0 } else { distance };
+                let bonus = if key.contains(&wanted) || key.ends_with(&format!("-{wanted}")) {
+                    0
+                } else {
+                    distance
+                };
                 (bonus.min(distance), key)
             })
             .filter(|(d, key)| *d <= (wanted.len() / 3).max(2) || key.contains(&wanted))

@@ -44,9 +44,17 @@ pub fn schema() -> &'static FactSchema {
             def("datacenter", FactKind::Bool, "designed or marketed for datacenters"),
             def("tpp", FactKind::Number, "TPP"),
             def("performance_density", FactKind::Number, "performance density"),
-            def("interconnect_gbs", FactKind::Number, "bidirectional interconnect (GB/s)"),
+            def(
+                "interconnect_gbs",
+                FactKind::Number,
+                "bidirectional interconnect (GB/s)",
+            ),
             def("memory_bandwidth_gbs", FactKind::Number, "total DRAM bandwidth (GB/s)"),
-            def("memory_bandwidth_density", FactKind::Number, "memory bandwidth density (GB/s/mm²)"),
+            def(
+                "memory_bandwidth_density",
+                FactKind::Number,
+                "memory bandwidth density (GB/s/mm²)",
+            ),
             def("component_eccns", FactKind::Set, "ECCN paragraphs of the component ICs"),
         ])
     })

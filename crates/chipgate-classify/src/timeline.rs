@@ -6,7 +6,7 @@ use chipgate_model::{format_number, ChipRecord, Date};
 use chipgate_rules::{FactValue, Threshold, Tri};
 use serde::Serialize;
 
-use crate::{Classification, ClassifyError, Classifier, Outcome};
+use crate::{Classification, Classifier, ClassifyError, Outcome};
 
 /// One rule version's result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -63,17 +63,22 @@ pub fn explain(result: &Classification) -> Vec<String> {
         let steps: Vec<_> = result
             .trace
             .iter()
-            .filter(|s| s.rule == conclusion.paragraph && s.op != "is" || s.rule == conclusion.paragraph && s.fact == "datacenter")
+            .filter(|s| s.rule == conclusion.paragraph && (s.op != "is" || s.fact == "datacenter"))
             .collect();
-        let kind_step = result
-            .trace
-            .iter()
-            .find(|s| s.rule == conclusion.paragraph && s.op == "is" && s.result == Tri::False && s.fact != "datacenter");
+        let kind_step = result.trace.iter().find(|s| {
+            s.rule == conclusion.paragraph && s.op == "is" && s.result == Tri::False && s.fact != "datacenter"
+        });
         if kind_step.is_some() {
             continue; // the paragraph is for another kind of item
         }
         let words = |s: &&crate::TraceStep| {
-            format!("{} {} {} {}", s.label, value_text(&s.input), s.op, threshold_text(&s.threshold))
+            format!(
+                "{} {} {} {}",
+                s.label,
+                value_text(&s.input),
+                s.op,
+                threshold_text(&s.threshold)
+            )
         };
         match conclusion.result {
             Tri::True if conclusion.superseded_by.is_none() => {
@@ -81,17 +86,33 @@ pub fn explain(result: &Classification) -> Vec<String> {
                 why.push(format!("{} applies: {}", conclusion.paragraph, met.join(" and ")));
             }
             Tri::False if !conclusion.excluded_by.is_empty() => {
-                why.push(format!("{} does not apply: excluded by {}", conclusion.paragraph, conclusion.excluded_by.join(", ")));
+                why.push(format!(
+                    "{} does not apply: excluded by {}",
+                    conclusion.paragraph,
+                    conclusion.excluded_by.join(", ")
+                ));
             }
             Tri::False => {
                 let failed: Vec<String> = steps.iter().filter(|s| s.result == Tri::False).map(words).collect();
                 if !failed.is_empty() {
-                    why.push(format!("{} does not apply: {} is false", conclusion.paragraph, failed.join(" and ")));
+                    why.push(format!(
+                        "{} does not apply; fails: {}",
+                        conclusion.paragraph,
+                        failed.join("; ")
+                    ));
                 }
             }
             Tri::Unknown => {
-                let missing: Vec<String> = steps.iter().filter(|s| s.result == Tri::Unknown).map(|s| s.label.to_owned()).collect();
-                why.push(format!("{} undecided: missing {}", conclusion.paragraph, missing.join(", ")));
+                let missing: Vec<String> = steps
+                    .iter()
+                    .filter(|s| s.result == Tri::Unknown)
+                    .map(|s| s.label.to_owned())
+                    .collect();
+                why.push(format!(
+                    "{} undecided: missing {}",
+                    conclusion.paragraph,
+                    missing.join(", ")
+                ));
             }
             Tri::True => {}
         }

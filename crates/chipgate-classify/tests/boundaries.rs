@@ -1,4 +1,5 @@
 //! Every threshold, exactly on and just off, plus monotonicity.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests and benches fail loudly")]
 
 mod common;
 
@@ -7,7 +8,9 @@ use proptest::prelude::*;
 
 fn eccn(tpp: f64, area: Option<f64>, datacenter: bool, interconnect: Option<f64>, on: &str) -> Vec<String> {
     let c = classifier();
-    let result = c.classify(&spec(tpp, area, datacenter, interconnect), date(on)).unwrap();
+    let result = c
+        .classify(&spec(tpp, area, datacenter, interconnect), date(on))
+        .unwrap();
     result.eccn.iter().map(ToString::to_string).collect()
 }
 
@@ -27,7 +30,10 @@ fn note_2_ends_at_tpp_4800_for_non_datacenter_parts() {
     // PD 6 would make a datacenter part 3A090.a.2; Note 2 takes out a non-datacenter part below 4800.
     assert!(eccn(4800.0 - EPS, Some((4800.0 - EPS) / 6.0), false, None, NOW).is_empty());
     assert_eq!(eccn(4800.0, Some(800.0), false, None, NOW), ["3A090.a"]);
-    assert_eq!(eccn(4800.0 - EPS, Some((4800.0 - EPS) / 6.0), true, None, NOW), ["3A090.a"]);
+    assert_eq!(
+        eccn(4800.0 - EPS, Some((4800.0 - EPS) / 6.0), true, None, NOW),
+        ["3A090.a"]
+    );
 }
 
 #[test]
@@ -72,7 +78,10 @@ fn missing_die_area_is_indeterminate_only_when_it_could_decide() {
     assert_eq!(decided.outcome.as_str(), "controlled");
     let open = c.classify(&spec(2000.0, None, true, None), date(NOW)).unwrap();
     assert_eq!(open.outcome.as_str(), "indeterminate");
-    assert!(open.missing_inputs.iter().any(|m| m.fact == "performance_density" && m.inputs.iter().any(|i| i.starts_with("dies"))));
+    assert!(open
+        .missing_inputs
+        .iter()
+        .any(|m| m.fact == "performance_density" && m.inputs.iter().any(|i| i.starts_with("dies"))));
     // Below every TPP line the die area cannot matter.
     let low = c.classify(&spec(1000.0, None, true, None), date(NOW)).unwrap();
     assert_eq!(low.outcome.as_str(), "not_controlled");

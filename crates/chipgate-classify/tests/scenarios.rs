@@ -1,4 +1,5 @@
 //! Runs the data-driven scenarios in `tests/scenarios/classification.toml`.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests and benches fail loudly")]
 
 mod common;
 
@@ -29,7 +30,11 @@ struct Scenario {
 
 #[test]
 fn classification_scenarios() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scenarios/classification.toml")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/scenarios/classification.toml"
+    ))
+    .unwrap();
     let file: File = toml::from_str(&text).unwrap();
     let classifier = common::classifier();
     let mut failures = Vec::new();
@@ -61,7 +66,13 @@ fn classification_scenarios() {
             }
         }
         if !problems.is_empty() {
-            failures.push(format!("{} ({} on {}): {}", s.name, s.item, s.date, problems.join("; ")));
+            failures.push(format!(
+                "{} ({} on {}): {}",
+                s.name,
+                s.item,
+                s.date,
+                problems.join("; ")
+            ));
         }
     }
     assert!(failures.is_empty(), "failed scenarios:\n{}", failures.join("\n"));
@@ -85,8 +96,18 @@ fn every_catalog_item_classifies_on_every_rule_version() {
 #[test]
 fn same_inputs_same_json() {
     let classifier = common::classifier();
-    let a = serde_json::to_string(&classifier.classify_id("nvidia-h20", common::date("2025-04-20")).unwrap()).unwrap();
-    let b = serde_json::to_string(&classifier.classify_id("nvidia-h20", common::date("2025-04-20")).unwrap()).unwrap();
+    let a = serde_json::to_string(
+        &classifier
+            .classify_id("nvidia-h20", common::date("2025-04-20"))
+            .unwrap(),
+    )
+    .unwrap();
+    let b = serde_json::to_string(
+        &classifier
+            .classify_id("nvidia-h20", common::date("2025-04-20"))
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(a, b);
 }
 
@@ -97,9 +118,19 @@ fn a800_timeline_flips_on_2023_11_17_for_the_interconnect() {
     let timeline = classifier.timeline(record).unwrap();
     let first = &timeline.entries[0];
     assert_eq!(first.outcome.as_str(), "not_controlled");
-    assert!(first.why.iter().any(|w| w.contains("interconnect") && w.contains("400")), "{:?}", first.why);
+    assert!(
+        first
+            .why
+            .iter()
+            .any(|w| w.contains("interconnect") && w.contains("400")),
+        "{:?}",
+        first.why
+    );
     let second = &timeline.entries[1];
     assert_eq!(second.effective.to_string(), "2023-11-17");
     assert!(second.changed);
-    assert_eq!(second.eccn.iter().map(|e| e.to_string()).collect::<Vec<_>>(), ["3A090.a"]);
+    assert_eq!(
+        second.eccn.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+        ["3A090.a"]
+    );
 }

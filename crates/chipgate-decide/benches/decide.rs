@@ -1,4 +1,10 @@
 //! One license determination (classification included, no fuzzy screening).
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "criterion macros generate undocumented items; benches fail loudly"
+)]
 //! Run: `cargo bench -p chipgate-decide --bench decide`
 
 use chipgate_data::Embedded;
@@ -20,7 +26,13 @@ fn bench(c: &mut Criterion) {
     });
     let classification = decider.classifier().classify(&h200, date).unwrap();
     c.bench_function("decide/h200_to_cn_preclassified", |b| {
-        b.iter(|| black_box(decider.decide_with(&h200, &classification, &request, date, &NoLists).unwrap()))
+        b.iter(|| {
+            black_box(
+                decider
+                    .decide_with(&h200, &classification, &request, date, &NoLists)
+                    .unwrap(),
+            )
+        })
     });
     let de = Request {
         destination: "DE".to_owned(),

@@ -42,11 +42,23 @@ pub fn schema() -> &'static FactSchema {
             def("datacenter", FactKind::Bool, "designed or marketed for datacenters"),
             def("tpp", FactKind::Number, "TPP"),
             def("memory_bandwidth_gbs", FactKind::Number, "total DRAM bandwidth (GB/s)"),
-            def("interconnect_gbs", FactKind::Number, "bidirectional interconnect (GB/s)"),
-            def("memory_bandwidth_density", FactKind::Number, "memory bandwidth density (GB/s/mm²)"),
+            def(
+                "interconnect_gbs",
+                FactKind::Number,
+                "bidirectional interconnect (GB/s)",
+            ),
+            def(
+                "memory_bandwidth_density",
+                FactKind::Number,
+                "memory bandwidth density (GB/s/mm²)",
+            ),
             def("destination", FactKind::Text, "destination"),
             def("destination_groups", FactKind::Set, "destination's Country Groups"),
-            def("hq_countries", FactKind::Set, "headquarters of end user and ultimate parent"),
+            def(
+                "hq_countries",
+                FactKind::Set,
+                "headquarters of end user and ultimate parent",
+            ),
             def("hq_groups", FactKind::Set, "Country Groups of those headquarters"),
             def("end_use", FactKind::Text, "end use"),
         ])
@@ -502,7 +514,11 @@ impl Decider {
             (a, b) => a.iter().chain(b.iter()).collect(),
         };
         for place in hq_places {
-            let code = if place.code.as_str() == "HK" { "CN".to_owned() } else { place.code.to_string() };
+            let code = if place.code.as_str() == "HK" {
+                "CN".to_owned()
+            } else {
+                place.code.to_string()
+            };
             if !hq_countries.contains(&code) {
                 hq_countries.push(code);
             }
@@ -545,7 +561,10 @@ impl Decider {
         };
         let item_id = item.id().map(ToString::to_string).unwrap_or_default();
         if classification.outcome != Outcome::Indeterminate || !classification.eccn.is_empty() {
-            set("eccn", FactValue::Set(classification.eccn.iter().map(ToString::to_string).collect()));
+            set(
+                "eccn",
+                FactValue::Set(classification.eccn.iter().map(ToString::to_string).collect()),
+            );
         }
         set("item", FactValue::Text(item_id.clone()));
         set("exporter", FactValue::Text(exporter.clone()));
@@ -563,21 +582,42 @@ impl Decider {
                 set(name, FactValue::Number(v));
             }
         }
-        let dest_code = if destination.code.as_str() == "HK" { "CN".to_owned() } else { destination.code.to_string() };
+        let dest_code = if destination.code.as_str() == "HK" {
+            "CN".to_owned()
+        } else {
+            destination.code.to_string()
+        };
         set("destination", FactValue::Text(dest_code));
         set("destination_groups", FactValue::Set(destination.groups.clone()));
         set("hq_countries", FactValue::Set(hq_countries));
         set("hq_groups", FactValue::Set(hq_groups));
-        set("end_use", FactValue::Text(end_use.clone().unwrap_or_else(|| "unspecified".to_owned())));
+        set(
+            "end_use",
+            FactValue::Text(end_use.clone().unwrap_or_else(|| "unspecified".to_owned())),
+        );
 
         let mut steps: Vec<Step> = Vec::new();
         let mut reasons = Vec::new();
         let mut not_enforced = Vec::new();
         let mut unknown: Vec<Arc<str>> = Vec::new();
         let mut triggered: Vec<&Requirement> = Vec::new();
-        for r in self.rules.requirements.iter().filter(|r| in_force(r.effective, r.until, date)) {
+        for r in self
+            .rules
+            .requirements
+            .iter()
+            .filter(|r| in_force(r.effective, r.until, date))
+        {
             let first = steps.len();
-            let result = evaluate(&r.when, &facts, s, RuleRef { id: &r.id, citation: &r.cite.citation }, &mut steps);
+            let result = evaluate(
+                &r.when,
+                &facts,
+                s,
+                RuleRef {
+                    id: &r.id,
+                    citation: &r.cite.citation,
+                },
+                &mut steps,
+            );
             let inputs = steps
                 .get(first..)
                 .unwrap_or_default()
@@ -597,7 +637,9 @@ impl Decider {
             }
         }
         if request.as_written {
-            notes.push("Evaluated as written: provisions in the CFR text that BIS does not enforce were applied.".to_owned());
+            notes.push(
+                "Evaluated as written: provisions in the CFR text that BIS does not enforce were applied.".to_owned(),
+            );
         }
 
         let mut listed_parties = Vec::new();
@@ -614,7 +656,8 @@ impl Decider {
                 id: Arc::from("listed-party"),
                 kind: "listed_party",
                 title: format!("{} `{}` is on the {}", hit.role.replace('_', " "), hit.query, hit.list),
-                paragraph: "15 CFR 744.11 / Supp. No. 4 to Part 744 (Entity List) or the list's own authority".to_owned(),
+                paragraph: "15 CFR 744.11 / Supp. No. 4 to Part 744 (Entity List) or the list's own authority"
+                    .to_owned(),
                 citation: hit.federal_register.clone().unwrap_or_else(|| "list entry".to_owned()),
                 url: String::new(),
                 evidence: "P".to_owned(),
@@ -632,8 +675,23 @@ impl Decider {
         let mut exceptions = Vec::new();
         let mut covered: Vec<Arc<str>> = Vec::new();
         if !triggered.is_empty() {
-            for x in self.rules.exceptions.iter().filter(|x| in_force(x.effective, x.until, date)) {
-                if evaluate(&x.when, &facts, s, RuleRef { id: &x.id, citation: &x.cite.citation }, &mut steps) != Tri::True {
+            for x in self
+                .rules
+                .exceptions
+                .iter()
+                .filter(|x| in_force(x.effective, x.until, date))
+            {
+                if evaluate(
+                    &x.when,
+                    &facts,
+                    s,
+                    RuleRef {
+                        id: &x.id,
+                        citation: &x.cite.citation,
+                    },
+                    &mut steps,
+                ) != Tri::True
+                {
                     continue;
                 }
                 let resolves: Vec<Arc<str>> = triggered
@@ -647,11 +705,24 @@ impl Decider {
                 let conditions = x
                     .conditions
                     .iter()
-                    .filter(|c| evaluate(&c.when, &facts, s, RuleRef { id: &x.id, citation: &x.cite.citation }, &mut steps) == Tri::True)
+                    .filter(|c| {
+                        evaluate(
+                            &c.when,
+                            &facts,
+                            s,
+                            RuleRef {
+                                id: &x.id,
+                                citation: &x.cite.citation,
+                            },
+                            &mut steps,
+                        ) == Tri::True
+                    })
                     .map(|c| ConditionReport {
                         text: c.text.clone(),
                         notification_days: c.notification_days,
-                        review_period_ends: c.notification_days.map(|d| date.add_days(i32::try_from(d).unwrap_or(0))),
+                        review_period_ends: c
+                            .notification_days
+                            .map(|d| date.add_days(i32::try_from(d).unwrap_or(0))),
                         url: c.url.clone(),
                     })
                     .collect();
@@ -674,18 +745,36 @@ impl Decider {
             }
         }
         if !listed_parties.is_empty() && !exceptions.is_empty() {
-            notes.push("A party is on a restricted list: license exceptions are not available for this transaction.".to_owned());
+            notes.push(
+                "A party is on a restricted list: license exceptions are not available for this transaction."
+                    .to_owned(),
+            );
             exceptions.clear();
         }
 
         // Review policy per triggered requirement: the first policy in force that applies.
         let mut review_policies = Vec::new();
         for r in &triggered {
-            for p in self.rules.policies.iter().filter(|p| in_force(p.effective, p.until, date)) {
+            for p in self
+                .rules
+                .policies
+                .iter()
+                .filter(|p| in_force(p.effective, p.until, date))
+            {
                 if !p.applies_to.iter().any(|a| **a == *r.id) {
                     continue;
                 }
-                if evaluate(&p.when, &facts, s, RuleRef { id: &p.id, citation: &p.cite.citation }, &mut steps) == Tri::True {
+                if evaluate(
+                    &p.when,
+                    &facts,
+                    s,
+                    RuleRef {
+                        id: &p.id,
+                        citation: &p.cite.citation,
+                    },
+                    &mut steps,
+                ) == Tri::True
+                {
                     review_policies.push(PolicyReport {
                         id: p.id.clone(),
                         requirement: r.id.clone(),
@@ -742,7 +831,10 @@ impl Decider {
             LicenseOutcome::NoLicenseRequired
         };
         if !license_required && !unknown.is_empty() && outcome == LicenseOutcome::Indeterminate {
-            notes.push(format!("Undecided requirements: {}.", unknown.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(", ")));
+            notes.push(format!(
+                "Undecided requirements: {}.",
+                unknown.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(", ")
+            ));
         }
         if date > self.rules.compiled {
             notes.push(format!(
@@ -751,7 +843,10 @@ impl Decider {
             ));
         }
         for r in &not_enforced {
-            notes.push(format!("`{}` is in the CFR text but not enforced; use --as-written to apply it.", r.id));
+            notes.push(format!(
+                "`{}` is in the CFR text but not enforced; use --as-written to apply it.",
+                r.id
+            ));
         }
 
         let trace = steps;
@@ -812,7 +907,9 @@ fn normalize_exporter(text: &str, recipients: &[&str]) -> String {
     let upper = text.trim().to_uppercase();
     for r in recipients {
         if upper == *r
-            || upper.strip_prefix(r).is_some_and(|rest| rest.starts_with([' ', ',', '.']))
+            || upper
+                .strip_prefix(r)
+                .is_some_and(|rest| rest.starts_with([' ', ',', '.']))
         {
             return (*r).to_owned();
         }

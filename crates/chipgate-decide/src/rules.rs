@@ -368,7 +368,10 @@ impl LicenseRules {
                 if r.kind == RequirementKind::CompanySpecific && r.recipient.is_none() {
                     return Err(DecideError::Data {
                         file: file.to_owned(),
-                        message: format!("requirement `{}`: a company-specific requirement needs `recipient`", r.id),
+                        message: format!(
+                            "requirement `{}`: a company-specific requirement needs `recipient`",
+                            r.id
+                        ),
                     });
                 }
                 check_dates(file, &r.id, r.effective, r.until)?;

@@ -95,7 +95,11 @@ pub(crate) fn build(
                 changed_by.push(format!("no longer applies: {r}"));
             }
             if last.review_policy != d.review_policy {
-                let mut basis = d.review_policies.iter().map(|p| format!("{} ({})", p.id, p.citation)).collect::<Vec<_>>();
+                let mut basis = d
+                    .review_policies
+                    .iter()
+                    .map(|p| format!("{} ({})", p.id, p.citation))
+                    .collect::<Vec<_>>();
                 basis.dedup();
                 changed_by.push(format!(
                     "review policy {} → {} {}",
@@ -105,7 +109,11 @@ pub(crate) fn build(
                 ));
             }
             if last.exceptions != exceptions {
-                changed_by.push(format!("exceptions [{}] → [{}]", last.exceptions.join(", "), exceptions.join(", ")));
+                changed_by.push(format!(
+                    "exceptions [{}] → [{}]",
+                    last.exceptions.join(", "),
+                    exceptions.join(", ")
+                ));
             }
         } else {
             for r in &d.reasons {

@@ -1,4 +1,5 @@
 //! Runs `tests/scenarios/decisions.toml`, plus listed-party and error behaviour.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests and benches fail loudly")]
 
 use std::sync::OnceLock;
 
@@ -54,7 +55,11 @@ struct Scenario {
 
 #[test]
 fn decision_scenarios() {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scenarios/decisions.toml")).unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/scenarios/decisions.toml"
+    ))
+    .unwrap();
     let file: File = toml::from_str(&text).unwrap();
     let d = decider();
     let mut failures = Vec::new();
@@ -96,7 +101,13 @@ fn decision_scenarios() {
             }
         }
         if let Some(days) = s.notification_days {
-            let got = r.exceptions.iter().flat_map(|x| &x.conditions).filter_map(|c| c.notification_days).max().unwrap_or(0);
+            let got = r
+                .exceptions
+                .iter()
+                .flat_map(|x| &x.conditions)
+                .filter_map(|c| c.notification_days)
+                .max()
+                .unwrap_or(0);
             if got != days {
                 problems.push(format!("notification days {got} != {days}"));
             }
@@ -182,17 +193,36 @@ fn errors_are_clear() {
             ..Request::default()
         };
         f(&mut request);
-        d.decide(item, &request, date("2025-04-20"), &NoLists).unwrap_err().to_string()
+        d.decide(item, &request, date("2025-04-20"), &NoLists)
+            .unwrap_err()
+            .to_string()
     };
-    assert_eq!(ask("Chna", |_| {}), "unknown country `Chna` for `destination`; did you mean CN (China)?");
+    assert_eq!(
+        ask("Chna", |_| {}),
+        "unknown country `Chna` for `destination`; did you mean CN (China)?"
+    );
     assert_eq!(
         ask("Atlantis", |_| {}),
         "unknown country `Atlantis` for `destination`; use an ISO 3166-1 alpha-2 code such as `CN` or a country name"
     );
-    assert_eq!(ask("CN", |r| r.end_user_hq = Some("Nowhere".to_owned())).split(';').next().unwrap(), "unknown country `Nowhere` for `end_user_hq`");
+    assert_eq!(
+        ask("CN", |r| r.end_user_hq = Some("Nowhere".to_owned()))
+            .split(';')
+            .next()
+            .unwrap(),
+        "unknown country `Nowhere` for `end_user_hq`"
+    );
     assert!(ask("US", |_| {}).contains("is the United States"));
     assert_eq!(ask("CN", |r| r.quantity = Some(0)), "`quantity`: must be at least 1");
-    let early = d.decide(item, &Request { destination: "CN".to_owned(), ..Request::default() }, date("2021-01-01"), &NoLists);
+    let early = d.decide(
+        item,
+        &Request {
+            destination: "CN".to_owned(),
+            ..Request::default()
+        },
+        date("2021-01-01"),
+        &NoLists,
+    );
     assert!(early.unwrap_err().to_string().contains("is before 2022-10-07"));
 }
 
@@ -200,7 +230,16 @@ fn errors_are_clear() {
 fn h20_timeline_names_the_april_2025_notice() {
     let d = decider();
     let item = d.classifier().catalog().get("nvidia-h20").unwrap();
-    let t = d.timeline(item, &Request { destination: "CN".to_owned(), ..Request::default() }, &NoLists).unwrap();
+    let t = d
+        .timeline(
+            item,
+            &Request {
+                destination: "CN".to_owned(),
+                ..Request::default()
+            },
+            &NoLists,
+        )
+        .unwrap();
     assert_eq!(t.entries.len(), 2, "{:#?}", t.entries);
     assert_eq!(t.entries[0].outcome.as_str(), "no_license_required");
     assert_eq!(t.entries[0].until.unwrap().to_string(), "2025-04-08");
@@ -213,7 +252,10 @@ fn h20_timeline_names_the_april_2025_notice() {
 fn same_inputs_same_decision() {
     let d = decider();
     let item = d.classifier().catalog().get("nvidia-h200-sxm").unwrap();
-    let request = Request { destination: "CN".to_owned(), ..Request::default() };
+    let request = Request {
+        destination: "CN".to_owned(),
+        ..Request::default()
+    };
     let a = serde_json::to_string(&d.decide(item, &request, date("2026-02-01"), &NoLists).unwrap()).unwrap();
     let b = serde_json::to_string(&d.decide(item, &request, date("2026-02-01"), &NoLists).unwrap()).unwrap();
     assert_eq!(a, b);

@@ -509,7 +509,11 @@ impl ChipRecord {
 
     /// The item kind, defaulting from the presence of components.
     pub fn kind(&self) -> ItemKind {
-        self.kind.unwrap_or(if self.components.is_empty() { ItemKind::Ic } else { ItemKind::System })
+        self.kind.unwrap_or(if self.components.is_empty() {
+            ItemKind::Ic
+        } else {
+            ItemKind::System
+        })
     }
 
     fn check(&self, text: &str, origin: &str) -> Result<(), SpecError> {
@@ -541,19 +545,28 @@ impl ChipRecord {
         }
         for (index, die) in self.dies.iter().enumerate() {
             if die.count == 0 {
-                return Err(fail(&format!("dies[{index}].count"), "count", "must be at least 1".to_owned()));
+                return Err(fail(
+                    &format!("dies[{index}].count"),
+                    "count",
+                    "must be at least 1".to_owned(),
+                ));
             }
         }
         match self.kind() {
             ItemKind::System => {
                 if self.components.is_empty() {
-                    return Err(fail("components", "kind", "a system must list its `[[components]]`".to_owned()));
+                    return Err(fail(
+                        "components",
+                        "kind",
+                        "a system must list its `[[components]]`".to_owned(),
+                    ));
                 }
                 if !self.throughput.is_empty() || !self.dies.is_empty() {
                     return Err(fail(
                         "throughput",
                         "throughput",
-                        "a system is classified from its components; move throughput and dies to the component records".to_owned(),
+                        "a system is classified from its components; move throughput and dies to the component records"
+                            .to_owned(),
                     ));
                 }
             }
@@ -569,7 +582,11 @@ impl ChipRecord {
         }
         for (index, component) in self.components.iter().enumerate() {
             if component.count == 0 {
-                return Err(fail(&format!("components[{index}].count"), "count", "must be at least 1".to_owned()));
+                return Err(fail(
+                    &format!("components[{index}].count"),
+                    "count",
+                    "must be at least 1".to_owned(),
+                ));
             }
         }
         Ok(())
@@ -676,7 +693,8 @@ mod tests {
 
     #[test]
     fn sparse_figure_is_refused() {
-        let err = parse("name = \"X\"\nvendor = \"V\"\n[throughput]\nfp8 = { value = 3958, sparse = true }\n").unwrap_err();
+        let err =
+            parse("name = \"X\"\nvendor = \"V\"\n[throughput]\nfp8 = { value = 3958, sparse = true }\n").unwrap_err();
         assert_eq!(err.field, "throughput.fp8");
         assert_eq!(err.line, 4);
         assert!(err.message.contains("dense"), "{err}");

@@ -171,7 +171,12 @@ pub fn compute(record: &ChipRecord, config: &MetricsConfig) -> Metrics {
             bits: bit.bits,
             tpp,
         });
-        let mut step = format!("{precision} {} × {} bits = {}", format_number(figure.value), bit.bits, format_number(tpp));
+        let mut step = format!(
+            "{precision} {} × {} bits = {}",
+            format_number(figure.value),
+            bit.bits,
+            format_number(tpp)
+        );
         if let Some(note) = &bit.note {
             step.push_str(&format!(" ({note})"));
         }
@@ -274,7 +279,12 @@ pub fn compute(record: &ChipRecord, config: &MetricsConfig) -> Metrics {
         }
     }
 
-    metrics.memory_bandwidth = bandwidth(record, "memory_bandwidth_gbs", record.memory_bandwidth_gbs.as_ref(), "total DRAM bandwidth");
+    metrics.memory_bandwidth = bandwidth(
+        record,
+        "memory_bandwidth_gbs",
+        record.memory_bandwidth_gbs.as_ref(),
+        "total DRAM bandwidth",
+    );
     if metrics.memory_bandwidth.is_none() {
         metrics.missing.push(Missing {
             metric: "memory_bandwidth".to_owned(),
@@ -316,14 +326,22 @@ pub fn compute(record: &ChipRecord, config: &MetricsConfig) -> Metrics {
             }
             _ => metrics.missing.push(Missing {
                 metric: "memory_bandwidth_density".to_owned(),
-                inputs: vec!["memory_bandwidth_gbs".to_owned(), "package_area_mm2 (non-zero)".to_owned()],
+                inputs: vec![
+                    "memory_bandwidth_gbs".to_owned(),
+                    "package_area_mm2 (non-zero)".to_owned(),
+                ],
             }),
         }
     }
     metrics
 }
 
-fn bandwidth(record: &ChipRecord, field: &str, figure: Option<&Figure>, what: &str) -> Option<Derived<GigabytesPerSecond>> {
+fn bandwidth(
+    record: &ChipRecord,
+    field: &str,
+    figure: Option<&Figure>,
+    what: &str,
+) -> Option<Derived<GigabytesPerSecond>> {
     let figure = figure?;
     Some(Derived {
         value: GigabytesPerSecond::new(figure.value).ok()?,
@@ -339,7 +357,17 @@ mod tests {
 
     fn config() -> MetricsConfig {
         let mut text = String::from("citation = \"test\"\n[bit_lengths]\n");
-        for (p, b) in [("fp64", 64), ("fp32", 32), ("tf32", 19), ("fp16", 16), ("bf16", 16), ("fp8", 8), ("int8", 8), ("int4", 4), ("fp4", 4)] {
+        for (p, b) in [
+            ("fp64", 64),
+            ("fp32", 32),
+            ("tf32", 19),
+            ("fp16", 16),
+            ("bf16", 16),
+            ("fp8", 8),
+            ("int8", 8),
+            ("int4", 4),
+            ("fp4", 4),
+        ] {
             text.push_str(&format!("{p} = {{ bits = {b} }}\n"));
         }
         MetricsConfig::from_toml(&text, "test").unwrap()

@@ -147,7 +147,10 @@ mod tests {
 
     #[test]
     fn refuses_non_finite_and_negative() {
-        assert_eq!(Tpp::new(f64::NAN).unwrap_err().to_string(), "`NaN` is not a finite number");
+        assert_eq!(
+            Tpp::new(f64::NAN).unwrap_err().to_string(),
+            "`NaN` is not a finite number"
+        );
         assert_eq!(
             GigabytesPerSecond::new(-1.0).unwrap_err().to_string(),
             "`-1` is negative; quantities must be zero or more"

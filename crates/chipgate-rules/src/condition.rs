@@ -210,7 +210,9 @@ fn err(path: &str, message: impl Into<String>) -> ConditionError {
 }
 
 fn string_list(value: &toml::Value, path: &str) -> Result<Arc<[String]>, ConditionError> {
-    let array = value.as_array().ok_or_else(|| err(path, "expected a list of strings"))?;
+    let array = value
+        .as_array()
+        .ok_or_else(|| err(path, "expected a list of strings"))?;
     array
         .iter()
         .enumerate()
@@ -234,7 +236,11 @@ fn fact_of(schema: &FactSchema, name: &str, path: &str, expected: FactKind) -> R
     if kind != Some(expected) {
         return Err(err(
             path,
-            format!("fact `{name}` is a {:?} fact and cannot be used this way", kind.unwrap_or(expected)).to_lowercase(),
+            format!(
+                "fact `{name}` is a {:?} fact and cannot be used this way",
+                kind.unwrap_or(expected)
+            )
+            .to_lowercase(),
         ));
     }
     Ok(index)
@@ -242,14 +248,20 @@ fn fact_of(schema: &FactSchema, name: &str, path: &str, expected: FactKind) -> R
 
 /// Parses and compiles a condition from a TOML value.
 pub fn compile(value: &toml::Value, schema: &FactSchema, path: &str) -> Result<Condition, ConditionError> {
-    let table = value
-        .as_table()
-        .ok_or_else(|| err(path, "a condition must be a table such as { fact = \"tpp\", op = \">=\", value = 4800 }"))?;
+    let table = value.as_table().ok_or_else(|| {
+        err(
+            path,
+            "a condition must be a table such as { fact = \"tpp\", op = \">=\", value = 4800 }",
+        )
+    })?;
     let keys: Vec<&str> = table.keys().map(String::as_str).collect();
     let only = |allowed: &[&str]| -> Result<(), ConditionError> {
         for key in &keys {
             if !allowed.contains(key) {
-                return Err(err(path, format!("unexpected key `{key}`; expected {}", allowed.join(", "))));
+                return Err(err(
+                    path,
+                    format!("unexpected key `{key}`; expected {}", allowed.join(", ")),
+                ));
             }
         }
         Ok(())
@@ -277,7 +289,11 @@ pub fn compile(value: &toml::Value, schema: &FactSchema, path: &str) -> Result<C
     }
     if let Some(inner) = table.get("not") {
         only(&["not"])?;
-        return Ok(Condition::Not(Box::new(compile(inner, schema, &format!("{path}.not"))?)));
+        return Ok(Condition::Not(Box::new(compile(
+            inner,
+            schema,
+            &format!("{path}.not"),
+        )?)));
     }
     if let Some(flag) = table.get("flag") {
         only(&["flag", "is"])?;
@@ -313,7 +329,8 @@ pub fn compile(value: &toml::Value, schema: &FactSchema, path: &str) -> Result<C
         .get("op")
         .and_then(toml::Value::as_str)
         .ok_or_else(|| err(path, "`op` is required: one of >=, >, <, <=, =="))?;
-    let op = Op::parse(op_text).ok_or_else(|| err(path, format!("unknown operator `{op_text}`; use >=, >, <, <= or ==")))?;
+    let op =
+        Op::parse(op_text).ok_or_else(|| err(path, format!("unknown operator `{op_text}`; use >=, >, <, <= or ==")))?;
     let value = match table.get("value") {
         Some(toml::Value::Integer(i)) => *i as f64,
         Some(toml::Value::Float(f)) => *f,

@@ -95,21 +95,25 @@ pub enum Tri {
     Unknown,
 }
 
+impl std::ops::Not for Tri {
+    type Output = Tri;
+
+    /// Kleene negation.
+    fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+}
+
 impl Tri {
     fn from_bool(b: bool) -> Tri {
         if b {
             Tri::True
         } else {
             Tri::False
-        }
-    }
-
-    /// Kleene negation.
-    pub fn not(self) -> Tri {
-        match self {
-            Tri::True => Tri::False,
-            Tri::False => Tri::True,
-            Tri::Unknown => Tri::Unknown,
         }
     }
 
@@ -194,22 +198,38 @@ pub struct Step {
 
 /// Evaluates a condition, pushing one [`Step`] per leaf (every leaf is evaluated, so the
 /// trace and the headroom are complete).
-pub fn evaluate(condition: &Condition, facts: &Facts, schema: &FactSchema, rule: RuleRef<'_>, steps: &mut Vec<Step>) -> Tri {
+pub fn evaluate(
+    condition: &Condition,
+    facts: &Facts,
+    schema: &FactSchema,
+    rule: RuleRef<'_>,
+    steps: &mut Vec<Step>,
+) -> Tri {
     match condition {
-        Condition::All(parts) => parts
-            .iter()
-            .fold(Tri::True, |acc, part| acc.and(evaluate(part, facts, schema, rule, steps))),
-        Condition::Any(parts) => parts
-            .iter()
-            .fold(Tri::False, |acc, part| acc.or(evaluate(part, facts, schema, rule, steps))),
-        Condition::Not(inner) => evaluate(inner, facts, schema, rule, steps).not(),
+        Condition::All(parts) => parts.iter().fold(Tri::True, |acc, part| {
+            acc.and(evaluate(part, facts, schema, rule, steps))
+        }),
+        Condition::Any(parts) => parts.iter().fold(Tri::False, |acc, part| {
+            acc.or(evaluate(part, facts, schema, rule, steps))
+        }),
+        Condition::Not(inner) => !evaluate(inner, facts, schema, rule, steps),
         Condition::Compare { fact, op, value } => {
             let input = facts.get(*fact);
             let (result, margin) = match input {
                 Some(FactValue::Number(x)) => (Tri::from_bool(op.test(*x, *value)), Some(x - value)),
                 _ => (Tri::Unknown, None),
             };
-            push(steps, schema, rule, *fact, input, op.as_str(), Threshold::Number(*value), result, margin);
+            push(
+                steps,
+                schema,
+                rule,
+                *fact,
+                input,
+                op.as_str(),
+                Threshold::Number(*value),
+                result,
+                margin,
+            );
             result
         }
         Condition::Flag { fact, is } => {
@@ -218,7 +238,17 @@ pub fn evaluate(condition: &Condition, facts: &Facts, schema: &FactSchema, rule:
                 Some(FactValue::Bool(b)) => Tri::from_bool(b == is),
                 _ => Tri::Unknown,
             };
-            push(steps, schema, rule, *fact, input, "is", Threshold::Bool(*is), result, None);
+            push(
+                steps,
+                schema,
+                rule,
+                *fact,
+                input,
+                "is",
+                Threshold::Bool(*is),
+                result,
+                None,
+            );
             result
         }
         Condition::In { fact, values } => {
@@ -227,7 +257,17 @@ pub fn evaluate(condition: &Condition, facts: &Facts, schema: &FactSchema, rule:
                 Some(FactValue::Text(t)) => Tri::from_bool(values.iter().any(|v| v == t)),
                 _ => Tri::Unknown,
             };
-            push(steps, schema, rule, *fact, input, "in", Threshold::List(values.clone()), result, None);
+            push(
+                steps,
+                schema,
+                rule,
+                *fact,
+                input,
+                "in",
+                Threshold::List(values.clone()),
+                result,
+                None,
+            );
             result
         }
         Condition::HasAny { fact, values } => {
@@ -236,7 +276,17 @@ pub fn evaluate(condition: &Condition, facts: &Facts, schema: &FactSchema, rule:
                 Some(FactValue::Set(set)) => Tri::from_bool(set.iter().any(|s| values.contains(s))),
                 _ => Tri::Unknown,
             };
-            push(steps, schema, rule, *fact, input, "has_any", Threshold::List(values.clone()), result, None);
+            push(
+                steps,
+                schema,
+                rule,
+                *fact,
+                input,
+                "has_any",
+                Threshold::List(values.clone()),
+                result,
+                None,
+            );
             result
         }
     }

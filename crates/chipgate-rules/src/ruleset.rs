@@ -265,10 +265,16 @@ impl RuleSet {
         for p in &paragraphs {
             for y in &p.yields_to {
                 if !groups.contains(&**y) {
-                    return Err(invalid(format!("paragraph `{}` yields to `{y}`, which no paragraph reports", p.id)));
+                    return Err(invalid(format!(
+                        "paragraph `{}` yields to `{y}`, which no paragraph reports",
+                        p.id
+                    )));
                 }
                 if **y == *p.eccn {
-                    return Err(invalid(format!("paragraph `{}` yields to its own ECCN paragraph", p.id)));
+                    return Err(invalid(format!(
+                        "paragraph `{}` yields to its own ECCN paragraph",
+                        p.id
+                    )));
                 }
             }
         }
@@ -319,7 +325,7 @@ impl RuleSet {
             p.excluded_by = exclusions
                 .iter()
                 .enumerate()
-                .filter(|(_, x)| x.excludes.iter().any(|e| *e == p.eccn))
+                .filter(|(_, x)| x.excludes.contains(&p.eccn))
                 .map(|(i, _)| i)
                 .collect();
         }
@@ -353,14 +359,32 @@ impl RuleSet {
             .iter()
             .map(|x| ExclusionResult {
                 id: x.id.clone(),
-                result: evaluate(&x.when, facts, schema, RuleRef { id: &x.id, citation: &x.source.citation }, &mut steps),
+                result: evaluate(
+                    &x.when,
+                    facts,
+                    schema,
+                    RuleRef {
+                        id: &x.id,
+                        citation: &x.source.citation,
+                    },
+                    &mut steps,
+                ),
             })
             .collect();
         let mut paragraphs: Vec<ParagraphResult> = Vec::with_capacity(self.paragraphs.len());
         let groups = self.paragraphs.iter().map(|p| p.group).max().map_or(0, |g| g + 1);
         let mut group_result = vec![Tri::False; groups];
         for p in &self.paragraphs {
-            let condition = evaluate(&p.when, facts, schema, RuleRef { id: &p.id, citation: &p.source.citation }, &mut steps);
+            let condition = evaluate(
+                &p.when,
+                facts,
+                schema,
+                RuleRef {
+                    id: &p.id,
+                    citation: &p.source.citation,
+                },
+                &mut steps,
+            );
             let mut excluded = Tri::False;
             let mut excluded_by = Vec::new();
             for &i in &p.excluded_by {
@@ -371,7 +395,7 @@ impl RuleSet {
                     }
                 }
             }
-            let result = condition.and(excluded.not());
+            let result = condition.and(!excluded);
             if let Some(g) = group_result.get_mut(p.group) {
                 *g = g.or(result);
             }
@@ -401,7 +425,10 @@ impl RuleSet {
         let mut superseded = vec![false; groups];
         for (p, r) in self.paragraphs.iter().zip(paragraphs.iter_mut()) {
             if let Some(&winner) = p.yields.iter().find(|&&g| group_result.get(g) == Some(&Tri::True)) {
-                r.superseded_by = p.yields_to.get(p.yields.iter().position(|&g| g == winner).unwrap_or(0)).cloned();
+                r.superseded_by = p
+                    .yields_to
+                    .get(p.yields.iter().position(|&g| g == winner).unwrap_or(0))
+                    .cloned();
                 if let Some(s) = superseded.get_mut(p.group) {
                     *s = true;
                 }

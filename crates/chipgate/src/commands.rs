@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use chipgate_classify::{Classifier, ClassifyError, Outcome};
-use chipgate_decide::{DecideError, Decider, LicenseOutcome, NoLists, Request};
 use chipgate_data::{DataSource, Directory, Embedded};
+use chipgate_decide::{DecideError, Decider, LicenseOutcome, NoLists, Request};
 use chipgate_model::{ChipId, ChipRecord, Date, SpecError};
 use serde::Serialize;
 

@@ -31,7 +31,11 @@ fn step_text(label: &str, input: Option<&FactValue>, op: &str, threshold: &Thres
     match op {
         "is" => format!("{label}: {} (needs {})", value_text(input), threshold_text(threshold)),
         "in" => format!("{label} {} in {}", value_text(input), threshold_text(threshold)),
-        "has_any" => format!("{label} [{}] includes any of {}", value_text(input), threshold_text(threshold)),
+        "has_any" => format!(
+            "{label} [{}] includes any of {}",
+            value_text(input),
+            threshold_text(threshold)
+        ),
         _ => format!("{label} {} {op} {}", value_text(input), threshold_text(threshold)),
     }
 }
@@ -92,15 +96,20 @@ pub(crate) fn classification(c: &Classification) -> String {
     if !c.components.is_empty() {
         let _ = writeln!(s, "\ncomponents");
         for comp in &c.components {
-            let _ = writeln!(s, "  {} × {}: {}", comp.count, comp.id, outcome_text(comp.outcome, &comp.eccn));
+            let _ = writeln!(
+                s,
+                "  {} × {}: {}",
+                comp.count,
+                comp.id,
+                outcome_text(comp.outcome, &comp.eccn)
+            );
         }
     }
     let _ = writeln!(s, "\ntrace");
     for conclusion in &c.conclusions {
-        let applicable = !c
-            .trace
-            .iter()
-            .any(|t| t.rule == conclusion.paragraph && t.op == "is" && t.fact != "datacenter" && t.result == Tri::False);
+        let applicable = !c.trace.iter().any(|t| {
+            t.rule == conclusion.paragraph && t.op == "is" && t.fact != "datacenter" && t.result == Tri::False
+        });
         if !applicable {
             continue;
         }
@@ -213,15 +222,29 @@ fn figure_line(s: &mut String, label: &str, figure: Option<&Figure>, record: &Ch
     if let Some(f) = figure {
         let quality = f.quality.unwrap_or(record.quality);
         let note = f.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
-        let own = if f.sources.is_empty() { String::new() } else { format!(" ({})", f.sources.join(", ")) };
-        let _ = writeln!(s, "  {label:<24} {:>10} [{}]{own}{note}", format_number(f.value), quality.as_str());
+        let own = if f.sources.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", f.sources.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "  {label:<24} {:>10} [{}]{own}{note}",
+            format_number(f.value),
+            quality.as_str()
+        );
     }
 }
 
 /// One record with every figure's quality and the sources.
 pub(crate) fn chip(record: &ChipRecord) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{} ({})", record.name, record.id().map(ToString::to_string).unwrap_or_default());
+    let _ = writeln!(
+        s,
+        "{} ({})",
+        record.name,
+        record.id().map(ToString::to_string).unwrap_or_default()
+    );
     let _ = writeln!(s, "  vendor: {}  kind: {}", record.vendor, record.kind().as_str());
     if let Some(a) = &record.architecture {
         let _ = writeln!(s, "  architecture: {a}");
@@ -235,7 +258,11 @@ pub(crate) fn chip(record: &ChipRecord) -> String {
         s,
         "  record quality: {}{}",
         record.quality.as_str(),
-        record.quality_note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default()
+        record
+            .quality_note
+            .as_deref()
+            .map(|n| format!(" — {n}"))
+            .unwrap_or_default()
     );
     if !record.throughput.is_empty() {
         let _ = writeln!(s, "dense throughput (TOPS/TFLOPS)");
@@ -244,14 +271,24 @@ pub(crate) fn chip(record: &ChipRecord) -> String {
         }
     }
     let _ = writeln!(s, "figures");
-    figure_line(&mut s, "memory_bandwidth_gbs", record.memory_bandwidth_gbs.as_ref(), record);
+    figure_line(
+        &mut s,
+        "memory_bandwidth_gbs",
+        record.memory_bandwidth_gbs.as_ref(),
+        record,
+    );
     figure_line(&mut s, "interconnect_gbs", record.interconnect_gbs.as_ref(), record);
     figure_line(&mut s, "memory_gb", record.memory_gb.as_ref(), record);
     figure_line(&mut s, "package_area_mm2", record.package_area_mm2.as_ref(), record);
     figure_line(&mut s, "tdp_w", record.tdp_w.as_ref(), record);
     figure_line(&mut s, "boost_clock_mhz", record.boost_clock_mhz.as_ref(), record);
     figure_line(&mut s, "compute_units", record.compute_units.as_ref(), record);
-    figure_line(&mut s, "transistors_billion", record.transistors_billion.as_ref(), record);
+    figure_line(
+        &mut s,
+        "transistors_billion",
+        record.transistors_billion.as_ref(),
+        record,
+    );
     for (i, die) in record.dies.iter().enumerate() {
         let name = die.name.clone().unwrap_or_else(|| format!("die {i}"));
         let planar = match die.non_planar {
@@ -318,7 +355,11 @@ pub(crate) fn rules_json(classifier: &Classifier) -> impl Serialize + '_ {
 pub(crate) fn rules(classifier: &Classifier) -> String {
     let mut s = String::new();
     for v in classifier.rules().versions() {
-        let _ = writeln!(s, "{} — in force from {} ({}, {})", v.id, v.effective, v.source.citation, v.source.url);
+        let _ = writeln!(
+            s,
+            "{} — in force from {} ({}, {})",
+            v.id, v.effective, v.source.citation, v.source.url
+        );
         let paragraphs: Vec<&str> = v.paragraphs.iter().map(|p| &*p.id).collect();
         let _ = writeln!(s, "  paragraphs: {}", paragraphs.join(", "));
         for x in &v.exclusions {
@@ -348,12 +389,29 @@ pub(crate) fn decision(d: &Decision) -> String {
     );
     let _ = writeln!(s, "outcome: {}", license_outcome_text(d.outcome));
     let classification = if d.eccn.is_empty() {
-        format!("{} under {}", d.classification.outcome.as_str().replace('_', " "), d.classification.ruleset)
+        format!(
+            "{} under {}",
+            d.classification.outcome.as_str().replace('_', " "),
+            d.classification.ruleset
+        )
     } else {
-        format!("{} ({}, {})", d.eccn.join(", "), d.classification.ruleset, d.classification.citation)
+        format!(
+            "{} ({}, {})",
+            d.eccn.join(", "),
+            d.classification.ruleset,
+            d.classification.citation
+        )
     };
     let _ = writeln!(s, "classification: {classification}");
-    let _ = writeln!(s, "destination groups: {}", if d.destination.groups.is_empty() { "none".to_owned() } else { d.destination.groups.join(", ") });
+    let _ = writeln!(
+        s,
+        "destination groups: {}",
+        if d.destination.groups.is_empty() {
+            "none".to_owned()
+        } else {
+            d.destination.groups.join(", ")
+        }
+    );
     let _ = writeln!(s, "exporter: {} ({})", d.parties.exporter, d.parties.exporter_basis);
     if let Some(p) = d.review_policy {
         let _ = writeln!(s, "review policy: {}", p.as_str().replace('_', " "));
@@ -371,7 +429,14 @@ pub(crate) fn decision(d: &Decision) -> String {
         }
     }
     for p in &d.review_policies {
-        let _ = writeln!(s, "\nreview policy for {}: {} ({}, {})", p.requirement, p.policy.as_str().replace('_', " "), p.id, p.citation);
+        let _ = writeln!(
+            s,
+            "\nreview policy for {}: {} ({}, {})",
+            p.requirement,
+            p.policy.as_str().replace('_', " "),
+            p.id,
+            p.citation
+        );
         for c in &p.conditions {
             let _ = writeln!(s, "  - {c}");
         }
@@ -379,9 +444,19 @@ pub(crate) fn decision(d: &Decision) -> String {
     if !d.exceptions.is_empty() {
         let _ = writeln!(s, "\nlicense exceptions");
         for x in &d.exceptions {
-            let _ = writeln!(s, "  {} ({}, {}) resolves {}", x.symbol, x.section, x.citation, x.resolves.join(", "));
+            let _ = writeln!(
+                s,
+                "  {} ({}, {}) resolves {}",
+                x.symbol,
+                x.section,
+                x.citation,
+                x.resolves.join(", ")
+            );
             for c in &x.conditions {
-                let due = c.review_period_ends.map(|d| format!(" (filed today, the review period ends {d})")).unwrap_or_default();
+                let due = c
+                    .review_period_ends
+                    .map(|d| format!(" (filed today, the review period ends {d})"))
+                    .unwrap_or_default();
                 let _ = writeln!(s, "    condition: {}{due}", c.text);
             }
         }
@@ -407,7 +482,11 @@ pub(crate) fn decision(d: &Decision) -> String {
             let _ = writeln!(s, "  {n}");
         }
     }
-    let _ = writeln!(s, "\nlicense rules {} · classification {} · engine {}", d.license_rules_version, d.classification.ruleset, d.engine_version);
+    let _ = writeln!(
+        s,
+        "\nlicense rules {} · classification {} · engine {}",
+        d.license_rules_version, d.classification.ruleset, d.engine_version
+    );
     s
 }
 
@@ -417,9 +496,21 @@ pub(crate) fn decision_timeline(t: &DecisionTimeline) -> String {
     let _ = writeln!(s, "{} to {}: license determination over time", t.item, t.destination);
     for e in &t.entries {
         let until = e.until.map_or("onward".to_owned(), |u| format!("to {u}"));
-        let policy = e.review_policy.map(|p| format!(", {}", p.as_str().replace('_', " "))).unwrap_or_default();
-        let exceptions = if e.exceptions.is_empty() { String::new() } else { format!(" ({} available)", e.exceptions.join(", ")) };
-        let _ = writeln!(s, "from {} {until}: {}{policy}{exceptions}", e.from, license_outcome_text(e.outcome));
+        let policy = e
+            .review_policy
+            .map(|p| format!(", {}", p.as_str().replace('_', " ")))
+            .unwrap_or_default();
+        let exceptions = if e.exceptions.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} available)", e.exceptions.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "from {} {until}: {}{policy}{exceptions}",
+            e.from,
+            license_outcome_text(e.outcome)
+        );
         for c in &e.changed_by {
             let _ = writeln!(s, "    {c}");
         }

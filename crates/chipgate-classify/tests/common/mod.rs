@@ -1,4 +1,8 @@
-#![allow(dead_code, reason = "each test binary uses a different part of this module")]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    reason = "each test binary uses a different part of this module; tests fail loudly"
+)]
 
 use chipgate_classify::Classifier;
 use chipgate_data::Embedded;
