@@ -1,0 +1,278 @@
+//! `ledger-bench`: throughput of recorded order checks and of audit
+//! verification.
+//!
+//! ```text
+//! ledger-bench [--db URL] [--dir DIR] [--checks N] [--audit N] [--synchronous normal|full]
+//! ledger-bench --verify-only --db URL
+//! ```
+//! * order checks: N checks, one transaction each (half ship against a
+//!   license, a quarter ship NLR, a quarter are held), on a fresh SQLite file
+//!   in DIR (default: the system temp dir) unless `--db` names a store;
+//! * audit verify: appends N synthetic records of a typical order-check size
+//!   (in transactions of 100,000), then times `verify_audit` over all of them
+//!   and an export to JSON lines (discarded);
+//! * `--verify-only --db URL`: times verify and export of an existing store.
+//!
+//! Prints one JSON object with the figures.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chipgate_ledger::{
+    AuditEvent, DeterminationSummary, ExportFormat, Ledger, LicenseStatus, NewLicense, OrderRequest, Outcome, Timestamp,
+};
+
+struct Args {
+    db: Option<String>,
+    dir: PathBuf,
+    checks: u64,
+    audit: u64,
+    sync: String,
+    verify_only: bool,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut a = Args {
+        db: None,
+        dir: std::env::temp_dir(),
+        checks: 20_000,
+        audit: 1_000_000,
+        sync: "normal".into(),
+        verify_only: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(k) = it.next() {
+        let mut v = || it.next().ok_or_else(|| format!("{k} needs a value"));
+        match k.as_str() {
+            "--db" => a.db = Some(v()?),
+            "--dir" => a.dir = PathBuf::from(v()?),
+            "--checks" => a.checks = v()?.parse().map_err(|e| format!("--checks: {e}"))?,
+            "--audit" => a.audit = v()?.parse().map_err(|e| format!("--audit: {e}"))?,
+            "--synchronous" => a.sync = v()?,
+            "--verify-only" => a.verify_only = true,
+            _ => return Err(format!("unknown argument {k}")),
+        }
+    }
+    Ok(a)
+}
+
+fn fresh_sqlite(dir: &std::path::Path, name: &str, sync: &str) -> Result<String, String> {
+    let path = dir.join(format!("{name}-{}.sqlite3", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    Ok(format!("sqlite://{}?synchronous={sync}", path.display()))
+}
+
+fn cleanup(url: &str) {
+    if let Some(p) = url.strip_prefix("sqlite://") {
+        let p = p.split('?').next().unwrap_or(p);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{p}{suffix}"));
+        }
+    }
+}
+
+fn ts(secs: i64) -> Result<Timestamp, String> {
+    Timestamp::from_unix(secs).map_err(|e| e.to_string())
+}
+
+fn det(outcome: Outcome) -> DeterminationSummary {
+    DeterminationSummary {
+        license_required: matches!(outcome, Outcome::LicenseRequired),
+        outcome,
+        exception: None,
+        reasons: vec!["744.23(a)(2)(i): 3A090.a to a D:5 destination".into()],
+        screening_hits: vec![],
+        engine_version: "chipgate-rules 0.1.0".into(),
+        ruleset_id: "ear-2025-04-15".into(),
+        list_snapshot_id: Some("csl-2025-04-14".into()),
+        report: serde_json::json!({
+            "outcome": outcome.as_str(),
+            "classification": {"eccn": "3A090.a", "tpp": 2368, "performance_density": 2.9},
+            "steps": [
+                {"rule": "744.23", "fired": true, "why": "advanced computing item to D:5"},
+                {"rule": "740.2", "fired": false},
+            ],
+        }),
+    }
+}
+
+fn bench_checks(url: &str, n: u64) -> Result<serde_json::Value, String> {
+    let e = |e: chipgate_ledger::LedgerError| e.to_string();
+    let mut l = Ledger::open(url).map_err(e)?;
+    let t0 = 1_754_985_600; // 2025-08-12T08:00:00Z
+    l.add_license(
+        &NewLicense {
+            number: "BENCH-1".into(),
+            holder: "bench".into(),
+            items: vec!["nvidia-h20".into()],
+            destinations: vec!["CN".into()],
+            consignee: None,
+            end_user: None,
+            quantity_cap: i64::try_from(n).unwrap_or(i64::MAX).max(1),
+            value_cap_cents: None,
+            valid_from: "2025-08-12".into(),
+            valid_to: "2026-08-11".into(),
+            conditions: vec![],
+            status: LicenseStatus::Granted,
+        },
+        "bench",
+        ts(t0)?,
+    )
+    .map_err(e)?;
+    let dets = [
+        det(Outcome::LicenseRequired),
+        det(Outcome::NoLicenseRequired),
+        det(Outcome::LicenseRequired),
+        det(Outcome::Indeterminate),
+    ];
+    let start = Instant::now();
+    let mut shipped = 0u64;
+    for i in 0..n {
+        let req = OrderRequest {
+            order_ref: format!("SO-{i}"),
+            item_id: "nvidia-h20".into(),
+            eccn: vec!["3A090.a".into()],
+            destination: "CN".into(),
+            quantity: 1,
+            unit_value_cents: Some(1_200_000),
+            consignee: Some("Example Cloud Co".into()),
+            end_user: None,
+            date: "2025-08-13".into(),
+            license: None,
+        };
+        let r = l
+            .check_order(&req, &dets[(i % 4) as usize], "bench", ts(t0 + 60 + i as i64)?)
+            .map_err(e)?;
+        shipped += u64::from(r.is_shipped());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let ok = l.verify_audit().map_err(e)?.ok;
+    Ok(serde_json::json!({
+        "checks": n,
+        "shipped": shipped,
+        "seconds": secs,
+        "checks_per_second": n as f64 / secs,
+        "verified": ok,
+    }))
+}
+
+fn bench_audit(url: &str, n: u64) -> Result<serde_json::Value, String> {
+    let e = |e: chipgate_ledger::LedgerError| e.to_string();
+    let mut l = Ledger::open(url).map_err(e)?;
+    let d = det(Outcome::LicenseRequired);
+    let start = Instant::now();
+    let mut done = 0u64;
+    while done < n {
+        let k = (n - done).min(100_000);
+        let events: Vec<AuditEvent> = (done..done + k)
+            .map(|i| AuditEvent {
+                kind: "determination".into(),
+                subject: format!("item:bench-{}", i % 1000),
+                payload: serde_json::json!({
+                    "request": {"order_ref": format!("SO-{i}"), "item_id": "nvidia-h20",
+                                "eccn": ["3A090.a"], "destination": "CN", "quantity": 1},
+                    "determination": &d,
+                }),
+                engine_version: Some(d.engine_version.clone()),
+                ruleset_id: Some(d.ruleset_id.clone()),
+                list_snapshot_id: d.list_snapshot_id.clone(),
+                event_date: None,
+            })
+            .collect();
+        l.record_events(&events, "bench", ts(1_754_985_600 + done as i64)?)
+            .map_err(e)?;
+        done += k;
+    }
+    let fill = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let report = l.verify_audit().map_err(e)?;
+    let verify = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let exported = l
+        .export_audit(&mut std::io::sink(), ExportFormat::JsonLines)
+        .map_err(e)?;
+    let export = start.elapsed().as_secs_f64();
+    let sample = l.audit_records(1, 1, 1).map_err(e)?;
+    Ok(serde_json::json!({
+        "records": report.records,
+        "ok": report.ok,
+        "payload_bytes": sample.first().map(|r| r.payload.len()),
+        "fill_seconds": fill,
+        "verify_seconds": verify,
+        "verify_records_per_second": report.records as f64 / verify,
+        "export_jsonl_seconds": export,
+        "exported": exported,
+    }))
+}
+
+/// Times verification and export of the store at `url` as it is.
+fn bench_verify(url: &str) -> Result<serde_json::Value, String> {
+    let e = |e: chipgate_ledger::LedgerError| e.to_string();
+    let mut l = Ledger::open(url).map_err(e)?;
+    let start = Instant::now();
+    let report = l.verify_audit().map_err(e)?;
+    let verify = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let exported = l
+        .export_audit(&mut std::io::sink(), ExportFormat::JsonLines)
+        .map_err(e)?;
+    Ok(serde_json::json!({
+        "records": report.records,
+        "ok": report.ok,
+        "verify_seconds": verify,
+        "verify_records_per_second": report.records as f64 / verify,
+        "export_jsonl_seconds": start.elapsed().as_secs_f64(),
+        "exported": exported,
+    }))
+}
+
+fn run() -> Result<serde_json::Value, String> {
+    let a = parse()?;
+    let mut out = serde_json::Map::new();
+    if a.verify_only {
+        let url = a.db.as_deref().ok_or("--verify-only needs --db URL")?;
+        out.insert("audit".into(), bench_verify(url)?);
+        return Ok(serde_json::Value::Object(out));
+    }
+    if a.checks > 0 {
+        let url = match &a.db {
+            Some(u) => u.clone(),
+            None => fresh_sqlite(&a.dir, "ledger-bench-checks", &a.sync)?,
+        };
+        out.insert("order_checks".into(), bench_checks(&url, a.checks)?);
+        if a.db.is_none() {
+            cleanup(&url);
+        }
+    }
+    if a.audit > 0 {
+        let url = match &a.db {
+            Some(u) => u.clone(),
+            None => fresh_sqlite(&a.dir, "ledger-bench-audit", &a.sync)?,
+        };
+        out.insert("audit".into(), bench_audit(&url, a.audit)?);
+        if a.db.is_none() {
+            cleanup(&url);
+        }
+    }
+    match &a.db {
+        Some(u) => out.insert("db".into(), u.split("://").next().unwrap_or("").into()),
+        None => out.insert("sqlite_synchronous".into(), a.sync.into()),
+    };
+    Ok(serde_json::Value::Object(out))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(v) => {
+            println!("{v:#}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ledger-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,855 @@
+//! Order checks (ship or hold), hold releases and route suspensions.
+//!
+//! # Order check rules
+//! An order is held, with every reason found, when any of these holds:
+//! a screening hit (not already adjudicated by a release of this order);
+//! an active route suspension covering its item or ECCN and destination;
+//! an indeterminate determination; a license exception without a chosen
+//! symbol, or NAC/ACA without a cleared notification; a license requirement
+//! without a usable license. Otherwise it ships: NLR, under the chosen
+//! exception, under NAC with the returned number, or against the first
+//! usable license (earliest `valid_to`, then number), which is depleted by
+//! `UPDATE … SET quantity_remaining = quantity_remaining - ? … WHERE
+//! quantity_remaining >= ?` in the same transaction that inserts the
+//! shipment and appends the audit record.
+//!
+//! A license is usable for an order when it covers the item (id or ECCN
+//! paragraph) and destination, names the same consignee/end user if it names
+//! any, is `granted`, the shipment date is within its validity, and enough
+//! quantity (and value, if capped) remains.
+//!
+//! # Idempotency and re-checks
+//! `order_ref` is the idempotency key: checking a shipped or held order again
+//! returns the stored result (`replayed: true`) and writes nothing; checking
+//! it with different contents is an error. Once its hold is released (with a
+//! reason and a user), checking it again re-evaluates it — that is how a held
+//! order ships after a license is granted or a route resumed. A release does
+//! not itself ship anything; screening hits named in a released hold count
+//! as adjudicated for that order.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::audit::NewRecord;
+use crate::db::{pi, poi, pot, pt, Row};
+use crate::error::{LedgerError, Result};
+use crate::ledger::{stored_json, stored_ts, stored_u64, Ledger, Tx};
+use crate::licenses::{license_from_row, license_subject, nac_from_row, LICENSE_COLS, NAC_COLS};
+use crate::migrate::hex;
+use crate::model::{
+    Authorization, Condition, DeterminationSummary, Disposition, Hold, HoldReason, License, LicenseStatus, NacStatus,
+    OrderRecord, OrderRequest, OrderResult, OrderStatus, Outcome, RouteResumed, RouteSuspension,
+};
+use crate::time::{Date, Timestamp};
+use crate::validate;
+
+/// A validated, normalized order.
+struct CheckedOrder {
+    req: OrderRequest,
+    date: Date,
+    value_cents: Option<i64>,
+}
+
+fn check_request(r: &OrderRequest) -> Result<CheckedOrder> {
+    let order_ref = validate::ident("order reference", &r.order_ref)?;
+    let item_id = validate::ident("item id", &r.item_id)?;
+    let mut eccn = Vec::new();
+    for e in &r.eccn {
+        let e = validate::item("ECCN", e)?;
+        if !eccn.contains(&e) {
+            eccn.push(e);
+        }
+    }
+    let destination = validate::country("destination", &r.destination)?;
+    let quantity = validate::check_quantity(r.quantity)?;
+    let unit = r
+        .unit_value_cents
+        .map(|v| validate::check_amount("unit value", v))
+        .transpose()?;
+    let value_cents = match unit {
+        None => None,
+        Some(u) => Some(quantity.checked_mul(u).ok_or(LedgerError::ValueOverflow {
+            quantity,
+            unit_value_cents: u,
+        })?),
+    };
+    let date = Date::parse(r.date.trim())?;
+    let license = match r.license.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(l) => Some(validate::ident("license number", l)?),
+    };
+    Ok(CheckedOrder {
+        req: OrderRequest {
+            order_ref,
+            item_id,
+            eccn,
+            destination,
+            quantity,
+            unit_value_cents: unit,
+            consignee: validate::opt_text("consignee", r.consignee.as_deref())?,
+            end_user: validate::opt_text("end user", r.end_user.as_deref())?,
+            date: date.to_string(),
+            license,
+        },
+        date,
+        value_cents,
+    })
+}
+
+fn check_determination(d: &DeterminationSummary) -> Result<Option<String>> {
+    match (d.outcome, d.license_required) {
+        (Outcome::NoLicenseRequired, true) => {
+            return Err(LedgerError::InconsistentDetermination(
+                "outcome `no_license_required` but license_required is true".into(),
+            ))
+        }
+        (Outcome::LicenseRequired, false) => {
+            return Err(LedgerError::InconsistentDetermination(
+                "outcome `license_required` but license_required is false".into(),
+            ))
+        }
+        _ => {}
+    }
+    validate::text("engine version", &d.engine_version)?;
+    validate::text("rule-set id", &d.ruleset_id)?;
+    match d.exception.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(e) => Ok(Some(validate::ident("license exception", e)?.to_ascii_uppercase())),
+    }
+}
+
+pub(crate) fn order_subject(order_ref: &str) -> String {
+    format!("order:{order_ref}")
+}
+
+#[derive(Serialize)]
+struct CheckPayload<'a> {
+    request: &'a OrderRequest,
+    determination: &'a DeterminationSummary,
+    result: &'a Disposition,
+}
+
+/// The revenue share owed on `value_cents` under `conditions`, in cents
+/// (rounded half up), if the license has a revenue-share condition.
+fn revenue_share_due(conditions: &[Condition], value_cents: Option<i64>) -> Option<i64> {
+    let value = i128::from(value_cents?);
+    let mut due: Option<i128> = None;
+    for c in conditions {
+        if let Condition::RevenueShare { percent } = c {
+            // percent has at most two meaningful decimals: work in basis points.
+            let bp = (percent * 100.0).round() as i128;
+            *due.get_or_insert(0) += (value * bp + 5_000) / 10_000;
+        }
+    }
+    due.map(|d| i64::try_from(d).unwrap_or(i64::MAX))
+}
+
+fn find_license(tx: &mut Tx<'_>, o: &CheckedOrder) -> Result<std::result::Result<License, Vec<HoldReason>>> {
+    let rows = match &o.req.license {
+        Some(n) => {
+            let sql = format!("SELECT {LICENSE_COLS} FROM licenses WHERE number = ?");
+            tx.query(&sql, &[pt(n)])?
+        }
+        None => {
+            let sql = format!(
+                "SELECT {LICENSE_COLS} FROM licenses JOIN license_destinations \
+                 ON license_destinations.license_number = licenses.number \
+                 WHERE license_destinations.destination = ? ORDER BY valid_to, number"
+            );
+            tx.query(&sql, &[pt(&o.req.destination)])?
+        }
+    };
+    let mut reasons = Vec::new();
+    let mut covering = false;
+    for row in &rows {
+        let l = license_from_row(row, Some(o.date))?;
+        let covers_item = l.items.iter().any(|p| validate::covers(p, &o.req.item_id, &o.req.eccn));
+        if !covers_item || !l.destinations.contains(&o.req.destination) {
+            continue;
+        }
+        covering = true;
+        let party = |licensed: &Option<String>, ordered: &Option<String>, name: &str| match (licensed, ordered) {
+            (Some(lic), Some(ord)) if validate::same_party(lic, ord) => None,
+            (Some(lic), _) => Some(HoldReason::LicensePartyMismatch {
+                number: l.number.clone(),
+                party: name.to_string(),
+                licensed: lic.clone(),
+            }),
+            (None, _) => None,
+        };
+        let mut why = Vec::new();
+        why.extend(party(&l.consignee, &o.req.consignee, "consignee"));
+        why.extend(party(&l.end_user, &o.req.end_user, "end_user"));
+        match l.stored_status {
+            LicenseStatus::Granted => {}
+            LicenseStatus::Suspended => why.push(HoldReason::LicenseSuspended {
+                number: l.number.clone(),
+                reason: l.status_reason.clone(),
+            }),
+            s => why.push(HoldReason::LicenseNotGranted {
+                number: l.number.clone(),
+                status: s,
+            }),
+        }
+        if o.date < l.valid_from {
+            why.push(HoldReason::LicenseNotYetValid {
+                number: l.number.clone(),
+                valid_from: l.valid_from,
+            });
+        }
+        if o.date > l.valid_to {
+            why.push(HoldReason::LicenseExpired {
+                number: l.number.clone(),
+                valid_to: l.valid_to,
+            });
+        }
+        if l.quantity_remaining < o.req.quantity {
+            why.push(HoldReason::LicenseExhausted {
+                number: l.number.clone(),
+                remaining: l.quantity_remaining,
+                requested: o.req.quantity,
+            });
+        }
+        if let Some(left) = l.value_remaining_cents {
+            match o.value_cents {
+                None => why.push(HoldReason::OrderValueUnknown {
+                    number: l.number.clone(),
+                }),
+                Some(v) if v > left => why.push(HoldReason::LicenseValueExhausted {
+                    number: l.number.clone(),
+                    remaining_cents: left,
+                    requested_cents: v,
+                }),
+                Some(_) => {}
+            }
+        }
+        if why.is_empty() {
+            return Ok(Ok(l));
+        }
+        reasons.extend(why);
+    }
+    if !covering {
+        reasons.push(match &o.req.license {
+            Some(n) => HoldReason::LicenseDoesNotCover { number: n.clone() },
+            None => HoldReason::NoCoveringLicense,
+        });
+    }
+    Ok(Err(reasons))
+}
+
+fn find_nac(tx: &mut Tx<'_>, o: &CheckedOrder) -> Result<std::result::Result<Authorization, HoldReason>> {
+    let sql = format!("SELECT {NAC_COLS} FROM nac_notifications WHERE destination = ? ORDER BY submitted_on, id");
+    let rows = tx.query(&sql, &[pt(&o.req.destination)])?;
+    let mut best: Option<HoldReason> = None;
+    for row in &rows {
+        let n = nac_from_row(row)?;
+        let covers = n.items.iter().any(|p| validate::covers(p, &o.req.item_id, &o.req.eccn));
+        let party_ok = |named: &Option<String>, ordered: &Option<String>| match (named, ordered) {
+            (None, _) => true,
+            (Some(a), Some(b)) => validate::same_party(a, b),
+            (Some(_), None) => false,
+        };
+        if !covers || !party_ok(&n.consignee, &o.req.consignee) || !party_ok(&n.end_user, &o.req.end_user) {
+            continue;
+        }
+        match (n.status, n.nac_number) {
+            (NacStatus::Cleared, Some(number)) if n.submitted_on <= o.date => {
+                return Ok(Ok(Authorization::Nac {
+                    notification: n.id,
+                    nac_number: number,
+                }))
+            }
+            (NacStatus::Rejected, _) => {
+                best.get_or_insert(HoldReason::NacRejected { notification: n.id });
+            }
+            _ => {
+                best = Some(HoldReason::NacPending {
+                    notification: n.id,
+                    clock_ends_on: n.clock_ends_on,
+                });
+            }
+        }
+    }
+    Ok(Err(best.unwrap_or(HoldReason::NacMissing)))
+}
+
+const HOLD_COLS: &str = "hold_id, order_ref, reasons, held_at, held_by, released_at, released_by, \
+     release_reason, release_seq";
+
+fn hold_from_row(r: &Row) -> Result<Hold> {
+    Ok(Hold {
+        hold_id: stored_u64(r.i(0)?)?,
+        order_ref: r.t(1)?,
+        reasons: stored_json(&r.t(2)?)?,
+        held_at: stored_ts(&r.t(3)?)?,
+        held_by: r.t(4)?,
+        released_at: r.ot(5)?.as_deref().map(stored_ts).transpose()?,
+        released_by: r.ot(6)?,
+        release_reason: r.ot(7)?,
+        release_seq: r.oi(8)?.map(stored_u64).transpose()?,
+    })
+}
+
+const ROUTE_COLS: &str = "id, item, destination, reason, suspended_at, suspended_by, resumed_at, \
+     resumed_by, resume_reason";
+
+fn route_from_row(r: &Row) -> Result<RouteSuspension> {
+    Ok(RouteSuspension {
+        id: stored_u64(r.i(0)?)?,
+        item: r.t(1)?,
+        destination: r.t(2)?,
+        reason: r.t(3)?,
+        suspended_at: stored_ts(&r.t(4)?)?,
+        suspended_by: r.t(5)?,
+        resumed_at: r.ot(6)?.as_deref().map(stored_ts).transpose()?,
+        resumed_by: r.ot(7)?,
+        resume_reason: r.ot(8)?,
+    })
+}
+
+fn route_subject(item: &str, destination: &str) -> String {
+    format!("route:{item}:{destination}")
+}
+
+fn active_route(tx: &mut Tx<'_>, item: &str, destination: &str) -> Result<Option<RouteSuspension>> {
+    let sql =
+        format!("SELECT {ROUTE_COLS} FROM route_suspensions WHERE destination = ? AND resumed_at IS NULL ORDER BY id");
+    for r in tx.query(&sql, &[pt(destination)])? {
+        let s = route_from_row(&r)?;
+        if s.item.eq_ignore_ascii_case(item) {
+            return Ok(Some(s));
+        }
+    }
+    Ok(None)
+}
+
+fn order_record_from_row(r: &Row) -> Result<OrderRecord> {
+    Ok(OrderRecord {
+        request: stored_json(&r.t(0)?)?,
+        status: r
+            .t(1)?
+            .parse()
+            .map_err(|_| LedgerError::Corrupt("bad stored order status".into()))?,
+        result: stored_json(&r.t(2)?)?,
+        checked_by: r.t(3)?,
+    })
+}
+
+impl Ledger {
+    /// Records the check of one order: ships it (depleting the license
+    /// atomically) or holds it with its reasons, and appends one audit record
+    /// (`order.shipped` / `order.held`) carrying the request, the whole
+    /// determination and the result. See the module docs for the rules.
+    ///
+    /// Errors (nothing written): invalid order fields, an inconsistent
+    /// determination, an `order_ref` reused with different contents, a
+    /// named license that does not exist or expired before the shipment date.
+    pub fn check_order(
+        &mut self,
+        req: &OrderRequest,
+        det: &DeterminationSummary,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<OrderResult> {
+        let user = validate::user(user)?;
+        let o = check_request(req)?;
+        let exception = check_determination(det)?;
+        let request_json = serde_json::to_string(&o.req)?;
+        let request_hash = hex(&Sha256::digest(request_json.as_bytes()));
+        let subject = order_subject(&o.req.order_ref);
+        let now_s = now.to_string();
+        let ship_date_s = o.date.to_string();
+        self.write(|tx| {
+            let existing = tx.query_opt(
+                "SELECT status, request_hash, result FROM orders WHERE order_ref = ?",
+                &[pt(&o.req.order_ref)],
+            )?;
+            let mut adjudicated: Vec<String> = Vec::new();
+            if let Some(row) = &existing {
+                if row.t(1)? != request_hash {
+                    return Err(LedgerError::OrderConflict(o.req.order_ref.clone()));
+                }
+                if row.t(0)? != OrderStatus::Released.as_str() {
+                    let mut stored: OrderResult = stored_json(&row.t(2)?)?;
+                    stored.replayed = true;
+                    return Ok(stored);
+                }
+                for r in tx.query(
+                    "SELECT reasons FROM holds WHERE order_ref = ? AND released_at IS NOT NULL",
+                    &[pt(&o.req.order_ref)],
+                )? {
+                    for reason in stored_json::<Vec<HoldReason>>(&r.t(0)?)? {
+                        if let HoldReason::ScreeningHit { hits } = reason {
+                            adjudicated.extend(hits);
+                        }
+                    }
+                }
+            }
+            if let Some(n) = &o.req.license {
+                let sql = format!("SELECT {LICENSE_COLS} FROM licenses WHERE number = ?");
+                let row = tx
+                    .query_opt(&sql, &[pt(n)])?
+                    .ok_or_else(|| LedgerError::UnknownLicense(n.clone()))?;
+                let l = license_from_row(&row, Some(o.date))?;
+                if o.date > l.valid_to {
+                    return Err(LedgerError::LicenseExpired {
+                        number: n.clone(),
+                        valid_to: l.valid_to.to_string(),
+                    });
+                }
+            }
+
+            let mut reasons = Vec::new();
+            let hits: Vec<String> = det
+                .screening_hits
+                .iter()
+                .filter(|h| !adjudicated.contains(h))
+                .cloned()
+                .collect();
+            if !hits.is_empty() {
+                reasons.push(HoldReason::ScreeningHit { hits });
+            }
+            let sql = format!(
+                "SELECT {ROUTE_COLS} FROM route_suspensions WHERE destination = ? AND resumed_at IS NULL ORDER BY id"
+            );
+            for r in tx.query(&sql, &[pt(&o.req.destination)])? {
+                let s = route_from_row(&r)?;
+                if validate::covers(&s.item, &o.req.item_id, &o.req.eccn) {
+                    reasons.push(HoldReason::RouteSuspended {
+                        item: s.item,
+                        destination: s.destination,
+                        reason: s.reason,
+                        since: s.suspended_at,
+                    });
+                }
+            }
+            let mut auth = None;
+            let mut license = None;
+            match det.outcome {
+                Outcome::Indeterminate => reasons.push(HoldReason::Indeterminate {
+                    reasons: det.reasons.clone(),
+                }),
+                Outcome::NoLicenseRequired => auth = Some(Authorization::Nlr),
+                Outcome::LicenseExceptionAvailable => match exception.as_deref() {
+                    None => reasons.push(HoldReason::ExceptionNotSelected),
+                    Some("NAC" | "ACA") => match find_nac(tx, &o)? {
+                        Ok(a) => auth = Some(a),
+                        Err(r) => reasons.push(r),
+                    },
+                    Some(sym) => {
+                        auth = Some(Authorization::LicenseException {
+                            symbol: sym.to_string(),
+                        })
+                    }
+                },
+                Outcome::LicenseRequired => match find_license(tx, &o)? {
+                    Ok(l) => license = Some(l),
+                    Err(rs) => reasons.extend(rs),
+                },
+            }
+
+            let disposition = if reasons.is_empty() {
+                if let Some(l) = &license {
+                    let value = o.value_cents.unwrap_or(0);
+                    let changed = tx.exec(
+                        "UPDATE licenses SET quantity_remaining = quantity_remaining - ?, \
+                         value_remaining_cents = CASE WHEN value_remaining_cents IS NULL THEN NULL \
+                         ELSE value_remaining_cents - ? END, updated_at = ? \
+                         WHERE number = ? AND status = 'granted' AND quantity_remaining >= ? \
+                         AND (value_remaining_cents IS NULL OR value_remaining_cents >= ?)",
+                        &[
+                            pi(o.req.quantity),
+                            pi(value),
+                            pt(&now_s),
+                            pt(&l.number),
+                            pi(o.req.quantity),
+                            pi(value),
+                        ],
+                    )?;
+                    if changed != 1 {
+                        // Cannot happen while the audit head is locked; if a
+                        // writer outside the ledger raced us, refuse.
+                        return Err(LedgerError::Corrupt(format!(
+                            "license `{}` changed during the check",
+                            l.number
+                        )));
+                    }
+                    auth = Some(Authorization::License {
+                        number: l.number.clone(),
+                        quantity_remaining: l.quantity_remaining - o.req.quantity,
+                        value_remaining_cents: l.value_remaining_cents.map(|v| v - value),
+                        conditions: l.conditions.clone(),
+                        revenue_share_due_cents: revenue_share_due(&l.conditions, o.value_cents),
+                    });
+                }
+                match auth.take() {
+                    Some(authorization) => Disposition::Shipped { authorization },
+                    None => return Err(LedgerError::Corrupt("order check reached no decision".into())),
+                }
+            } else {
+                Disposition::Held { reasons }
+            };
+            let shipped = matches!(disposition, Disposition::Shipped { .. });
+
+            let payload = serde_json::to_string(&CheckPayload {
+                request: &o.req,
+                determination: det,
+                result: &disposition,
+            })?;
+            let license_subj = license.as_ref().map(|l| license_subject(&l.number));
+            let also: Vec<(&str, Date)> = license_subj.as_deref().map(|s| (s, o.date)).into_iter().collect();
+            let seq = tx.append(&NewRecord {
+                ts: now,
+                user: &user,
+                kind: if shipped { "order.shipped" } else { "order.held" },
+                subject: &subject,
+                event_date: if shipped { o.date } else { now.date() },
+                payload: &payload,
+                engine_version: Some(&det.engine_version),
+                ruleset_id: Some(&det.ruleset_id),
+                list_snapshot_id: det.list_snapshot_id.as_deref(),
+                also: &also,
+            })?;
+            let result = OrderResult {
+                order_ref: o.req.order_ref.clone(),
+                disposition,
+                audit_seq: stored_u64(seq)?,
+                checked_at: now,
+                replayed: false,
+            };
+            let result_json = serde_json::to_string(&result)?;
+            let status = if shipped {
+                OrderStatus::Shipped
+            } else {
+                OrderStatus::Held
+            };
+            if existing.is_some() {
+                tx.exec(
+                    "UPDATE orders SET status = ?, result = ?, checked_at = ?, checked_by = ?, \
+                     audit_seq = ? WHERE order_ref = ?",
+                    &[
+                        pt(status.as_str()),
+                        pt(&result_json),
+                        pt(&now_s),
+                        pt(&user),
+                        pi(seq),
+                        pt(&o.req.order_ref),
+                    ],
+                )?;
+            } else {
+                tx.exec(
+                    "INSERT INTO orders (order_ref, request_hash, request, item_id, destination, \
+                     quantity, ship_date, status, result, checked_at, checked_by, audit_seq) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    &[
+                        pt(&o.req.order_ref),
+                        pt(&request_hash),
+                        pt(&request_json),
+                        pt(&o.req.item_id),
+                        pt(&o.req.destination),
+                        pi(o.req.quantity),
+                        pt(&ship_date_s),
+                        pt(status.as_str()),
+                        pt(&result_json),
+                        pt(&now_s),
+                        pt(&user),
+                        pi(seq),
+                    ],
+                )?;
+            }
+            match &result.disposition {
+                Disposition::Shipped { authorization } => {
+                    tx.exec(
+                        "INSERT INTO shipments (order_ref, authority, authority_kind, license_number, \
+                         quantity, value_cents, ship_date, recorded_at, audit_seq) \
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        &[
+                            pt(&o.req.order_ref),
+                            pt(&authorization.label()),
+                            pt(authorization.kind_str()),
+                            pot(license.as_ref().map(|l| l.number.as_str())),
+                            pi(o.req.quantity),
+                            poi(o.value_cents),
+                            pt(&ship_date_s),
+                            pt(&now_s),
+                            pi(seq),
+                        ],
+                    )?;
+                }
+                Disposition::Held { reasons } => {
+                    let reasons_json = serde_json::to_string(reasons)?;
+                    tx.exec(
+                        "INSERT INTO holds (hold_id, order_ref, reasons, held_at, held_by) \
+                         VALUES (?, ?, ?, ?, ?)",
+                        &[pi(seq), pt(&o.req.order_ref), pt(&reasons_json), pt(&now_s), pt(&user)],
+                    )?;
+                }
+            }
+            Ok(result)
+        })
+    }
+
+    /// One order with its latest result.
+    pub fn order(&mut self, order_ref: &str) -> Result<OrderRecord> {
+        let r = self
+            .conn
+            .query_opt(
+                "SELECT request, status, result, checked_by FROM orders WHERE order_ref = ?",
+                &[pt(order_ref.trim())],
+            )?
+            .ok_or_else(|| LedgerError::UnknownOrder(order_ref.trim().to_string()))?;
+        order_record_from_row(&r)
+    }
+
+    /// Orders, optionally only those with `status`, in check order.
+    pub fn list_orders(&mut self, status: Option<OrderStatus>) -> Result<Vec<OrderRecord>> {
+        let rows = match status {
+            Some(s) => self.conn.query(
+                "SELECT request, status, result, checked_by FROM orders WHERE status = ? ORDER BY audit_seq",
+                &[pt(s.as_str())],
+            )?,
+            None => self.conn.query(
+                "SELECT request, status, result, checked_by FROM orders ORDER BY audit_seq",
+                &[],
+            )?,
+        };
+        rows.iter().map(order_record_from_row).collect()
+    }
+
+    /// Holds, oldest first; only open ones when `open_only`.
+    pub fn list_holds(&mut self, open_only: bool) -> Result<Vec<Hold>> {
+        let sql = if open_only {
+            format!("SELECT {HOLD_COLS} FROM holds WHERE released_at IS NULL ORDER BY hold_id")
+        } else {
+            format!("SELECT {HOLD_COLS} FROM holds ORDER BY hold_id")
+        };
+        self.conn.query(&sql, &[])?.iter().map(hold_from_row).collect()
+    }
+
+    /// Releases the open hold on `order_ref`. A reason and a user are
+    /// required; the release is recorded (`hold.release`). The order can then
+    /// be checked again. Releasing an unknown order, a shipped order or an
+    /// already released hold is an error.
+    pub fn release_hold(&mut self, order_ref: &str, reason: &str, user: &str, now: Timestamp) -> Result<Hold> {
+        if reason.trim().is_empty() {
+            return Err(LedgerError::ReleaseWithoutReason);
+        }
+        let reason = validate::text("reason", reason)?;
+        let user = validate::user(user)?;
+        let order_ref = order_ref.trim().to_string();
+        let now_s = now.to_string();
+        self.write(|tx| {
+            let status = tx
+                .query_opt("SELECT status FROM orders WHERE order_ref = ?", &[pt(&order_ref)])?
+                .ok_or_else(|| LedgerError::UnknownOrder(order_ref.clone()))?
+                .t(0)?;
+            let sql = format!("SELECT {HOLD_COLS} FROM holds WHERE order_ref = ? ORDER BY hold_id DESC LIMIT 1");
+            let last = tx
+                .query_opt(&sql, &[pt(&order_ref)])?
+                .map(|r| hold_from_row(&r))
+                .transpose()?;
+            let hold = match last {
+                Some(h) if h.released_at.is_none() => h,
+                Some(h) if status != OrderStatus::Shipped.as_str() => {
+                    return Err(LedgerError::NotHeld {
+                        order_ref: order_ref.clone(),
+                        detail: format!(
+                            ": its hold was already released on {} by {}",
+                            h.released_at.map(|t| t.to_string()).unwrap_or_default(),
+                            h.released_by.unwrap_or_default()
+                        ),
+                    })
+                }
+                _ => {
+                    return Err(LedgerError::NotHeld {
+                        order_ref: order_ref.clone(),
+                        detail: ": it shipped".to_string(),
+                    })
+                }
+            };
+            let payload = serde_json::json!({
+                "order_ref": &order_ref,
+                "hold_id": hold.hold_id,
+                "reasons": &hold.reasons,
+                "release_reason": &reason,
+            })
+            .to_string();
+            let seq = tx.append(&NewRecord {
+                ts: now,
+                user: &user,
+                kind: "hold.release",
+                subject: &order_subject(&order_ref),
+                event_date: now.date(),
+                payload: &payload,
+                engine_version: None,
+                ruleset_id: None,
+                list_snapshot_id: None,
+                also: &[],
+            })?;
+            tx.exec(
+                "UPDATE holds SET released_at = ?, released_by = ?, release_reason = ?, release_seq = ? \
+                 WHERE hold_id = ? AND released_at IS NULL",
+                &[pt(&now_s), pt(&user), pt(&reason), pi(seq), pi(hold.hold_id as i64)],
+            )?;
+            tx.exec(
+                "UPDATE orders SET status = 'released' WHERE order_ref = ?",
+                &[pt(&order_ref)],
+            )?;
+            Ok(Hold {
+                released_at: Some(now),
+                released_by: Some(user.clone()),
+                release_reason: Some(reason.clone()),
+                release_seq: Some(stored_u64(seq)?),
+                ..hold
+            })
+        })
+    }
+
+    /// Suspends a route: every order for `item` (an item id or ECCN
+    /// paragraph) to `destination` is held until [`Ledger::resume_route`].
+    pub fn suspend_route(
+        &mut self,
+        item: &str,
+        destination: &str,
+        reason: &str,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<RouteSuspension> {
+        let item = validate::item("route item", item)?;
+        let destination = validate::country("destination", destination)?;
+        let reason = validate::reason("suspending a route", reason)?;
+        let user = validate::user(user)?;
+        let now_s = now.to_string();
+        self.write(|tx| {
+            if active_route(tx, &item, &destination)?.is_some() {
+                return Err(LedgerError::RouteAlreadySuspended {
+                    item: item.clone(),
+                    destination: destination.clone(),
+                });
+            }
+            let payload = serde_json::json!({
+                "item": &item, "destination": &destination, "reason": &reason,
+            })
+            .to_string();
+            let seq = tx.append(&NewRecord {
+                ts: now,
+                user: &user,
+                kind: "route.suspend",
+                subject: &route_subject(&item, &destination),
+                event_date: now.date(),
+                payload: &payload,
+                engine_version: None,
+                ruleset_id: None,
+                list_snapshot_id: None,
+                also: &[],
+            })?;
+            tx.exec(
+                "INSERT INTO route_suspensions (id, item, destination, reason, suspended_at, suspended_by) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
+                &[pi(seq), pt(&item), pt(&destination), pt(&reason), pt(&now_s), pt(&user)],
+            )?;
+            Ok(RouteSuspension {
+                id: stored_u64(seq)?,
+                item: item.clone(),
+                destination: destination.clone(),
+                reason: reason.clone(),
+                suspended_at: now,
+                suspended_by: user.clone(),
+                resumed_at: None,
+                resumed_by: None,
+                resume_reason: None,
+            })
+        })
+    }
+
+    /// Resumes a suspended route. Orders checked from now on are no longer
+    /// held for it; orders already held for it are listed in the answer
+    /// (release them with a reason, then check them again).
+    pub fn resume_route(
+        &mut self,
+        item: &str,
+        destination: &str,
+        reason: &str,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<RouteResumed> {
+        let item = validate::item("route item", item)?;
+        let destination = validate::country("destination", destination)?;
+        let reason = validate::reason("resuming a route", reason)?;
+        let user = validate::user(user)?;
+        let now_s = now.to_string();
+        self.write(|tx| {
+            let s = active_route(tx, &item, &destination)?.ok_or_else(|| LedgerError::RouteNotSuspended {
+                item: item.clone(),
+                destination: destination.clone(),
+            })?;
+            let payload = serde_json::json!({
+                "item": &s.item, "destination": &s.destination, "suspension_id": s.id,
+                "reason": &reason,
+            })
+            .to_string();
+            tx.append(&NewRecord {
+                ts: now,
+                user: &user,
+                kind: "route.resume",
+                subject: &route_subject(&s.item, &s.destination),
+                event_date: now.date(),
+                payload: &payload,
+                engine_version: None,
+                ruleset_id: None,
+                list_snapshot_id: None,
+                also: &[],
+            })?;
+            tx.exec(
+                "UPDATE route_suspensions SET resumed_at = ?, resumed_by = ?, resume_reason = ? WHERE id = ?",
+                &[pt(&now_s), pt(&user), pt(&reason), pi(s.id as i64)],
+            )?;
+            let mut held_orders = Vec::new();
+            let sql = format!("SELECT {HOLD_COLS} FROM holds WHERE released_at IS NULL ORDER BY hold_id");
+            for r in tx.query(&sql, &[])? {
+                let h = hold_from_row(&r)?;
+                let blocked = h.reasons.iter().any(|x| {
+                    matches!(x, HoldReason::RouteSuspended { item: i, destination: d, .. }
+                        if i.eq_ignore_ascii_case(&s.item) && *d == s.destination)
+                });
+                if blocked {
+                    held_orders.push(h.order_ref);
+                }
+            }
+            Ok(RouteResumed {
+                suspension: RouteSuspension {
+                    resumed_at: Some(now),
+                    resumed_by: Some(user.clone()),
+                    resume_reason: Some(reason.clone()),
+                    ..s
+                },
+                held_orders,
+            })
+        })
+    }
+
+    /// Route suspensions, oldest first; only active ones when `active_only`.
+    pub fn list_routes(&mut self, active_only: bool) -> Result<Vec<RouteSuspension>> {
+        let sql = if active_only {
+            format!("SELECT {ROUTE_COLS} FROM route_suspensions WHERE resumed_at IS NULL ORDER BY id")
+        } else {
+            format!("SELECT {ROUTE_COLS} FROM route_suspensions ORDER BY id")
+        };
+        self.conn.query(&sql, &[])?.iter().map(route_from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revenue_share_rounds_half_up() {
+        let c = vec![Condition::RevenueShare { percent: 15.0 }];
+        assert_eq!(revenue_share_due(&c, Some(1_000_000)), Some(150_000));
+        assert_eq!(revenue_share_due(&c, Some(3)), Some(0));
+        assert_eq!(revenue_share_due(&c, Some(10)), Some(2)); // 1.5 → 2
+        assert_eq!(revenue_share_due(&c, None), None);
+        assert_eq!(revenue_share_due(&[], Some(10)), None);
+    }
+}
