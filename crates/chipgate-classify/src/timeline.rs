@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use chipgate_model::{format_number, ChipRecord, Date};
-use chipgate_rules::{FactValue, Threshold, Tri};
+use chipgate_model::{ChipRecord, Date};
+use chipgate_rules::Tri;
 use serde::Serialize;
 
 use crate::{Classification, Classifier, ClassifyError, Outcome};
@@ -38,24 +38,6 @@ pub struct Timeline {
     pub entries: Vec<TimelineEntry>,
 }
 
-fn value_text(value: &Option<FactValue>) -> String {
-    match value {
-        Some(FactValue::Number(n)) => format_number(*n),
-        Some(FactValue::Bool(b)) => b.to_string(),
-        Some(FactValue::Text(t)) => t.clone(),
-        Some(FactValue::Set(s)) => format!("[{}]", s.join(", ")),
-        None => "missing".to_owned(),
-    }
-}
-
-fn threshold_text(threshold: &Threshold) -> String {
-    match threshold {
-        Threshold::Number(n) => format_number(*n),
-        Threshold::Bool(b) => b.to_string(),
-        Threshold::List(l) => format!("[{}]", l.join(", ")),
-    }
-}
-
 /// The decisive comparisons of a classification, in words.
 pub fn explain(result: &Classification) -> Vec<String> {
     let mut why = Vec::new();
@@ -71,15 +53,7 @@ pub fn explain(result: &Classification) -> Vec<String> {
         if kind_step.is_some() {
             continue; // the paragraph is for another kind of item
         }
-        let words = |s: &&crate::TraceStep| {
-            format!(
-                "{} {} {} {}",
-                s.label,
-                value_text(&s.input),
-                s.op,
-                threshold_text(&s.threshold)
-            )
-        };
+        let words = |s: &&crate::TraceStep| s.words();
         match conclusion.result {
             Tri::True if conclusion.superseded_by.is_none() => {
                 let met: Vec<String> = steps.iter().map(words).collect();

@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use chipgate_classify::{Classification, Classifier, ClassifyError, Outcome};
 use chipgate_data::{DataError, DataSource};
 use chipgate_model::{ChipRecord, Date};
-use chipgate_rules::{evaluate, FactDef, FactKind, FactSchema, FactValue, Facts, RuleRef, Step, Threshold, Tri};
+use chipgate_rules::{evaluate, FactDef, FactKind, FactSchema, FactValue, Facts, RuleRef, Step, Tri};
 use serde::Serialize;
 
 pub use countries::{Countries, CountryCode};
@@ -623,7 +623,7 @@ impl Decider {
                 .unwrap_or_default()
                 .iter()
                 .filter(|st| st.result == Tri::True)
-                .map(step_words)
+                .map(Step::words)
                 .collect::<Vec<_>>();
             let suspended = r.not_enforced.as_ref().is_some_and(|n| n.from <= date) && !request.as_written;
             match result {
@@ -915,22 +915,6 @@ fn normalize_exporter(text: &str, recipients: &[&str]) -> String {
         }
     }
     upper
-}
-
-fn step_words(step: &Step) -> String {
-    let value = match &step.input {
-        Some(FactValue::Number(n)) => chipgate_model::format_number(*n),
-        Some(FactValue::Bool(b)) => b.to_string(),
-        Some(FactValue::Text(t)) => t.clone(),
-        Some(FactValue::Set(v)) => format!("[{}]", v.join(", ")),
-        None => "missing".to_owned(),
-    };
-    let threshold = match &step.threshold {
-        Threshold::Number(n) => chipgate_model::format_number(*n),
-        Threshold::Bool(b) => b.to_string(),
-        Threshold::List(l) => format!("[{}]", l.join(", ")),
-    };
-    format!("{} {value} {} {threshold}", step.label, step.op)
 }
 
 fn reason(r: &Requirement, inputs: Vec<String>) -> Reason {

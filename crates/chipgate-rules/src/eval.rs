@@ -26,6 +26,17 @@ pub enum FactValue {
     Set(Vec<String>),
 }
 
+impl std::fmt::Display for FactValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FactValue::Number(n) => f.write_str(&chipgate_model::format_number(*n)),
+            FactValue::Bool(b) => write!(f, "{b}"),
+            FactValue::Text(t) => f.write_str(t),
+            FactValue::Set(v) => write!(f, "[{}]", v.join(", ")),
+        }
+    }
+}
+
 impl FactValue {
     fn kind(&self) -> FactKind {
         match self {
@@ -157,6 +168,16 @@ pub enum Threshold {
     List(Arc<[String]>),
 }
 
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Threshold::Number(n) => f.write_str(&chipgate_model::format_number(*n)),
+            Threshold::Bool(b) => write!(f, "{b}"),
+            Threshold::List(l) => write!(f, "[{}]", l.join(", ")),
+        }
+    }
+}
+
 /// The rule a condition belongs to, as recorded in its steps.
 #[derive(Clone, Copy, Debug)]
 pub struct RuleRef<'a> {
@@ -194,6 +215,22 @@ pub struct Step {
     /// Where the input came from (filled in by the caller that computed the fact).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<Arc<str>>,
+}
+
+impl Step {
+    /// The input as text, `missing` when absent.
+    pub fn input_text(&self) -> String {
+        self.input.as_ref().map_or_else(|| "missing".to_owned(), ToString::to_string)
+    }
+
+    /// The comparison in words, e.g. `TPP 2,368 >= 2,400`.
+    pub fn words(&self) -> String {
+        match self.op {
+            "is" => format!("{}: {} (needs {})", self.label, self.input_text(), self.threshold),
+            "has_any" => format!("{} {} includes any of {}", self.label, self.input_text(), self.threshold),
+            op => format!("{} {} {op} {}", self.label, self.input_text(), self.threshold),
+        }
+    }
 }
 
 /// Evaluates a condition, pushing one [`Step`] per leaf (every leaf is evaluated, so the
