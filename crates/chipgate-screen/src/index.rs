@@ -1,0 +1,1127 @@
+//! The screening index: candidate generation through an inverted token index (with
+//! deletion-neighbourhood and phonetic-skeleton keys for typos and transliteration variants),
+//! then full scoring of the best candidates.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::country::is_country_code;
+use crate::error::ScreenError;
+use crate::hash::{del_hash, FxHashMap};
+use crate::loaders::ClearedParties;
+use crate::model::{ListEntry, ListSnapshot, SnapshotInfo};
+use crate::normalize::{normalize, normalize_variants, validate_name, NormalizedName, TokenKind};
+use crate::report::{round4, Hit, HitEntry, PairScore, Reason, ScreenReport};
+use crate::scoring::{
+    align, align_with, prepare, prepare_list, tok_sim, token_weight, Alignment, Link, PTok, Prepared,
+};
+
+/// The default threshold: a hit needs a score of at least 0.80.
+///
+/// Chosen on the labelled name pairs (see `docs/screening-quality.md`): at 0.80 the scorer
+/// keeps recall on typos, transliterations and reorderings while a different surname or
+/// given name on each side (score ≤ ~0.75) stays below it.
+pub const DEFAULT_THRESHOLD: f64 = 0.80;
+
+/// Country of the query equals one of the entry's countries: added to the score.
+pub const COUNTRY_MATCH_BONUS: f32 = 0.03;
+/// The entry has countries and the query's is not among them: taken off the score.
+pub const COUNTRY_MISMATCH_PENALTY: f32 = 0.05;
+
+/// How many candidates (by estimated score) are fully scored at most.
+const MAX_CANDIDATES: usize = 64;
+/// At least this many candidates are scored (when there are so many).
+const MIN_SCORED: usize = 16;
+/// Past [`MIN_SCORED`], candidates whose estimate is this far below the threshold are not
+/// scored.
+const EST_MARGIN: f32 = 0.25;
+/// Candidates whose estimate is below this are not scored.
+const MIN_ESTIMATE: f32 = 0.3;
+/// Slack on the coverage bound used to prune candidates.
+const PRUNE_SLACK: f32 = 0.2;
+/// How much more list-side weight than query-side weight a candidate's links may cover
+/// (different spellings have different weights), for the candidate bound.
+const RECORD_SIDE_ROOM: f32 = 2.0;
+/// Adjacent query words longer than this together are not looked up as one list word.
+const MAX_JOINED_LEN: usize = 16;
+/// At most this many tokens of one phonetic bucket are checked.
+const MAX_BUCKET: usize = 400;
+/// At most this many tokens of one consonant-skeleton bucket (abjad queries) are checked,
+/// the most frequent first.
+const MAX_ABJAD_BUCKET: usize = 64;
+
+/// Options of one screening call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScreenOptions {
+    /// Minimum score of a hit, in [0, 1].
+    pub threshold: f64,
+    /// At most this many hits are returned.
+    pub max_hits: usize,
+}
+
+impl Default for ScreenOptions {
+    fn default() -> Self {
+        Self {
+            threshold: DEFAULT_THRESHOLD,
+            max_hits: 50,
+        }
+    }
+}
+
+/// One party to screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Query<'a> {
+    /// The party's name.
+    pub name: &'a str,
+    /// Its country (ISO 3166-1 alpha-2), if known.
+    pub country: Option<&'a str>,
+}
+
+struct Record {
+    entry: u32,
+    alias: u32,
+    name: Prepared,
+    /// Vocabulary ids of the name's tokens, sorted.
+    tids: Box<[u32]>,
+}
+
+struct ClearedRec {
+    key: String,
+    name: String,
+    country: Option<String>,
+    note: String,
+    entry: Option<String>,
+    entry_key: Option<String>,
+}
+
+/// An index over a list snapshot, built once and shared (it is `Sync`) by all screening
+/// calls.
+pub struct ScreeningIndex {
+    entries: Vec<ListEntry>,
+    info: Arc<SnapshotInfo>,
+    records: Vec<Record>,
+    vocab: FxHashMap<Box<str>, u32>,
+    vtoks: Vec<PTok>,
+    df: Vec<u32>,
+    post_off: Vec<u32>,
+    post: Vec<u32>,
+    dels: HashTable,
+    whole: HashTable,
+    skel_map: FxHashMap<Box<str>, Vec<u32>>,
+    wskel_map: FxHashMap<Box<str>, Vec<u32>>,
+    exact_names: FxHashMap<String, Vec<u32>>,
+    numbers: FxHashMap<String, Vec<u32>>,
+    cleared: Vec<ClearedRec>,
+}
+
+#[derive(Default)]
+struct Scratch {
+    acc: Vec<f32>,
+    gen: Vec<u32>,
+    seen: Vec<u32>,
+    cur_gen: u32,
+    cur_seen: u32,
+    touched: Vec<u32>,
+    cands: Vec<Link>,
+    links: Vec<Link>,
+    /// Per record: the query positions already credited in this query (bit i = token i).
+    credited: Vec<u64>,
+    /// Candidate-generation items: (weight, query positions, start, end into `item_sims`).
+    items: Vec<(f32, u64, usize, usize)>,
+    item_sims: Vec<(u32, f32)>,
+    touched_copy: Vec<u32>,
+}
+
+impl Scratch {
+    fn begin(&mut self, n: usize) {
+        if self.acc.len() < n {
+            self.acc.resize(n, 0.0);
+            self.gen.resize(n, 0);
+            self.seen.resize(n, 0);
+            self.credited.resize(n, 0);
+        }
+        if self.cur_gen >= u32::MAX - 1 || self.cur_seen >= u32::MAX - 1024 {
+            self.gen.iter_mut().for_each(|g| *g = 0);
+            self.seen.iter_mut().for_each(|g| *g = 0);
+            self.cur_gen = 0;
+            self.cur_seen = 0;
+        }
+        self.cur_gen += 1;
+        self.touched.clear();
+    }
+
+    fn next_token(&mut self) {
+        self.cur_seen += 1;
+    }
+
+    /// Credits query positions `mask` (token weights `w`, similarity `sim`) to a record, once
+    /// per item and once per position; `open` false only updates records already touched.
+    fn credit(&mut self, r: u32, mask: u64, flat: f32, sim: f32, w: &[f32], open: bool) {
+        let i = r as usize;
+        if i >= self.acc.len() || self.seen[i] == self.cur_seen {
+            return;
+        }
+        if self.gen[i] != self.cur_gen {
+            if !open {
+                return;
+            }
+            self.gen[i] = self.cur_gen;
+            self.acc[i] = 0.0;
+            self.credited[i] = 0;
+            self.touched.push(r);
+        }
+        self.seen[i] = self.cur_seen;
+        let v = if mask == 0 {
+            flat * sim
+        } else {
+            let fresh = mask & !self.credited[i];
+            self.credited[i] |= mask;
+            let mut m = fresh;
+            let mut sum = 0.0;
+            while m != 0 {
+                let p = m.trailing_zeros() as usize;
+                sum += w.get(p).copied().unwrap_or(0.0);
+                m &= m - 1;
+            }
+            sum * sim
+        };
+        self.acc[i] += v;
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// A multimap from 64-bit hashes to token ids: pairs sorted by hash, plus a table of where
+/// each 16-bit hash prefix starts, so that a look-up touches one or two cache lines.
+struct HashTable {
+    pairs: Vec<(u64, u32)>,
+    starts: Vec<u32>,
+}
+
+impl HashTable {
+    const BITS: u32 = 16;
+
+    fn new(mut pairs: Vec<(u64, u32)>) -> Self {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut starts = vec![0u32; (1 << Self::BITS) + 1];
+        for &(h, _) in &pairs {
+            let b = (h >> (64 - Self::BITS)) as usize;
+            if let Some(s) = starts.get_mut(b + 1) {
+                *s += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        HashTable { pairs, starts }
+    }
+
+    fn lookup(&self, h: u64, out: &mut Vec<u32>) {
+        let b = (h >> (64 - Self::BITS)) as usize;
+        let (Some(&lo), Some(&hi)) = (self.starts.get(b), self.starts.get(b + 1)) else {
+            return;
+        };
+        let bucket = self.pairs.get(lo as usize..hi as usize).unwrap_or(&[]);
+        let start = bucket.partition_point(|&(x, _)| x < h);
+        for &(x, id) in bucket.get(start..).unwrap_or(&[]) {
+            if x != h {
+                break;
+            }
+            out.push(id);
+        }
+    }
+}
+
+/// Positions whose deletion gives distinct strings (the first of each run of equal bytes).
+fn delete_positions(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    (0..b.len()).filter(move |&i| i == 0 || b[i] != b[i - 1])
+}
+
+/// Longest token that takes part in the deletion index.
+const MAX_DEL_LEN: usize = 24;
+
+impl ScreeningIndex {
+    /// Builds the index over a snapshot (all names and aliases of all entries).
+    pub fn build(snapshot: ListSnapshot) -> Self {
+        let info = Arc::new(snapshot.info());
+        let entries = snapshot.entries;
+        // 1. Normalise every name (on two threads: it is most of the build time).
+        let jobs: Vec<(u32, u32, &str)> = entries
+            .iter()
+            .enumerate()
+            .flat_map(|(ei, e)| e.all_names().enumerate().map(move |(ai, n)| (ei as u32, ai as u32, n)))
+            .collect();
+        let normalize_chunk = |chunk: &[(u32, u32, &str)]| -> Vec<(u32, u32, NormalizedName)> {
+            let mut out = Vec::with_capacity(chunk.len());
+            for &(ei, ai, n) in chunk {
+                for v in normalize_variants(n) {
+                    if !v.tokens.is_empty() {
+                        out.push((ei, ai, v));
+                    }
+                }
+            }
+            out
+        };
+        let half = jobs.len().div_ceil(2).max(1);
+        let mut norm: Vec<(u32, u32, NormalizedName)> = std::thread::scope(|sc| {
+            let mut parts = jobs.chunks(half);
+            let first = parts.next().unwrap_or(&[]);
+            let rest: Vec<&[(u32, u32, &str)]> = parts.collect();
+            let handle = sc.spawn(move || rest.iter().flat_map(|c| normalize_chunk(c)).collect::<Vec<_>>());
+            let mut a = normalize_chunk(first);
+            match handle.join() {
+                Ok(b) => a.extend(b),
+                Err(_) => {
+                    // Normalisation does not panic; if it ever did, redo the rest here.
+                    let rest: Vec<(u32, u32, &str)> = jobs.iter().skip(first.len()).copied().collect();
+                    a.extend(normalize_chunk(&rest));
+                }
+            }
+            a
+        });
+        norm.shrink_to_fit();
+        let mut exact_names: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        let mut numbers: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        for (ei, _, v) in &norm {
+            let list = exact_names.entry(v.key()).or_default();
+            if list.last() != Some(ei) {
+                list.push(*ei);
+            }
+        }
+        for (ei, e) in entries.iter().enumerate() {
+            if let Some(num) = &e.entity_number {
+                numbers
+                    .entry(num.trim().to_ascii_uppercase())
+                    .or_default()
+                    .push(ei as u32);
+            }
+        }
+        // 2. Vocabulary and document frequencies.
+        let mut vocab: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut kinds: Vec<(TokenKind, crate::normalize::Script)> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut rec_tids: Vec<Vec<u32>> = Vec::with_capacity(norm.len());
+        for (_, _, n) in &norm {
+            let mut tids: Vec<u32> = Vec::with_capacity(n.tokens.len());
+            for t in &n.tokens {
+                let id = match vocab.get(t.text.as_str()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = df.len() as u32;
+                        vocab.insert(t.text.clone().into_boxed_str(), id);
+                        df.push(0);
+                        kinds.push((t.kind, t.script));
+                        id
+                    }
+                };
+                if !tids.contains(&id) {
+                    tids.push(id);
+                    if let Some(d) = df.get_mut(id as usize) {
+                        *d += 1;
+                    }
+                }
+            }
+            rec_tids.push(tids);
+        }
+        let n_rec = norm.len() as u32;
+        // 3. Prepared records (weights need the frequencies).
+        let weight_of = |text: &str, kind: TokenKind| -> f32 {
+            let d = vocab
+                .get(text)
+                .and_then(|&id| df.get(id as usize))
+                .copied()
+                .unwrap_or(0);
+            token_weight(kind, d, n_rec)
+        };
+        let records: Vec<Record> = norm
+            .iter()
+            .zip(&rec_tids)
+            .map(|((e, a, n), tids)| {
+                let mut t = tids.clone();
+                t.sort_unstable();
+                Record {
+                    entry: *e,
+                    alias: *a,
+                    name: prepare_list(n, weight_of).with_joined(),
+                    tids: t.into_boxed_slice(),
+                }
+            })
+            .collect();
+        // Vocabulary tokens, prepared.
+        let mut vtoks: Vec<Option<PTok>> = vec![None; df.len()];
+        for r in &records {
+            for t in &r.name.toks {
+                if let Some(&id) = vocab.get(&*t.text) {
+                    if let Some(slot) = vtoks.get_mut(id as usize) {
+                        if slot.is_none() {
+                            *slot = Some(t.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let vtoks: Vec<PTok> = vtoks
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                t.unwrap_or_else(|| {
+                    let (kind, script) = kinds
+                        .get(i)
+                        .copied()
+                        .unwrap_or((TokenKind::Word, crate::normalize::Script::Latin));
+                    PTok {
+                        mask: 0,
+                        text: "".into(),
+                        skel: "".into(),
+                        wskel: "".into(),
+                        kind,
+                        script,
+                        weight: 0.0,
+                    }
+                })
+            })
+            .collect();
+        // 4. Postings (CSR).
+        let mut counts = vec![0u32; df.len() + 1];
+        for tids in &rec_tids {
+            for &t in tids {
+                counts[t as usize + 1] += 1;
+            }
+        }
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let post_off = counts.clone();
+        let mut fill = counts;
+        let mut post = vec![0u32; post_off.last().copied().unwrap_or(0) as usize];
+        for (r, tids) in rec_tids.iter().enumerate() {
+            for &t in tids {
+                let slot = &mut fill[t as usize];
+                if let Some(p) = post.get_mut(*slot as usize) {
+                    *p = r as u32;
+                }
+                *slot += 1;
+            }
+        }
+        // 5. Deletion neighbourhood and skeleton maps, for name words.
+        let mut dels: Vec<(u64, u32)> = Vec::new();
+        let mut whole: Vec<(u64, u32)> = Vec::new();
+        let mut skel_map: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
+        let mut wskel_map: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
+        for (id, t) in vtoks.iter().enumerate() {
+            if t.kind != TokenKind::Word {
+                continue;
+            }
+            let id = id as u32;
+            let b = t.text.as_bytes();
+            if (3..=MAX_DEL_LEN).contains(&b.len()) {
+                whole.push((del_hash(b, usize::MAX), id));
+            }
+            if (4..=MAX_DEL_LEN).contains(&b.len()) {
+                for i in delete_positions(b) {
+                    dels.push((del_hash(b, i), id));
+                }
+            }
+            if t.skel.len() >= 3 {
+                skel_map.entry(t.skel.clone()).or_default().push(id);
+            }
+            if !t.wskel.is_empty() {
+                wskel_map.entry(t.wskel.clone()).or_default().push(id);
+            }
+        }
+        for v in skel_map.values_mut().chain(wskel_map.values_mut()) {
+            v.sort_by_key(|&id| std::cmp::Reverse(df.get(id as usize).copied().unwrap_or(0)));
+        }
+        let dels = HashTable::new(dels);
+        let whole = HashTable::new(whole);
+        ScreeningIndex {
+            entries,
+            info,
+            records,
+            vocab,
+            vtoks,
+            df,
+            post_off,
+            post,
+            dels,
+            whole,
+            skel_map,
+            wskel_map,
+            exact_names,
+            numbers,
+            cleared: Vec::new(),
+        }
+    }
+
+    /// Adds a cleared-parties list: a hit is suppressed (moved to
+    /// [`ScreenReport::suppressed`] with a [`Reason::Cleared`]) when the normalised query equals
+    /// a cleared name, the query country equals the cleared country (if one is given) and the
+    /// hit's entry is the one named (entity number, or a name or alias of the entry; every
+    /// entry when none is named).
+    pub fn with_cleared(mut self, cleared: &ClearedParties) -> Self {
+        for c in &cleared.parties {
+            let key = normalize(&c.name).key();
+            if key.is_empty() {
+                continue;
+            }
+            self.cleared.push(ClearedRec {
+                key,
+                name: c.name.clone(),
+                country: c.country.clone(),
+                note: c.note.clone(),
+                entry: c.entry.clone(),
+                entry_key: c.entry.as_deref().map(|e| normalize(e).key()),
+            });
+        }
+        self
+    }
+
+    /// The snapshot's provenance.
+    pub fn snapshot_info(&self) -> &SnapshotInfo {
+        &self.info
+    }
+
+    /// All entries.
+    pub fn entries(&self) -> &[ListEntry] {
+        &self.entries
+    }
+
+    /// One entry by its position.
+    pub fn entry(&self, index: usize) -> Option<&ListEntry> {
+        self.entries.get(index)
+    }
+
+    /// Number of indexed names (primary names, aliases and extra readings).
+    pub fn name_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Exact lookup: entries whose name or an alias equals `name_or_number` after
+    /// normalisation, or whose entity number equals it (case-insensitive). In list order.
+    pub fn exact(&self, name_or_number: &str) -> Vec<&ListEntry> {
+        let mut idx: Vec<u32> = Vec::new();
+        if let Some(v) = self.numbers.get(&name_or_number.trim().to_ascii_uppercase()) {
+            idx.extend(v);
+        }
+        let key = normalize(name_or_number).key();
+        if !key.is_empty() {
+            if let Some(v) = self.exact_names.get(&key) {
+                idx.extend(v);
+            }
+        }
+        idx.sort_unstable();
+        idx.dedup();
+        idx.iter().filter_map(|&i| self.entries.get(i as usize)).collect()
+    }
+
+    fn weight_of(&self, text: &str, kind: TokenKind) -> f32 {
+        let d = self
+            .vocab
+            .get(text)
+            .and_then(|&id| self.df.get(id as usize))
+            .copied()
+            .unwrap_or(0);
+        token_weight(kind, d, self.records.len() as u32)
+    }
+
+    fn postings(&self, tid: u32) -> &[u32] {
+        let i = tid as usize;
+        let (Some(&a), Some(&b)) = (self.post_off.get(i), self.post_off.get(i + 1)) else {
+            return &[];
+        };
+        self.post.get(a as usize..b as usize).unwrap_or(&[])
+    }
+
+    /// Vocabulary tokens similar to `q` (exact, one edit, phonetic/consonant skeleton), with
+    /// their similarity.
+    fn similar_tokens(&self, q: &PTok, out: &mut Vec<(u32, f32)>, cand: &mut Vec<u32>) {
+        self.similar_tokens_with(q, out, cand, true);
+    }
+
+    /// [`Self::similar_tokens`]; `phonetic` false skips the skeleton buckets (joined words,
+    /// which must be nearly exact).
+    fn similar_tokens_with(&self, q: &PTok, out: &mut Vec<(u32, f32)>, cand: &mut Vec<u32>, phonetic: bool) {
+        out.clear();
+        cand.clear();
+        let exact = self.vocab.get(&*q.text).copied();
+        if let Some(id) = exact {
+            out.push((id, 1.0));
+        }
+        if q.kind != TokenKind::Word {
+            return;
+        }
+        let b = q.text.as_bytes();
+        if (3..=MAX_DEL_LEN).contains(&b.len()) {
+            // q is a deletion of a list word.
+            self.dels.lookup(del_hash(b, usize::MAX), cand);
+            for i in delete_positions(b) {
+                let h = del_hash(b, i);
+                // A deletion of q is a list word, or a deletion of one.
+                self.whole.lookup(h, cand);
+                self.dels.lookup(h, cand);
+            }
+        }
+        if phonetic && q.skel.len() >= 3 {
+            if let Some(v) = self.skel_map.get(&q.skel) {
+                let first = b.first();
+                for &id in v.iter().take(MAX_BUCKET) {
+                    if let Some(t) = self.vtoks.get(id as usize) {
+                        if t.text.as_bytes().first() == first && t.text.len().abs_diff(b.len()) <= 3 {
+                            cand.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        if phonetic && q.script.vowels_unreliable() && !q.wskel.is_empty() {
+            if let Some(v) = self.wskel_map.get(&q.wskel) {
+                let max_len = 2 * b.len() + 4;
+                // Short skeletons have large buckets of weak evidence; longer ones are
+                // checked further.
+                let cap = match q.wskel.len() {
+                    1 => MAX_ABJAD_BUCKET / 3,
+                    2 => MAX_ABJAD_BUCKET,
+                    _ => MAX_ABJAD_BUCKET * 4,
+                };
+                for &id in v.iter().take(cap) {
+                    if self
+                        .vtoks
+                        .get(id as usize)
+                        .map(|t| t.text.len() <= max_len)
+                        .unwrap_or(false)
+                    {
+                        cand.push(id);
+                    }
+                }
+            }
+        }
+        cand.sort_unstable();
+        cand.dedup();
+        for &id in cand.iter() {
+            if Some(id) == exact {
+                continue;
+            }
+            if let Some(v) = self.vtoks.get(id as usize) {
+                let (s, _) = tok_sim(q, v);
+                if s > 0.0 {
+                    out.push((id, s));
+                }
+            }
+        }
+        out.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    }
+
+    fn prepare_query(&self, n: &NormalizedName) -> Prepared {
+        prepare(n, |t, k| self.weight_of(t, k)).with_joined()
+    }
+
+    /// Candidate records for a prepared query, best estimate first.
+    fn candidates(&self, q: &Prepared, threshold: f64, scratch: &mut Scratch) -> Vec<(f32, u32)> {
+        scratch.begin(self.records.len());
+        let wq = q.total.max(1e-6);
+        // The score is at most about (query coverage + 1) / 2, and the accumulator bounds the
+        // query coverage from above: candidates that cannot reach the threshold are dropped.
+        let min_cover = ((2.0 * threshold - 1.0) as f32 - PRUNE_SLACK).max(0.0) * wq;
+        let has_word = q.toks.iter().any(|t| t.kind == TokenKind::Word);
+        // Tokens that do not generate candidates (legal forms, particles, initials, numbers
+        // next to name words) may still match in the alignment: count them as matched in the
+        // bounds below.
+        let free_w: f32 = if has_word {
+            q.toks
+                .iter()
+                .filter(|t| !matches!(t.kind, TokenKind::Word | TokenKind::Number))
+                .map(|t| t.weight)
+                .sum()
+        } else {
+            0.0
+        };
+        // Items: (weight, [(vocabulary token, similarity)]), one per query word, per adjacent
+        // pair written as one word, per half of a word written as two list words.
+        let mut items = std::mem::take(&mut scratch.items);
+        let mut item_sims = std::mem::take(&mut scratch.item_sims);
+        items.clear();
+        item_sims.clear();
+        let mut sims: Vec<(u32, f32)> = Vec::new();
+        let mut cand: Vec<u32> = Vec::new();
+        let mut push_item = |w: f32, mask: u64, s: &[(u32, f32)], items: &mut Vec<(f32, u64, usize, usize)>| {
+            let start = item_sims.len();
+            item_sims.extend_from_slice(s);
+            items.push((w, mask, start, item_sims.len()));
+        };
+        let pos_bit = |i: usize| if i < 64 { 1u64 << i } else { 0 };
+        for (pi, t) in q.toks.iter().enumerate() {
+            // Numbers are kept: they tell vessels "FU YUAN YU 7864" and "... 8648" apart.
+            if has_word && !matches!(t.kind, TokenKind::Word | TokenKind::Number) {
+                continue;
+            }
+            self.similar_tokens(t, &mut sims, &mut cand);
+            if !sims.is_empty() {
+                push_item(t.weight, pos_bit(pi), &sims, &mut items);
+            } else if t.text.len() >= 6 {
+                // A long word missing from the list may be two list words written together.
+                for k in 2..t.text.len() - 1 {
+                    let (a, b) = t.text.split_at(k);
+                    if let (Some(&ia), Some(&ib)) = (self.vocab.get(a), self.vocab.get(b)) {
+                        push_item(t.weight * 0.5, 0, &[(ia, 1.0)], &mut items);
+                        push_item(t.weight * 0.5, 0, &[(ib, 1.0)], &mut items);
+                    }
+                }
+            }
+        }
+        // Adjacent query tokens written as one list word ("hua wei" → "huawei").
+        for (pi, w) in q.toks.windows(2).enumerate() {
+            let (x, y) = (&w[0], &w[1]);
+            if matches!(x.kind, TokenKind::LegalForm | TokenKind::Number)
+                || matches!(y.kind, TokenKind::LegalForm | TokenKind::Number)
+                || x.text.len() + y.text.len() > MAX_JOINED_LEN
+            {
+                continue;
+            }
+            let mut joined = String::with_capacity(x.text.len() + y.text.len());
+            joined.push_str(&x.text);
+            joined.push_str(&y.text);
+            // Joined words must be nearly exact: deletion neighbours only, no skeletons.
+            let jt = PTok {
+                mask: crate::scoring::letter_mask(&joined),
+                skel: Box::from(""),
+                wskel: if x.script.vowels_unreliable() {
+                    crate::scoring::weak_skeleton(&joined).into_boxed_str()
+                } else {
+                    Box::from("")
+                },
+                text: joined.into_boxed_str(),
+                kind: TokenKind::Word,
+                script: x.script,
+                weight: x.weight + y.weight,
+            };
+            self.similar_tokens_with(&jt, &mut sims, &mut cand, false);
+            sims.retain(|&(_, s)| s >= 0.8);
+            if !sims.is_empty() {
+                push_item(jt.weight, pos_bit(pi) | pos_bit(pi + 1), &sims, &mut items);
+            }
+        }
+        let weights: Vec<f32> = q.toks.iter().map(|t| t.weight).collect();
+        // Heaviest (rarest) first; once the items left cannot lift an untouched record to
+        // the bound, only records already touched are updated.
+        items.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+        let mut remaining: f32 = items.iter().map(|i| i.0).sum();
+        let mut touched_copy = std::mem::take(&mut scratch.touched_copy);
+        for &(w, mask, start, end) in &items {
+            let tids = item_sims.get(start..end).unwrap_or(&[]);
+            scratch.next_token();
+            let open = remaining + free_w >= min_cover || scratch.touched.is_empty();
+            remaining -= w;
+            let postings: usize = if open {
+                0
+            } else {
+                tids.iter().map(|&(t, _)| self.postings(t).len()).sum()
+            };
+            if open || postings <= scratch.touched.len() * 8 {
+                for &(tid, s) in tids {
+                    for &r in self.postings(tid) {
+                        scratch.credit(r, mask, w, s, &weights, open);
+                    }
+                }
+            } else {
+                touched_copy.clear();
+                touched_copy.extend_from_slice(&scratch.touched);
+                for &r in &touched_copy {
+                    let Some(rec) = self.records.get(r as usize) else {
+                        continue;
+                    };
+                    let best = tids
+                        .iter()
+                        .filter(|(t, _)| rec.tids.binary_search(t).is_ok())
+                        .map(|&(_, s)| s)
+                        .fold(0.0f32, f32::max);
+                    if best > 0.0 {
+                        scratch.credit(r, mask, w, best, &weights, false);
+                    }
+                }
+            }
+        }
+        scratch.items = items;
+        scratch.item_sims = item_sims;
+        scratch.touched_copy = touched_copy;
+        let mut out: Vec<(f32, u32)> = Vec::with_capacity(scratch.touched.len().min(4096));
+        for &r in &scratch.touched {
+            let raw = scratch.acc.get(r as usize).copied().unwrap_or(0.0).min(wq);
+            let acc = (raw + free_w).min(wq);
+            if acc < min_cover {
+                continue;
+            }
+            let wr = self
+                .records
+                .get(r as usize)
+                .map(|x| x.name.total)
+                .unwrap_or(1.0)
+                .max(1e-6);
+            // Upper bound of the score: query coverage ≤ acc / wq; list-side coverage about
+            // the same weight over the list name's weight (with room for fuzzy links).
+            let cq = (acc / wq).min(1.0);
+            let cc = (RECORD_SIDE_ROOM * acc / wr).min(1.0);
+            let bound = (0.5 * (cq + cc)).max((acc + RECORD_SIDE_ROOM * acc).min(wq + wr) / (wq + wr));
+            if f64::from(bound) < threshold - f64::from(PRUNE_SLACK) {
+                continue;
+            }
+            // Rank by an estimate of the score: the mean of both sides' coverage, as the
+            // scorer computes it (a short list name covered by part of the query ranks below
+            // a name that covers all of it).
+            let est = 0.5 * ((raw / wq).min(1.0) + (raw / wr).min(1.0));
+            if est >= MIN_ESTIMATE {
+                out.push((est, r));
+            }
+        }
+        let by_est = |a: &(f32, u32), b: &(f32, u32)| {
+            b.0.partial_cmp(&a.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+        };
+        if out.len() > MAX_CANDIDATES {
+            out.select_nth_unstable_by(MAX_CANDIDATES, by_est);
+            out.truncate(MAX_CANDIDATES);
+        }
+        out.sort_by(by_est);
+        out
+    }
+
+    /// Screens one name with the default options.
+    pub fn screen_name(&self, name: &str, country: Option<&str>) -> Result<ScreenReport, ScreenError> {
+        self.screen(Query { name, country }, ScreenOptions::default())
+    }
+
+    /// Screens one party.
+    pub fn screen(&self, query: Query<'_>, options: ScreenOptions) -> Result<ScreenReport, ScreenError> {
+        validate_name(query.name)?;
+        if !(0.0..=1.0).contains(&options.threshold) || options.threshold.is_nan() {
+            return Err(ScreenError::BadThreshold(options.threshold.to_string()));
+        }
+        let country = match query.country.map(str::trim).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => {
+                let up = c.to_ascii_uppercase();
+                if !is_country_code(&up) {
+                    return Err(ScreenError::BadCountry(c.to_string()));
+                }
+                Some(up)
+            }
+        };
+        let variants = normalize_variants(query.name);
+        let preps: Vec<Prepared> = variants.iter().map(|v| self.prepare_query(v)).collect();
+        // Best (score, record, variant) per entry.
+        let mut best: BTreeMap<u32, (f32, u32, usize, Option<Alignment>)> = BTreeMap::new();
+        // Scores that may still reach the threshold once the country bonus is added keep their
+        // alignment for the explanation.
+        let keep_from = options.threshold as f32 - COUNTRY_MATCH_BONUS - 1e-6;
+        SCRATCH.with(|cell| {
+            let Ok(mut scratch) = cell.try_borrow_mut() else {
+                return;
+            };
+            for (vi, p) in preps.iter().enumerate() {
+                if p.toks.is_empty() {
+                    continue;
+                }
+                let cands = self.candidates(p, options.threshold, &mut scratch);
+                let mut buf_c = std::mem::take(&mut scratch.cands);
+                let mut buf_l = std::mem::take(&mut scratch.links);
+                for (i, (est, r)) in cands.into_iter().enumerate() {
+                    // Candidates come best estimate first: after the first few, stop where
+                    // the estimate falls well below the threshold.
+                    if i >= MIN_SCORED && f64::from(est) < options.threshold - f64::from(EST_MARGIN) {
+                        break;
+                    }
+                    let Some(rec) = self.records.get(r as usize) else {
+                        continue;
+                    };
+                    let (score, weak, conflict) = align_with(p, &rec.name, &mut buf_c, &mut buf_l);
+                    let cur = best.get(&rec.entry).map(|b| b.0).unwrap_or(-1.0);
+                    if score > cur {
+                        let al = (score >= keep_from).then(|| Alignment {
+                            score,
+                            links: buf_l.clone(),
+                            weak,
+                            conflict,
+                        });
+                        best.insert(rec.entry, (score, r, vi, al));
+                    }
+                }
+                scratch.cands = buf_c;
+                scratch.links = buf_l;
+            }
+        });
+        // Entity number given as the query.
+        let num_key = query.name.trim().to_ascii_uppercase();
+        let by_number: Vec<u32> = self.numbers.get(&num_key).cloned().unwrap_or_default();
+        let mut hits: Vec<(f32, Hit)> = Vec::new();
+        for (&ei, (name_score, r, vi, kept)) in &best {
+            let (name_score, r, vi) = (*name_score, *r, *vi);
+            let Some(entry) = self.entries.get(ei as usize) else {
+                continue;
+            };
+            let (adj, country_reason) = self.country_adjustment(country.as_deref(), entry);
+            let score = (name_score + adj).clamp(0.0, 1.0);
+            if f64::from(score) < options.threshold {
+                continue;
+            }
+            let Some(rec) = self.records.get(r as usize) else {
+                continue;
+            };
+            let (Some(qv), Some(qp)) = (variants.get(vi), preps.get(vi)) else {
+                continue;
+            };
+            let al = match kept {
+                Some(a) => a.clone(),
+                None => align(qp, &rec.name),
+            };
+            let mut reasons = explain(qv, qp, &rec.name, &al);
+            if let Some(cr) = country_reason {
+                reasons.push(cr);
+            }
+            let alias = entry
+                .all_names()
+                .nth(rec.alias as usize)
+                .unwrap_or(&entry.name)
+                .to_string();
+            hits.push((score, make_hit(ei as usize, entry, alias, score, reasons)));
+        }
+        for ei in by_number {
+            if best.contains_key(&ei) {
+                continue;
+            }
+            if let Some(entry) = self.entries.get(ei as usize) {
+                let reasons = vec![Reason::EntityNumber {
+                    entity_number: num_key.clone(),
+                }];
+                hits.push((1.0, make_hit(ei as usize, entry, entry.name.clone(), 1.0, reasons)));
+            }
+        }
+        hits.sort_by(|a, b| {
+            b.0.partial_cmp(&a.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.1.entry.name.cmp(&b.1.entry.name))
+                .then_with(|| a.1.entry.index.cmp(&b.1.entry.index))
+        });
+        let (hits, suppressed) = self.apply_cleared(variants.first(), country.as_deref(), hits);
+        let mut hits: Vec<Hit> = hits;
+        hits.truncate(options.max_hits);
+        Ok(ScreenReport {
+            query: query.name.to_string(),
+            country,
+            list_snapshot: Arc::clone(&self.info),
+            threshold: options.threshold,
+            hits,
+            suppressed,
+        })
+    }
+
+    fn country_adjustment(&self, country: Option<&str>, entry: &ListEntry) -> (f32, Option<Reason>) {
+        let Some(c) = country else { return (0.0, None) };
+        if entry.countries.is_empty() {
+            return (0.0, None);
+        }
+        let adj = if entry.countries.iter().any(|x| x == c) {
+            COUNTRY_MATCH_BONUS
+        } else {
+            -COUNTRY_MISMATCH_PENALTY
+        };
+        (
+            adj,
+            Some(Reason::Country {
+                query: c.to_string(),
+                entry: entry.countries.clone(),
+                adjustment: round4(adj),
+            }),
+        )
+    }
+
+    fn apply_cleared(
+        &self,
+        q: Option<&NormalizedName>,
+        country: Option<&str>,
+        hits: Vec<(f32, Hit)>,
+    ) -> (Vec<Hit>, Vec<Hit>) {
+        let key = q.map(NormalizedName::key).unwrap_or_default();
+        let matching: Vec<&ClearedRec> = self
+            .cleared
+            .iter()
+            .filter(|c| c.key == key && (c.country.is_none() || c.country.as_deref() == country))
+            .collect();
+        if matching.is_empty() {
+            return (hits.into_iter().map(|h| h.1).collect(), Vec::new());
+        }
+        let mut kept = Vec::new();
+        let mut suppressed = Vec::new();
+        for (_, mut hit) in hits {
+            let entry = self.entries.get(hit.entry.index);
+            let clear = matching.iter().find(|c| match (&c.entry, &c.entry_key, entry) {
+                (None, _, _) => true,
+                (Some(num), Some(ekey), Some(e)) => {
+                    e.entity_number.as_deref().map(str::trim) == Some(num.trim())
+                        || e.all_names().any(|n| normalize(n).key() == *ekey)
+                }
+                _ => false,
+            });
+            match clear {
+                Some(c) => {
+                    hit.reasons.push(Reason::Cleared {
+                        name: c.name.clone(),
+                        note: c.note.clone(),
+                        entry: c.entry.clone(),
+                    });
+                    suppressed.push(hit);
+                }
+                None => kept.push(hit),
+            }
+        }
+        (kept, suppressed)
+    }
+
+    /// Scores two names against each other with this index's token weights.
+    pub fn score_pair(&self, a: &str, b: &str) -> Result<PairScore, ScreenError> {
+        validate_name(a)?;
+        validate_name(b)?;
+        Ok(score_pair_with(a, b, |t, k| self.weight_of(t, k), true))
+    }
+}
+
+/// Scores two names with a weight function, trying every reading of each.
+pub(crate) fn score_pair_with(a: &str, b: &str, weight: impl Fn(&str, TokenKind) -> f32, reasons: bool) -> PairScore {
+    let va = normalize_variants(a);
+    let vb = normalize_variants(b);
+    let pa: Vec<Prepared> = va.iter().map(|x| prepare(x, &weight).with_joined()).collect();
+    let pb: Vec<Prepared> = vb.iter().map(|y| prepare(y, &weight)).collect();
+    let mut best: Option<(f32, usize, usize, Alignment)> = None;
+    for (i, px) in pa.iter().enumerate() {
+        for (j, py) in pb.iter().enumerate() {
+            let al = align(px, py);
+            if best.as_ref().map(|b| al.score > b.0).unwrap_or(true) {
+                best = Some((al.score, i, j, al));
+            }
+        }
+    }
+    let Some((s, i, j, al)) = best else {
+        return PairScore {
+            score: 0.0,
+            is_match: false,
+            reasons: Vec::new(),
+        };
+    };
+    let reasons = match (reasons, va.get(i), pa.get(i), pb.get(j)) {
+        (true, Some(x), Some(px), Some(py)) => explain(x, px, py, &al),
+        _ => Vec::new(),
+    };
+    let score = round4(s);
+    PairScore {
+        score,
+        is_match: score >= DEFAULT_THRESHOLD,
+        reasons,
+    }
+}
+
+fn mask_tokens(toks: &[PTok], mask: u64) -> (String, f32) {
+    let mut s = String::new();
+    let mut w = 0.0;
+    let mut m = mask;
+    while m != 0 {
+        let i = m.trailing_zeros() as usize;
+        if let Some(t) = toks.get(i) {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(&t.text);
+            w += t.weight;
+        }
+        m &= m - 1;
+    }
+    (s, w)
+}
+
+/// Reasons of an alignment.
+fn explain(qn: &NormalizedName, q: &Prepared, c: &Prepared, al: &Alignment) -> Vec<Reason> {
+    let mut out = Vec::new();
+    if qn.reordered {
+        out.push(Reason::Reordered { normalized: qn.key() });
+    }
+    if !qn.transliterated.is_empty() {
+        out.push(Reason::Transliterated {
+            scripts: qn.transliterated.clone(),
+            reading: if qn.reading.is_empty() && qn.transliterated.contains(&crate::normalize::Script::Han) {
+                "pinyin".to_string()
+            } else {
+                qn.reading.to_string()
+            },
+            normalized: qn.key(),
+        });
+    }
+    let total = (q.total + c.total).max(1e-6);
+    let mut used_q = 0u64;
+    let mut used_c = 0u64;
+    for l in &al.links {
+        used_q |= l.qmask;
+        used_c |= l.cmask;
+        let (qs, qw) = mask_tokens(&q.toks, l.qmask);
+        let (cs, cw) = mask_tokens(&c.toks, l.cmask);
+        out.push(Reason::TokenMatch {
+            query: qs,
+            list: cs,
+            method: l.how,
+            similarity: round4(l.sim),
+            weight: round4((qw + cw) / total),
+        });
+    }
+    for (i, t) in q.toks.iter().enumerate().take(63) {
+        if used_q & (1 << i) == 0 {
+            out.push(Reason::QueryTokenUnmatched {
+                token: t.text.to_string(),
+                weight: round4(t.weight / q.total.max(1e-6)),
+            });
+        }
+    }
+    for (j, t) in c.toks.iter().enumerate().take(63) {
+        if used_c & (1 << j) == 0 {
+            out.push(Reason::ListTokenUnmatched {
+                token: t.text.to_string(),
+                weight: round4(t.weight / c.total.max(1e-6)),
+            });
+        }
+    }
+    if al.conflict > 0.0 {
+        out.push(Reason::Conflict {
+            penalty: round4(al.conflict),
+        });
+    }
+    if al.weak {
+        out.push(Reason::WeakEvidence {
+            cap: round4(crate::scoring::WEAK_CAP),
+        });
+    }
+    out
+}
+
+fn make_hit(index: usize, e: &ListEntry, alias: String, score: f32, reasons: Vec<Reason>) -> Hit {
+    Hit {
+        list: e.source_code.clone(),
+        source: e.source.clone(),
+        entry: HitEntry {
+            index,
+            name: e.name.clone(),
+            entity_number: e.entity_number.clone(),
+            entity_type: e.entity_type.clone(),
+            countries: e.countries.clone(),
+            programs: e.programs.clone(),
+            source_url: e.source_url.clone(),
+        },
+        matched_alias: alias,
+        score: round4(score),
+        reasons,
+        license_requirement: e.license_requirement.clone(),
+        license_policy: e.license_policy.clone(),
+        federal_register: e.federal_register.clone(),
+        citation: e.citation.clone(),
+        effect: e.effect.clone(),
+    }
+}

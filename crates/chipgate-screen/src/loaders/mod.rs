@@ -1,0 +1,187 @@
+//! Loaders for the list formats. Each takes the file's bytes and a file name (for messages)
+//! and returns a [`ListSnapshot`]; none touches the file system or the clock.
+
+mod csl_csv;
+mod csl_json;
+mod ofac;
+mod simple;
+mod un_xml;
+
+pub use csl_csv::load_csl_csv;
+pub use csl_json::{bundled_csl, load_csl_json, BUNDLED_CSL_NAME};
+pub use ofac::{load_ofac_legacy, OfacFiles, OfacList};
+pub use simple::{load_block_list_csv, load_cleared_csv, ClearedParties, ClearedParty};
+pub use un_xml::load_un_xml;
+
+use crate::error::ScreenError;
+use crate::model::ListSnapshot;
+
+/// List file formats [`load_list`] recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    /// The compacted CSL JSON (`fieldKey`/`tables`/`entries`), like the bundled snapshot.
+    CslJson,
+    /// trade.gov CSL CSV, either layout (with or without `_id`).
+    CslCsv,
+    /// UN Security Council consolidated list XML.
+    UnXml,
+    /// `name,country,note` CSV: a company's own block list.
+    SimpleCsv,
+    /// An OFAC legacy primary file alone (`sdn.csv` or `cons_prim.csv`: no header, a number in
+    /// the first field). Load it with its `alt`/`add` files through [`load_ofac_legacy`] to get
+    /// aliases and countries.
+    OfacPrimary,
+}
+
+/// Guesses the format of a list file from its first bytes.
+pub fn detect_format(file: &str, bytes: &[u8]) -> Result<ListFormat, ScreenError> {
+    let head = strip_bom(bytes);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let head = &head[start..];
+    let first_line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+    let first_line = String::from_utf8_lossy(&head[..first_line_end.min(4096)]).to_ascii_lowercase();
+    if head.starts_with(b"{") {
+        return Ok(ListFormat::CslJson);
+    }
+    if head.starts_with(b"<") {
+        return Ok(ListFormat::UnXml);
+    }
+    let cols: Vec<String> = first_line
+        .trim_end_matches('\r')
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').to_string())
+        .collect();
+    if cols.iter().any(|c| c == "source") && cols.iter().any(|c| c == "name") {
+        return Ok(ListFormat::CslCsv);
+    }
+    if cols.first().map(String::as_str) == Some("name") {
+        return Ok(ListFormat::SimpleCsv);
+    }
+    if cols.len() == 12
+        && cols
+            .first()
+            .map(|c| !c.is_empty() && c.chars().all(|d| d.is_ascii_digit()))
+            == Some(true)
+    {
+        return Ok(ListFormat::OfacPrimary);
+    }
+    Err(ScreenError::UnknownFormat(file.to_string()))
+}
+
+/// Loads one list file of any single-file format ([`detect_format`]); `source_date` is used
+/// where the file carries no date of its own (CSV formats).
+///
+/// An OFAC legacy primary file alone loads without aliases and countries; the full set
+/// (`sdn`/`alt`/`add`) goes through [`load_ofac_legacy`].
+pub fn load_list(file: &str, bytes: &[u8], source_date: &str) -> Result<ListSnapshot, ScreenError> {
+    match detect_format(file, bytes)? {
+        ListFormat::CslJson => load_csl_json(file, bytes),
+        ListFormat::CslCsv => load_csl_csv(file, bytes, source_date),
+        ListFormat::UnXml => load_un_xml(file, bytes),
+        ListFormat::SimpleCsv => load_block_list_csv(file, bytes, source_date),
+        ListFormat::OfacPrimary => {
+            let list = if file.to_ascii_lowercase().contains("cons") {
+                OfacList::NonSdn
+            } else {
+                OfacList::Sdn
+            };
+            load_ofac_legacy(
+                OfacFiles {
+                    primary: (file, bytes),
+                    alt: None,
+                    add: None,
+                },
+                list,
+                source_date,
+            )
+        }
+    }
+}
+
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes)
+}
+
+/// Checks that `bytes` are UTF-8, naming the line and byte offset of the first bad byte.
+pub(crate) fn check_utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, ScreenError> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let offset = e.valid_up_to();
+            let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+            Err(ScreenError::InvalidUtf8 {
+                file: file.to_string(),
+                line,
+                offset: offset as u64,
+            })
+        }
+    }
+}
+
+/// Converts a csv crate error to ours, keeping the line number.
+pub(crate) fn csv_error(file: &str, e: &csv::Error) -> ScreenError {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    match e.kind() {
+        csv::ErrorKind::Utf8 { pos, .. } => ScreenError::InvalidUtf8 {
+            file: file.to_string(),
+            line: pos.as_ref().map(|p| p.line()).unwrap_or(line),
+            offset: pos.as_ref().map(|p| p.byte()).unwrap_or(0),
+        },
+        csv::ErrorKind::UnequalLengths { pos, expected_len, len } => ScreenError::FieldCount {
+            file: file.to_string(),
+            line: pos.as_ref().map(|p| p.line()).unwrap_or(line),
+            expected: *expected_len as usize,
+            found: *len as usize,
+        },
+        csv::ErrorKind::Io(io) => ScreenError::Io {
+            file: file.to_string(),
+            problem: io.to_string().to_lowercase(),
+        },
+        _ => ScreenError::Csv {
+            file: file.to_string(),
+            line,
+            problem: e.to_string().to_lowercase(),
+        },
+    }
+}
+
+/// A UTF-8 field of a byte record (trimmed; empty when absent), or an error naming the file,
+/// line and byte offset of the bad byte.
+pub(crate) fn field<'r>(file: &str, rec: &'r csv::ByteRecord, i: usize) -> Result<&'r str, ScreenError> {
+    let raw = rec.get(i).unwrap_or(b"");
+    match std::str::from_utf8(raw) {
+        Ok(s) => Ok(s.trim()),
+        Err(e) => {
+            let pos = rec.position();
+            Err(ScreenError::InvalidUtf8 {
+                file: file.to_string(),
+                line: pos.map(|p| p.line()).unwrap_or(0),
+                offset: pos.map(|p| p.byte()).unwrap_or(0) + e.valid_up_to() as u64,
+            })
+        }
+    }
+}
+
+/// Line number of a byte record (1-based).
+pub(crate) fn line_of(rec: &csv::ByteRecord) -> u64 {
+    rec.position().map(|p| p.line()).unwrap_or(0)
+}
+
+/// Splits a `; `-separated list field, dropping empty parts.
+pub(crate) fn split_list(s: &str, sep: char) -> Vec<String> {
+    s.split(sep)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `Some(trimmed)` unless empty.
+pub(crate) fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        None
+    } else {
+        Some(t.to_string())
+    }
+}

@@ -1,0 +1,1126 @@
+//! Token alignment and the name score.
+//!
+//! Both names are normalised into weighted tokens. Candidate links are formed between
+//! single tokens (exact, edit distance, phonetic skeleton, initial, consonant skeleton for
+//! scripts without written vowels), between two adjacent tokens of one side and a token of
+//! the other (`hua wei` ~ `huawei`, `rami makhlouf` ~ `ramimakhlouf`) and between an acronym
+//! and a run of initials (`pla` ~ `people liberation army`). Links are accepted greedily, best
+//! first, without reusing a token. Then
+//!
+//! ```text
+//! coverage = Σ_links sim · (w_query_tokens + w_list_tokens) / (W_query + W_list)
+//! conflict = min(unmatched_query_weight / W_query, unmatched_list_weight / W_list)
+//! score    = coverage − CONFLICT_PENALTY · conflict
+//! ```
+//!
+//! so an extra word on one side (a middle name, a legal form) costs little, while a word on
+//! each side that matches nothing (a different surname) costs a lot. A pair whose only
+//! evidence is initials, particles, legal forms or numbers is capped at [`WEAK_CAP`].
+
+use serde::Serialize;
+
+use crate::normalize::{skeleton, NormalizedName, Script, TokenKind};
+
+/// Penalty factor on the smaller of the two unmatched fractions.
+pub const CONFLICT_PENALTY: f32 = 1.0;
+/// Highest score of a pair without a matched name word.
+pub const WEAK_CAP: f32 = 0.5;
+/// Token similarities below this do not link tokens.
+const MIN_TOKEN_SIM: f32 = 0.62;
+/// Similarity of an initial and a word starting with that letter.
+const INITIAL_SIM: f32 = 0.8;
+/// Similarity of an acronym and the run of words it abbreviates.
+const ACRONYM_SIM: f32 = 0.85;
+/// Similarity of two words with the same phonetic skeleton (two consonants or more).
+const PHONETIC_SIM: f32 = 0.72;
+/// Similarity of two short words (three letters at most) with the same one-consonant skeleton.
+const SHORT_PHONETIC_SIM: f32 = 0.7;
+/// Joined tokens must be this similar to the token they stand for.
+const JOINED_MIN_SIM: f32 = 0.9;
+/// Similarity of two romanisations of one Korean syllable (`jeong` ~ `jong`).
+const ROMANIZATION_SIM: f32 = 0.9;
+/// Similarity of two legal forms of one family (`jsc` ~ `oao`, `llc` ~ `ooo`).
+const LEGAL_FAMILY_SIM: f32 = 0.9;
+/// Weight of the better-covered side in the asymmetric coverage (when that side has at
+/// least two name words): an extra middle name or patronymic costs little.
+const HI_SIDE_WEIGHT: f32 = 0.5;
+/// Penalty factor on unmatched name words at the edges of the less covered name.
+const EDGE_PENALTY: f32 = 0.3;
+/// Penalty factor on the unexplained part of fuzzy links (1 − similarity, weighted).
+const FUZZY_PENALTY: f32 = 0.5;
+
+/// How two tokens (or token groups) were matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchMethod {
+    /// Identical after normalisation.
+    Exact,
+    /// Edit distance (Damerau–Levenshtein, optimal string alignment).
+    EditDistance,
+    /// Same phonetic (consonant) skeleton, combined with the edit similarity.
+    Phonetic,
+    /// Consonant skeletons compared, for scripts that do not write vowels.
+    ConsonantSkeleton,
+    /// An initial against a word starting with it.
+    Initial,
+    /// Two adjacent tokens of one side joined against one token of the other.
+    Joined,
+    /// An acronym against the initials of a run of words.
+    Acronym,
+    /// Two legal forms of the same family (`jsc` ~ `oao`).
+    LegalForm,
+    /// Two romanisations of the same Korean syllable (`jeong` ~ `jong`).
+    Romanization,
+}
+
+/// Family of a legal form: joint-stock, limited-liability, limited, incorporated, société
+/// anonyme.
+fn legal_family(t: &str) -> Option<u8> {
+    Some(match t {
+        "jsc" | "ojsc" | "cjsc" | "pjsc" | "oao" | "zao" | "pao" | "ao" | "chjsc" => 1,
+        "llc" | "ooo" | "tov" | "sarl" | "srl" | "spzoo" | "doo" | "sro" | "gmbh" | "pllc" | "fzllc" => 2,
+        "ltd" | "coltd" | "pvtltd" | "pty" | "pte" | "plc" => 3,
+        "inc" | "corp" | "co" => 4,
+        "sa" | "spa" | "sas" | "ag" | "nv" => 5,
+        _ => return None,
+    })
+}
+
+/// A prepared token: normalised text, weight and comparison keys.
+#[derive(Debug, Clone)]
+pub(crate) struct PTok {
+    pub text: Box<str>,
+    pub skel: Box<str>,
+    pub wskel: Box<str>,
+    pub kind: TokenKind,
+    pub script: Script,
+    pub weight: f32,
+    /// Which letters (bits 0–25) and digits (bit 26) occur: a cheap lower bound of the edit
+    /// distance (`popcount(a ^ b) / 2`).
+    pub mask: u32,
+}
+
+/// Letter set of a token for [`PTok::mask`].
+pub(crate) fn letter_mask(t: &str) -> u32 {
+    let mut m = 0u32;
+    for b in t.bytes() {
+        match b {
+            b'a'..=b'z' => m |= 1 << (b - b'a'),
+            b'0'..=b'9' => m |= 1 << 26,
+            _ => m |= 1 << 27,
+        }
+    }
+    m
+}
+
+/// A prepared name.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub toks: Vec<PTok>,
+    pub total: f32,
+    /// Adjacent token pairs written together (precomputed for queries; empty for list
+    /// names, whose pairs are joined on demand).
+    pub joined: Vec<Option<Joined>>,
+}
+
+impl Prepared {
+    /// Precomputes the joined adjacent pairs (done once per query).
+    pub(crate) fn with_joined(mut self) -> Self {
+        let n = self.toks.len().min(63);
+        self.joined = (0..n.saturating_sub(1))
+            .map(|i| {
+                let (x, y) = (&self.toks[i], &self.toks[i + 1]);
+                if joinable(x) && joinable(y) {
+                    Some(make_joined(x, y))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        self
+    }
+}
+
+/// Weight of a token: its class times an IDF factor from the list (`df` names of `n` hold it).
+pub(crate) fn token_weight(kind: TokenKind, df: u32, n: u32) -> f32 {
+    let base = match kind {
+        TokenKind::Word => 1.0,
+        TokenKind::LegalForm => 0.15,
+        TokenKind::Particle | TokenKind::Title => 0.2,
+        TokenKind::Initial => 0.35,
+        TokenKind::Number => 0.35,
+    };
+    if df == 0 || n < 2 || kind != TokenKind::Word {
+        return base;
+    }
+    let n = n as f32;
+    let idf = (1.0 + n / df as f32).ln() / (1.0 + n).ln();
+    base * idf.clamp(0.3, 1.0)
+}
+
+/// Builds the prepared form with a weight function.
+pub(crate) fn prepare(name: &NormalizedName, weight: impl FnMut(&str, TokenKind) -> f32) -> Prepared {
+    prepare_with(name, weight, false)
+}
+
+/// [`prepare`] for list names in the index: the weak skeleton of every token is kept (the
+/// index looks abjad queries up by it).
+pub(crate) fn prepare_list(name: &NormalizedName, weight: impl FnMut(&str, TokenKind) -> f32) -> Prepared {
+    prepare_with(name, weight, true)
+}
+
+fn prepare_with(name: &NormalizedName, mut weight: impl FnMut(&str, TokenKind) -> f32, all_wskel: bool) -> Prepared {
+    let mut toks = Vec::with_capacity(name.tokens.len());
+    let mut total = 0.0;
+    for t in &name.tokens {
+        let w = weight(&t.text, t.kind);
+        total += w;
+        toks.push(PTok {
+            mask: letter_mask(&t.text),
+            skel: skeleton(&t.text).into_boxed_str(),
+            wskel: if all_wskel || t.script.vowels_unreliable() {
+                weak_skeleton(&t.text).into_boxed_str()
+            } else {
+                Box::from("")
+            },
+            text: t.text.clone().into_boxed_str(),
+            kind: t.kind,
+            script: t.script,
+            weight: w,
+        });
+    }
+    Prepared {
+        toks,
+        total,
+        joined: Vec::new(),
+    }
+}
+
+/// Skeleton without the semivowels `w`/`y`/`v` (written as vowels in abjads) and without
+/// `h` (a vowel letter at the end of Hebrew and Arabic words, and silent after a vowel in
+/// Latin spellings: `mahmoud` and `mhmd` both give `mmt`).
+pub(crate) fn weak_skeleton(t: &str) -> String {
+    let mut s: String = String::with_capacity(t.len());
+    for c in t.chars() {
+        s.push(match c {
+            'w' | 'y' | 'v' => 'a',
+            _ => c,
+        });
+    }
+    let mut k = skeleton(&s);
+    k.retain(|c| c != 'h');
+    k
+}
+
+/// Optimal-string-alignment distance of two byte strings, stopping early above `max`
+/// (returns `max + 1` then).
+pub(crate) fn osa(a: &[u8], b: &[u8], max: usize) -> usize {
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > max {
+        return max + 1;
+    }
+    if la == 0 || lb == 0 {
+        return la.max(lb);
+    }
+    const CAP: usize = 48;
+    if lb >= CAP || la >= CAP {
+        return osa_vec(a, b).min(max + 1);
+    }
+    // Three rolling rows of small counters; rows rotate by index, no copies.
+    let mut rows = [[0u8; CAP]; 3];
+    for (j, cell) in rows[0].iter_mut().enumerate().take(lb + 1) {
+        *cell = j as u8;
+    }
+    let cap = (max + 1) as u8;
+    for i in 1..=la {
+        let (cur_i, prev_i, prev2_i) = (i % 3, (i + 2) % 3, (i + 1) % 3);
+        let ai = a[i - 1];
+        let mut row_min = u8::MAX;
+        rows[cur_i][0] = (i as u8).min(cap);
+        for j in 1..=lb {
+            let bj = b[j - 1];
+            let cost = u8::from(ai != bj);
+            let up = rows[prev_i][j].saturating_add(1);
+            let left = rows[cur_i][j - 1].saturating_add(1);
+            let diag = rows[prev_i][j - 1].saturating_add(cost);
+            let mut v = up.min(left).min(diag);
+            if i > 1 && j > 1 && ai == b[j - 2] && a[i - 2] == bj {
+                v = v.min(rows[prev2_i][j - 2].saturating_add(1));
+            }
+            let v = v.min(cap);
+            rows[cur_i][j] = v;
+            row_min = row_min.min(v);
+        }
+        if usize::from(row_min) > max {
+            return max + 1;
+        }
+    }
+    usize::from(rows[la % 3][lb])
+}
+
+fn osa_vec(a: &[u8], b: &[u8]) -> usize {
+    let lb = b.len();
+    let mut prev2 = vec![0usize; lb + 1];
+    let mut prev: Vec<usize> = (0..=lb).collect();
+    let mut cur = vec![0usize; lb + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=lb {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[lb]
+}
+
+/// Similarity for an edit distance `d` between strings whose longer has `l` bytes: one edit
+/// is a typo at any length from four letters on, two edits need six letters, three need
+/// twelve. (On the labelled pairs, different real names mostly differ by three or more
+/// edits, typos by one or two.)
+fn edit_sim(d: usize, l: usize) -> f32 {
+    match (d, l) {
+        (0, _) => 1.0,
+        (1, 8..) => 0.93,
+        (1, 5..=7) => 0.9,
+        (1, 4) => 0.85,
+        (1, 3) => 0.7,
+        (2, 8..) => 0.82,
+        (2, 6..=7) => 0.78,
+        (2, 5) => 0.66,
+        (3, 12..) => 0.7,
+        _ => 0.0,
+    }
+}
+
+/// Similarity of two strings of name text (Latin rules): edit similarity, raised to
+/// [`PHONETIC_SIM`] when the phonetic skeletons agree.
+fn text_sim(a: &str, b: &str, skel_a: &str, skel_b: &str) -> (f32, MatchMethod) {
+    if a == b {
+        return (1.0, MatchMethod::Exact);
+    }
+    let (la, lb) = (a.len(), b.len());
+    let l = la.max(lb);
+    if la.min(lb) < 2 {
+        return (0.0, MatchMethod::EditDistance);
+    }
+    // Three edits only count for long words (or with a phonetic match): bound the work.
+    let phon_possible = !skel_a.is_empty() && skel_a == skel_b;
+    let max_d = if l >= 12 || phon_possible { 3 } else { 2 };
+    let d = osa(a.as_bytes(), b.as_bytes(), max_d);
+    let lev = edit_sim(d, l);
+    let same_first = a.as_bytes().first() == b.as_bytes().first();
+    let phon_ok = phon_possible && d <= 3 && (same_first || d <= 1) && (skel_a.len() >= 2 || (l <= 3 && d <= 1));
+    if phon_ok {
+        let p = if skel_a.len() >= 2 {
+            PHONETIC_SIM
+        } else {
+            SHORT_PHONETIC_SIM
+        };
+        if p > lev {
+            return (p, MatchMethod::Phonetic);
+        }
+    }
+    (lev, MatchMethod::EditDistance)
+}
+
+/// Similarity of two consonant skeletons (scripts without written short vowels): equal
+/// skeletons of three consonants or more are good evidence, of two fair, of one only for
+/// short words; one edit needs four consonants.
+fn skel_sim(a: &str, b: &str, longest_text: usize) -> f32 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    if a == b {
+        return match a.len() {
+            1 if longest_text <= 4 => 0.78,
+            1 => 0.0,
+            2 => 0.82,
+            _ => 0.92,
+        };
+    }
+    if a.len().min(b.len()) >= 4 && osa(a.as_bytes(), b.as_bytes(), 1) == 1 {
+        return 0.8;
+    }
+    0.0
+}
+
+/// Canonical romanisation of a Korean syllable or name word, so that the usual spellings
+/// meet: `jeong`/`jong`/`chong`/`jung` → `jong`, `eun`/`un` → `un`, `lee`/`i`/`yi` → `li`,
+/// `park`/`pak`/`bak` → `pak`, `kim`/`gim` → `kim`.
+pub(crate) fn korean_key(t: &str) -> String {
+    let mut s = t.to_string();
+    for (from, to) in [
+        ("tch", "j"),
+        ("ch", "j"),
+        ("sh", "s"),
+        ("yeo", "yo"),
+        ("eo", "o"),
+        ("eu", "u"),
+        ("ae", "e"),
+        ("oe", "e"),
+        ("wo", "o"),
+        ("oo", "u"),
+        ("ee", "i"),
+        ("ung", "ong"),
+    ] {
+        if s.contains(from) {
+            s = s.replace(from, to);
+        }
+    }
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let m = match c {
+            b'g' if !(i > 0 && b[i - 1] == b'n') => b'k',
+            b'd' => b't',
+            b'b' => b'p',
+            b'r' => b'l',
+            _ => c,
+        };
+        // "park" → "pak": an r before a consonant is not pronounced.
+        if c == b'r' && i > 0 && b.get(i + 1).map(|n| !b"aeiouy".contains(n)).unwrap_or(false) {
+            continue;
+        }
+        out.push(char::from(m));
+    }
+    match out.as_str() {
+        "i" | "yi" | "ly" => "li".to_string(),
+        "o" | "oh" => "o".to_string(),
+        _ => out,
+    }
+}
+
+/// Similarity of two tokens and how it was found.
+pub(crate) fn tok_sim(a: &PTok, b: &PTok) -> (f32, MatchMethod) {
+    if a.text == b.text {
+        return (1.0, MatchMethod::Exact);
+    }
+    if a.kind == TokenKind::Number || b.kind == TokenKind::Number {
+        return (0.0, MatchMethod::Exact);
+    }
+    if a.kind == TokenKind::Initial || b.kind == TokenKind::Initial {
+        let (i, o) = if a.kind == TokenKind::Initial { (a, b) } else { (b, a) };
+        if o.kind != TokenKind::Initial && o.text.len() > 1 && o.text.as_bytes().first() == i.text.as_bytes().first() {
+            return (INITIAL_SIM, MatchMethod::Initial);
+        }
+        return (0.0, MatchMethod::Initial);
+    }
+    if a.kind == TokenKind::LegalForm || b.kind == TokenKind::LegalForm {
+        if a.kind == b.kind && legal_family(&a.text).is_some() && legal_family(&a.text) == legal_family(&b.text) {
+            return (LEGAL_FAMILY_SIM, MatchMethod::LegalForm);
+        }
+        return (0.0, MatchMethod::Exact);
+    }
+    let letters_apart = (a.mask ^ b.mask).count_ones();
+    if a.script == Script::Latin
+        && b.script == Script::Latin
+        && (letters_apart > 6 || (letters_apart > 4 && a.text.len().max(b.text.len()) < 12 && a.skel != b.skel))
+    {
+        // More than three edits apart (each edit changes at most two letters of the set):
+        // neither an edit nor a phonetic match (which needs three edits at most).
+        return (0.0, MatchMethod::EditDistance);
+    }
+    if a.script.syllabic() || b.script.syllabic() {
+        // Syllables read from Han or Hangul: exact, or a romanisation variant (Hangul).
+        if (a.script == Script::Hangul || b.script == Script::Hangul) && korean_key(&a.text) == korean_key(&b.text) {
+            return (ROMANIZATION_SIM, MatchMethod::Romanization);
+        }
+        return (0.0, MatchMethod::Exact);
+    }
+    let (mut s, mut how) = text_sim(&a.text, &b.text, &a.skel, &b.skel);
+    match (a.script.vowels_unreliable(), b.script.vowels_unreliable()) {
+        (true, true) => {
+            let k = skel_sim(&a.wskel, &b.wskel, a.text.len().max(b.text.len()));
+            if k > s {
+                s = k;
+                how = MatchMethod::ConsonantSkeleton;
+            }
+        }
+        (true, false) | (false, true) => {
+            let (x, y) = if a.script.vowels_unreliable() { (a, b) } else { (b, a) };
+            let k = if x.script == Script::Abugida {
+                abugida_sim(&x.text, &y.text)
+            } else {
+                abjad_sim(&x.text, &y.text)
+            };
+            if k > s {
+                s = k;
+                how = MatchMethod::ConsonantSkeleton;
+            }
+        }
+        (false, false) => {}
+    }
+    if s < MIN_TOKEN_SIM {
+        return (0.0, how);
+    }
+    (s, how)
+}
+
+fn joinable(t: &PTok) -> bool {
+    t.kind != TokenKind::Number
+}
+
+/// One accepted link between token sets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Link {
+    pub qmask: u64,
+    pub cmask: u64,
+    pub sim: f32,
+    pub how: MatchMethod,
+}
+
+/// Result of aligning two prepared names.
+#[derive(Debug, Clone)]
+pub(crate) struct Alignment {
+    pub score: f32,
+    pub links: Vec<Link>,
+    pub weak: bool,
+    pub conflict: f32,
+}
+
+fn mask_weight(toks: &[PTok], mask: u64) -> f32 {
+    let mut w = 0.0;
+    let mut m = mask;
+    while m != 0 {
+        let i = m.trailing_zeros() as usize;
+        if let Some(t) = toks.get(i) {
+            w += t.weight;
+        }
+        m &= m - 1;
+    }
+    w
+}
+
+/// Two adjacent tokens written together, with their comparison keys.
+#[derive(Debug, Clone)]
+pub(crate) struct Joined {
+    text: String,
+    mask: u32,
+    syllabic: bool,
+    korean: Option<String>,
+    abjad: bool,
+    abjad_prefix: bool,
+}
+
+fn make_joined(x: &PTok, y: &PTok) -> Joined {
+    let mut text = String::with_capacity(x.text.len() + y.text.len());
+    text.push_str(&x.text);
+    text.push_str(&y.text);
+    let syllabic = x.script.syllabic() || y.script.syllabic();
+    let korean = if x.script == Script::Hangul || y.script == Script::Hangul {
+        Some(korean_key(&x.text) + &korean_key(&y.text))
+    } else {
+        None
+    };
+    Joined {
+        mask: letter_mask(&text),
+        text,
+        syllabic,
+        korean,
+        abjad: x.script.vowels_unreliable(),
+        abjad_prefix: x.script.vowels_unreliable() && (x.wskel.as_ref() == "bt" || x.kind == TokenKind::Particle),
+    }
+}
+
+/// Whether a joined pair of length `jl` may stand for a token of length `ol`.
+fn join_len_ok(jl: usize, ol: usize, script: Script) -> bool {
+    ol >= 4
+        && if script.vowels_unreliable() {
+            ol + 2 >= jl && ol <= 2 * jl + 2
+        } else {
+            jl.abs_diff(ol) <= 2
+        }
+}
+
+fn joined_sim(j: &Joined, other: &PTok) -> f32 {
+    let ol = other.text.len();
+    let jl = j.text.len();
+    let script = if j.abjad { Script::Abjad } else { Script::Latin };
+    if !join_len_ok(jl, ol, script) || other.kind == TokenKind::Number {
+        return 0.0;
+    }
+    if j.syllabic || other.script.syllabic() {
+        if j.text == *other.text {
+            return 1.0;
+        }
+        let korean_other = other.script == Script::Hangul || j.korean.is_some();
+        if korean_other {
+            let k = j.korean.clone().unwrap_or_else(|| korean_key(&j.text));
+            if k == korean_key(&other.text) {
+                return ROMANIZATION_SIM;
+            }
+        }
+        return 0.0;
+    }
+    // (No phonetic match for joined words: it could not reach JOINED_MIN_SIM, which needs
+    // one edit at most, so at most two letters of the letter sets may differ.)
+    let close = (j.mask ^ other.mask).count_ones() <= 2;
+    let (mut s, _) = if close && !j.abjad {
+        text_sim(&j.text, &other.text, "", "")
+    } else {
+        (0.0, MatchMethod::EditDistance)
+    };
+    // In scripts without short vowels only "abd"/"al"/"abu"/"bin" + name is joined
+    // ("عبد الله" ~ "abdullah").
+    if j.abjad_prefix {
+        let k = abjad_sim(&j.text, &other.text);
+        if k >= 0.85 {
+            s = s.max(k.max(JOINED_MIN_SIM));
+        }
+    }
+    if s >= JOINED_MIN_SIM {
+        s
+    } else {
+        0.0
+    }
+}
+
+/// Acronym `a` (2–5 letters) against a run of words in `side` starting at `j`.
+fn acronym_at(a: &PTok, side: &[PTok], j: usize) -> Option<u64> {
+    let letters = a.text.as_bytes();
+    if !(2..=5).contains(&letters.len()) || !letters.iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let mut mask = 0u64;
+    let mut k = j;
+    for &l in letters {
+        // Skip connectors inside the run ("bank of china" → "boc" or "bc").
+        while let Some(t) = side.get(k) {
+            if t.kind == TokenKind::Particle && t.text.as_bytes().first() != Some(&l) {
+                k += 1;
+            } else {
+                break;
+            }
+        }
+        let t = side.get(k)?;
+        if t.text.as_bytes().first() != Some(&l) || t.text.len() < 2 || t.kind == TokenKind::LegalForm {
+            return None;
+        }
+        mask |= 1u64 << k;
+        k += 1;
+    }
+    Some(mask)
+}
+
+/// Aligns two prepared names and scores them.
+pub(crate) fn align(q: &Prepared, c: &Prepared) -> Alignment {
+    let mut cands = Vec::new();
+    let mut links = Vec::new();
+    let (score, weak, conflict) = align_with(q, c, &mut cands, &mut links);
+    Alignment {
+        score,
+        links,
+        weak,
+        conflict,
+    }
+}
+
+/// [`align`] with caller-owned buffers (reused across candidates): returns
+/// (score, weak, conflict) and leaves the accepted links in `links`.
+pub(crate) fn align_with(q: &Prepared, c: &Prepared, cands: &mut Vec<Link>, links: &mut Vec<Link>) -> (f32, bool, f32) {
+    let nq = q.toks.len().min(63);
+    let nc = c.toks.len().min(63);
+    cands.clear();
+    links.clear();
+    for (i, a) in q.toks.iter().enumerate().take(nq) {
+        for (j, b) in c.toks.iter().enumerate().take(nc) {
+            let (s, how) = tok_sim(a, b);
+            if s > 0.0 {
+                cands.push(Link {
+                    qmask: 1 << i,
+                    cmask: 1 << j,
+                    sim: s,
+                    how,
+                });
+            }
+        }
+    }
+    // Joined pairs, both directions.
+    for i in 0..nq.saturating_sub(1) {
+        let (x, y) = (&q.toks[i], &q.toks[i + 1]);
+        if !joinable(x) || !joinable(y) {
+            continue;
+        }
+        let jl = x.text.len() + y.text.len();
+        if !c.toks.iter().take(nc).any(|b| join_len_ok(jl, b.text.len(), x.script)) {
+            continue;
+        }
+        let made;
+        let jn = match q.joined.get(i) {
+            Some(Some(j)) => j,
+            _ => {
+                made = make_joined(x, y);
+                &made
+            }
+        };
+        for (j, b) in c.toks.iter().enumerate().take(nc) {
+            let s = joined_sim(jn, b);
+            if s > 0.0 {
+                cands.push(Link {
+                    qmask: 0b11 << i,
+                    cmask: 1 << j,
+                    sim: s,
+                    how: MatchMethod::Joined,
+                });
+            }
+        }
+    }
+    for j in 0..nc.saturating_sub(1) {
+        let (x, y) = (&c.toks[j], &c.toks[j + 1]);
+        if !joinable(x) || !joinable(y) {
+            continue;
+        }
+        let jl = x.text.len() + y.text.len();
+        if !q.toks.iter().take(nq).any(|a| join_len_ok(jl, a.text.len(), x.script)) {
+            continue;
+        }
+        let made;
+        let jn = match c.joined.get(j) {
+            Some(Some(jn)) => jn,
+            _ => {
+                made = make_joined(x, y);
+                &made
+            }
+        };
+        for (i, a) in q.toks.iter().enumerate().take(nq) {
+            let s = joined_sim(jn, a);
+            if s > 0.0 {
+                cands.push(Link {
+                    qmask: 1 << i,
+                    cmask: 0b11 << j,
+                    sim: s,
+                    how: MatchMethod::Joined,
+                });
+            }
+        }
+    }
+    // Acronyms, both directions.
+    for (i, a) in q.toks.iter().enumerate().take(nq) {
+        if a.kind == TokenKind::LegalForm {
+            continue;
+        }
+        for j in 0..nc {
+            if let Some(m) = acronym_at(a, &c.toks[..nc], j) {
+                if m.count_ones() >= 2 {
+                    cands.push(Link {
+                        qmask: 1 << i,
+                        cmask: m,
+                        sim: ACRONYM_SIM,
+                        how: MatchMethod::Acronym,
+                    });
+                }
+            }
+        }
+    }
+    for (j, b) in c.toks.iter().enumerate().take(nc) {
+        if b.kind == TokenKind::LegalForm {
+            continue;
+        }
+        for i in 0..nq {
+            if let Some(m) = acronym_at(b, &q.toks[..nq], i) {
+                if m.count_ones() >= 2 {
+                    cands.push(Link {
+                        qmask: m,
+                        cmask: 1 << j,
+                        sim: ACRONYM_SIM,
+                        how: MatchMethod::Acronym,
+                    });
+                }
+            }
+        }
+    }
+    // Best first: similarity, then the weight the link covers.
+    cands.sort_by(|x, y| {
+        let (xq, xc) = link_weights(q, c, x);
+        let (yq, yc) = link_weights(q, c, y);
+        let wx = x.sim * (xq + xc);
+        let wy = y.sim * (yq + yc);
+        y.sim
+            .partial_cmp(&x.sim)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(wy.partial_cmp(&wx).unwrap_or(std::cmp::Ordering::Equal))
+    });
+    let mut used_q = 0u64;
+    let mut used_c = 0u64;
+    let mut matched = 0.0f32;
+    let mut strong = false;
+    for &l in cands.iter() {
+        if l.qmask & used_q != 0 || l.cmask & used_c != 0 {
+            continue;
+        }
+        used_q |= l.qmask;
+        used_c |= l.cmask;
+        let (lq, lc) = link_weights(q, c, &l);
+        matched += l.sim * (lq + lc);
+        if l.sim >= 0.7 && l.how != MatchMethod::Acronym && is_strong(&q.toks, l.qmask) && is_strong(&c.toks, l.cmask) {
+            strong = true;
+        }
+        links.push(l);
+    }
+    let wq = q.total.max(1e-6);
+    let wc = c.total.max(1e-6);
+    let all_q = if nq >= 64 { u64::MAX } else { (1u64 << nq) - 1 };
+    let all_c = if nc >= 64 { u64::MAX } else { (1u64 << nc) - 1 };
+    // Coverage of each side (similarity-weighted).
+    let mut mq = 0.0f32;
+    let mut mc = 0.0f32;
+    for l in links.iter() {
+        let (lq, lc) = link_weights(q, c, l);
+        mq += l.sim * lq;
+        mc += l.sim * lc;
+    }
+    let (cq, cc) = ((mq / wq).min(1.0), (mc / wc).min(1.0));
+    let (hi, lo, hi_words) = if cq >= cc {
+        (cq, cc, word_count(&q.toks[..nq]))
+    } else {
+        (cc, cq, word_count(&c.toks[..nc]))
+    };
+    let coverage = if hi_words >= 2 {
+        HI_SIDE_WEIGHT * hi + (1.0 - HI_SIDE_WEIGHT) * lo
+    } else {
+        matched / (wq + wc)
+    };
+    // Conflict: name words left unmatched on both sides (legal forms and numbers excluded).
+    let uq = conflict_weight(&q.toks, all_q & !used_q) / wq;
+    let uc = conflict_weight(&c.toks, all_c & !used_c) / wc;
+    let conflict = CONFLICT_PENALTY * uq.min(uc);
+    // Extra words before the first or after the last matched word of the less covered
+    // side (a different surname or first name added) cost more than extra middle names.
+    let edge = if cq >= cc {
+        edge_weight(&c.toks[..nc], used_c) / wc
+    } else {
+        edge_weight(&q.toks[..nq], used_q) / wq
+    };
+    // Fuzzy links leave part of each word unexplained: half of that counts as conflict.
+    let mut fq = 0.0f32;
+    let mut fc = 0.0f32;
+    for l in links.iter() {
+        // Typos count fully; a consonant-skeleton match across scripts (vowels unknown) counts
+        // half; other transliteration variants (Cyrillic, Greek, Han, Hangul) do not.
+        let share = if l.how == MatchMethod::LegalForm {
+            0.0
+        } else if all_latin(&q.toks, l.qmask) && all_latin(&c.toks, l.cmask) {
+            1.0
+        } else if l.how == MatchMethod::ConsonantSkeleton {
+            0.5
+        } else {
+            0.0
+        };
+        if share > 0.0 {
+            let (lq, lc) = link_weights(q, c, l);
+            fq += share * (1.0 - l.sim) * lq;
+            fc += share * (1.0 - l.sim) * lc;
+        }
+    }
+    let fuzzy = FUZZY_PENALTY * (fq / wq).min(fc / wc);
+    let conflict = conflict + EDGE_PENALTY * edge + fuzzy;
+    let mut score = coverage - conflict;
+    if identical(q, c) {
+        score = 1.0;
+        strong = true;
+    }
+    let weak = !strong;
+    if weak {
+        score = score.min(WEAK_CAP);
+    }
+    (score.clamp(0.0, 1.0), weak, conflict)
+}
+
+fn is_strong(toks: &[PTok], mask: u64) -> bool {
+    let mut m = mask;
+    while m != 0 {
+        let i = m.trailing_zeros() as usize;
+        if let Some(t) = toks.get(i) {
+            if t.kind == TokenKind::Word && t.text.len() >= 2 {
+                return true;
+            }
+        }
+        m &= m - 1;
+    }
+    false
+}
+
+fn word_count(toks: &[PTok]) -> usize {
+    toks.iter().filter(|t| t.kind == TokenKind::Word).count()
+}
+
+fn conflict_weight(toks: &[PTok], mask: u64) -> f32 {
+    let mut w = 0.0;
+    let mut m = mask;
+    while m != 0 {
+        let i = m.trailing_zeros() as usize;
+        if let Some(t) = toks.get(i) {
+            if !matches!(t.kind, TokenKind::LegalForm | TokenKind::Number) {
+                w += t.weight;
+            }
+        }
+        m &= m - 1;
+    }
+    w
+}
+
+fn identical(q: &Prepared, c: &Prepared) -> bool {
+    !q.toks.is_empty() && q.toks.len() == c.toks.len() && q.toks.iter().zip(&c.toks).all(|(a, b)| a.text == b.text)
+}
+
+/// A unit of an abjad transliteration or a Latin word for [`abjad_sim`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// A consonant class (the [`skeleton`] letter).
+    C(u8),
+    /// Written long a (alif, ta marbuta, alif maqsura).
+    LongA,
+    /// Written w/u/o (waw, vav).
+    W,
+    /// Written y/i/e (ya, yod).
+    Y,
+    /// A Latin vowel (a, e, i, o, u).
+    V(u8),
+    /// A final h of an abjad word (a vowel letter: Hebrew he, Arabic ta marbuta as h).
+    HEnd,
+}
+
+fn consonant_class(c: u8) -> u8 {
+    match c {
+        b'c' | b'q' | b'g' | b'k' => b'k',
+        b'v' | b'w' | b'f' => b'f',
+        b'd' | b't' => b't',
+        b'z' | b's' => b's',
+        b'p' | b'b' => b'b',
+        _ => c,
+    }
+}
+
+fn digraph(b: &[u8], i: usize) -> Option<(u8, usize)> {
+    let (c, n) = (b[i], b.get(i + 1).copied().unwrap_or(0));
+    Some(match (c, n) {
+        (b's', b'h') | (b'c', b'h') | (b'z', b'h') => (b'j', 2),
+        (b'k', b'h') | (b'g', b'h') => (b'k', 2),
+        (b'p', b'h') => (b'f', 2),
+        (b't', b'h') | (b'd', b'h') => (b't', 2),
+        (b't', b's') => (b's', 2),
+        (b'c', b'k') => (b'k', 2),
+        (b'd', b'j') => (b'j', 2),
+        _ => return None,
+    })
+}
+
+/// Up to this many units take part in [`abjad_sim`].
+const MAX_UNITS: usize = 32;
+
+/// A small fixed-capacity list of units (no allocation on the scoring path).
+struct Units {
+    buf: [Unit; MAX_UNITS],
+    len: usize,
+}
+
+impl Units {
+    fn new() -> Self {
+        Units {
+            buf: [Unit::HEnd; MAX_UNITS],
+            len: 0,
+        }
+    }
+    fn last(&self) -> Option<&Unit> {
+        self.len.checked_sub(1).and_then(|i| self.buf.get(i))
+    }
+    fn push(&mut self, u: Unit) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = u;
+            self.len += 1;
+        }
+    }
+    fn as_slice(&self) -> &[Unit] {
+        &self.buf[..self.len.min(MAX_UNITS)]
+    }
+}
+
+fn abjad_units(t: &str) -> Units {
+    let b = t.as_bytes();
+    let mut out = Units::new();
+    let mut i = 0;
+    while i < b.len() {
+        let u = if let Some((c, n)) = digraph(b, i) {
+            i += n;
+            Unit::C(c)
+        } else {
+            let c = b[i];
+            i += 1;
+            match c {
+                b'a' => Unit::LongA,
+                b'w' | b'u' | b'o' => Unit::W,
+                b'v' if i > 1 => Unit::W,
+                b'y' | b'i' | b'e' => Unit::Y,
+                b'h' if i == b.len() && i > 1 => Unit::HEnd,
+                b'j' => Unit::C(b'j'),
+                _ => Unit::C(consonant_class(c)),
+            }
+        };
+        if out.last() != Some(&u) {
+            out.push(u);
+        }
+    }
+    out
+}
+
+fn latin_units(t: &str) -> Units {
+    let b = t.as_bytes();
+    let mut out = Units::new();
+    let mut i = 0;
+    while i < b.len() {
+        let u = if let Some((c, n)) = digraph(b, i) {
+            i += n;
+            Unit::C(c)
+        } else {
+            let c = b[i];
+            i += 1;
+            match c {
+                b'a' | b'e' | b'i' | b'o' | b'u' => Unit::V(c),
+                b'y' if i > 1 && !matches!(b.get(i), Some(b'a' | b'e' | b'i' | b'o' | b'u')) => Unit::V(b'i'),
+                b'j' => Unit::C(b'j'),
+                _ => Unit::C(consonant_class(c)),
+            }
+        };
+        if out.last() != Some(&u) {
+            out.push(u);
+        }
+    }
+    out
+}
+
+/// Cost of aligning an abjad unit with a Latin unit.
+fn unit_cost(a: Unit, l: Unit) -> f32 {
+    match (a, l) {
+        (Unit::C(x), Unit::C(y)) if x == y => 0.0,
+        (Unit::LongA, Unit::V(b'a' | b'e')) => 0.0,
+        (Unit::W, Unit::V(b'u' | b'o')) | (Unit::W, Unit::C(b'f')) => 0.0,
+        (Unit::Y, Unit::V(b'i' | b'e')) | (Unit::Y, Unit::C(b'y')) => 0.0,
+        (Unit::HEnd, Unit::V(b'a' | b'e')) | (Unit::HEnd, Unit::C(b'h')) => 0.0,
+        _ => 1.0,
+    }
+}
+
+/// Similarity of a word written in an abjad (or an abugida), transliterated, and a Latin
+/// word: an alignment in which the Latin word's short vowels may be skipped for free, the
+/// abjad's long-vowel letters must meet a fitting vowel, and consonants must agree by class.
+pub(crate) fn abjad_sim(abjad: &str, latin: &str) -> f32 {
+    if abjad.len() > 3 * MAX_UNITS || latin.len() > 3 * MAX_UNITS {
+        return 0.0;
+    }
+    let a_units = abjad_units(abjad);
+    let l_units = latin_units(latin);
+    let (a, l) = (a_units.as_slice(), l_units.as_slice());
+    let (n, m) = (a.len(), l.len());
+    if n == 0 || m == 0 {
+        return 0.0;
+    }
+    let skip_a = |u: Unit| match u {
+        Unit::HEnd => 0.0,
+        Unit::LongA | Unit::W | Unit::Y => 0.5,
+        _ => 1.0,
+    };
+    let skip_l = |u: Unit| match u {
+        Unit::V(_) => 0.0,
+        Unit::C(b'h') => 0.5,
+        _ => 1.0,
+    };
+    // dp[i][j]: cost of aligning a[..i] with l[..j], two rolling rows.
+    let mut prev = [0.0f32; MAX_UNITS + 1];
+    let mut cur = [0.0f32; MAX_UNITS + 1];
+    for j in 1..=m {
+        prev[j] = prev[j - 1] + skip_l(l[j - 1]);
+    }
+    for i in 1..=n {
+        cur[0] = prev[0] + skip_a(a[i - 1]);
+        for j in 1..=m {
+            let del_a = prev[j] + skip_a(a[i - 1]);
+            let del_l = cur[j - 1] + skip_l(l[j - 1]);
+            let sub = prev[j - 1] + unit_cost(a[i - 1], l[j - 1]);
+            cur[j] = del_a.min(del_l).min(sub);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let cost = prev[m];
+    let consonants = a.iter().filter(|u| matches!(u, Unit::C(_))).count();
+    let size = a.iter().filter(|u| !matches!(u, Unit::HEnd)).count();
+    if consonants == 0 {
+        return 0.0;
+    }
+    // Costs are multiples of 0.5: compare in half-units.
+    let halves = (cost * 2.0).round() as i32;
+    match (halves, size) {
+        (h, _) if h > 2 => 0.0,
+        (0, 1) if latin.len() <= 4 => 0.78,
+        (_, 1) => 0.0,
+        (0, 2) => 0.86,
+        (1, 2) => 0.78,
+        (0, _) => 0.95,
+        (1, _) => 0.86,
+        (_, s) if s >= 5 => 0.8,
+        _ => 0.0,
+    }
+}
+
+/// Weight a link covers on each side. An initial covers only half of the word it stands for.
+fn link_weights(q: &Prepared, c: &Prepared, l: &Link) -> (f32, f32) {
+    let wq = mask_weight(&q.toks, l.qmask);
+    let wc = mask_weight(&c.toks, l.cmask);
+    if l.how == MatchMethod::Initial {
+        let q_is_initial = q
+            .toks
+            .get(l.qmask.trailing_zeros() as usize)
+            .map(|t| t.kind == TokenKind::Initial)
+            .unwrap_or(false);
+        return if q_is_initial { (wq, wc * 0.5) } else { (wq * 0.5, wc) };
+    }
+    (wq, wc)
+}
+
+/// [`abjad_sim`] for abugidas (Devanagari, Bengali, Thai, ...), whose transliterations write
+/// most vowels: stricter, and at least two consonants.
+pub(crate) fn abugida_sim(abugida: &str, latin: &str) -> f32 {
+    let k = abjad_sim(abugida, latin);
+    let consonants = abjad_units(abugida)
+        .as_slice()
+        .iter()
+        .filter(|u| matches!(u, Unit::C(_)))
+        .count();
+    match (k, consonants) {
+        (k, c) if k >= 0.95 && c >= 3 => 0.9,
+        (k, c) if k >= 0.95 && c == 2 => 0.82,
+        (k, c) if k >= 0.86 && c >= 3 => 0.82,
+        _ => 0.0,
+    }
+}
+
+/// Weight of unmatched name words before the first or after the last matched token.
+fn edge_weight(toks: &[PTok], used: u64) -> f32 {
+    if used == 0 {
+        return 0.0;
+    }
+    let first = used.trailing_zeros() as usize;
+    let last = 63 - used.leading_zeros() as usize;
+    toks.iter()
+        .enumerate()
+        .filter(|(i, t)| (*i < first || *i > last) && t.kind == TokenKind::Word)
+        .map(|(_, t)| t.weight)
+        .sum()
+}
+
+fn all_latin(toks: &[PTok], mask: u64) -> bool {
+    let mut m = mask;
+    while m != 0 {
+        let i = m.trailing_zeros() as usize;
+        if toks.get(i).map(|t| t.script != Script::Latin).unwrap_or(false) {
+            return false;
+        }
+        m &= m - 1;
+    }
+    true
+}
