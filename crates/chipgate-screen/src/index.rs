@@ -14,7 +14,7 @@ use crate::model::{ListEntry, ListSnapshot, SnapshotInfo};
 use crate::normalize::{normalize, normalize_variants, validate_name, NormalizedName, TokenKind};
 use crate::report::{round4, Hit, HitEntry, PairScore, Reason, ScreenReport};
 use crate::scoring::{
-    align, align_with, prepare, prepare_list, tok_sim, token_weight, Alignment, Link, PTok, Prepared,
+    align, align_with, prepare, prepare_list, tok_sim, token_weight, Alignment, Link, PTok, Prepared, SimCache,
 };
 
 /// The default threshold: a hit needs a score of at least 0.80.
@@ -32,10 +32,10 @@ pub const COUNTRY_MISMATCH_PENALTY: f32 = 0.05;
 /// How many candidates (by estimated score) are fully scored at most.
 const MAX_CANDIDATES: usize = 64;
 /// At least this many candidates are scored (when there are so many).
-const MIN_SCORED: usize = 16;
+const MIN_SCORED: usize = 24;
 /// Past [`MIN_SCORED`], candidates whose estimate is this far below the threshold are not
 /// scored.
-const EST_MARGIN: f32 = 0.25;
+const EST_MARGIN: f32 = 0.3;
 /// Candidates whose estimate is below this are not scored.
 const MIN_ESTIMATE: f32 = 0.3;
 /// Slack on the coverage bound used to prune candidates.
@@ -125,6 +125,7 @@ struct Scratch {
     touched: Vec<u32>,
     cands: Vec<Link>,
     links: Vec<Link>,
+    sim_cache: SimCache,
     /// Per record: the query positions already credited in this query (bit i = token i).
     credited: Vec<u64>,
     /// Candidate-generation items: (weight, query positions, start, end into `item_sims`).
@@ -351,6 +352,14 @@ impl ScreeningIndex {
                 }
             })
             .collect();
+        let mut records = records;
+        for r in &mut records {
+            for t in &mut r.name.toks {
+                if let Some(&id) = vocab.get(&*t.text) {
+                    t.id = id;
+                }
+            }
+        }
         // Vocabulary tokens, prepared.
         let mut vtoks: Vec<Option<PTok>> = vec![None; df.len()];
         for r in &records {
@@ -374,6 +383,7 @@ impl ScreeningIndex {
                         .copied()
                         .unwrap_or((TokenKind::Word, crate::normalize::Script::Latin));
                     PTok {
+                        id: crate::scoring::NO_ID,
                         mask: 0,
                         text: "".into(),
                         skel: "".into(),
@@ -686,6 +696,7 @@ impl ScreeningIndex {
             joined.push_str(&y.text);
             // Joined words must be nearly exact: deletion neighbours only, no skeletons.
             let jt = PTok {
+                id: crate::scoring::NO_ID,
                 mask: crate::scoring::letter_mask(&joined),
                 skel: Box::from(""),
                 wskel: if x.script.vowels_unreliable() {
@@ -828,6 +839,8 @@ impl ScreeningIndex {
                 let cands = self.candidates(p, options.threshold, &mut scratch);
                 let mut buf_c = std::mem::take(&mut scratch.cands);
                 let mut buf_l = std::mem::take(&mut scratch.links);
+                let mut cache = std::mem::take(&mut scratch.sim_cache);
+                cache.clear();
                 for (i, (est, r)) in cands.into_iter().enumerate() {
                     // Candidates come best estimate first: after the first few, stop where
                     // the estimate falls well below the threshold.
@@ -837,7 +850,7 @@ impl ScreeningIndex {
                     let Some(rec) = self.records.get(r as usize) else {
                         continue;
                     };
-                    let (score, weak, conflict) = align_with(p, &rec.name, &mut buf_c, &mut buf_l);
+                    let (score, weak, conflict) = align_with(p, &rec.name, &mut buf_c, &mut buf_l, Some(&mut cache));
                     let cur = best.get(&rec.entry).map(|b| b.0).unwrap_or(-1.0);
                     if score > cur {
                         let al = (score >= keep_from).then(|| Alignment {
@@ -851,6 +864,7 @@ impl ScreeningIndex {
                 }
                 scratch.cands = buf_c;
                 scratch.links = buf_l;
+                scratch.sim_cache = cache;
             }
         });
         // Entity number given as the query.

@@ -98,7 +98,16 @@ pub(crate) struct PTok {
     /// Which letters (bits 0–25) and digits (bit 26) occur: a cheap lower bound of the edit
     /// distance (`popcount(a ^ b) / 2`).
     pub mask: u32,
+    /// Vocabulary id of the token in the index ([`NO_ID`] when unknown): lets a query cache
+    /// token similarities across candidates.
+    pub id: u32,
 }
+
+/// [`PTok::id`] of a token outside the index vocabulary.
+pub(crate) const NO_ID: u32 = u32::MAX;
+
+/// Token similarities already computed for one query: key (query token index, vocabulary id).
+pub(crate) type SimCache = crate::hash::FxHashMap<u64, (f32, MatchMethod)>;
 
 /// Letter set of a token for [`PTok::mask`].
 pub(crate) fn letter_mask(t: &str) -> u32 {
@@ -176,6 +185,7 @@ fn prepare_with(name: &NormalizedName, mut weight: impl FnMut(&str, TokenKind) -
         let w = weight(&t.text, t.kind);
         total += w;
         toks.push(PTok {
+            id: NO_ID,
             mask: letter_mask(&t.text),
             skel: skeleton(&t.text).into_boxed_str(),
             wskel: if all_wskel || t.script.vowels_unreliable() {
@@ -612,7 +622,7 @@ fn acronym_at(a: &PTok, side: &[PTok], j: usize) -> Option<u64> {
 pub(crate) fn align(q: &Prepared, c: &Prepared) -> Alignment {
     let mut cands = Vec::new();
     let mut links = Vec::new();
-    let (score, weak, conflict) = align_with(q, c, &mut cands, &mut links);
+    let (score, weak, conflict) = align_with(q, c, &mut cands, &mut links, None);
     Alignment {
         score,
         links,
@@ -623,14 +633,26 @@ pub(crate) fn align(q: &Prepared, c: &Prepared) -> Alignment {
 
 /// [`align`] with caller-owned buffers (reused across candidates): returns
 /// (score, weak, conflict) and leaves the accepted links in `links`.
-pub(crate) fn align_with(q: &Prepared, c: &Prepared, cands: &mut Vec<Link>, links: &mut Vec<Link>) -> (f32, bool, f32) {
+pub(crate) fn align_with(
+    q: &Prepared,
+    c: &Prepared,
+    cands: &mut Vec<Link>,
+    links: &mut Vec<Link>,
+    mut cache: Option<&mut SimCache>,
+) -> (f32, bool, f32) {
     let nq = q.toks.len().min(63);
     let nc = c.toks.len().min(63);
     cands.clear();
     links.clear();
     for (i, a) in q.toks.iter().enumerate().take(nq) {
         for (j, b) in c.toks.iter().enumerate().take(nc) {
-            let (s, how) = tok_sim(a, b);
+            let (s, how) = match cache.as_deref_mut() {
+                Some(cache) if b.id != NO_ID => {
+                    let key = ((i as u64) << 32) | u64::from(b.id);
+                    *cache.entry(key).or_insert_with(|| tok_sim(a, b))
+                }
+                _ => tok_sim(a, b),
+            };
             if s > 0.0 {
                 cands.push(Link {
                     qmask: 1 << i,
