@@ -213,58 +213,58 @@ pub struct Reason {
     /// Kind.
     pub kind: &'static str,
     /// Title.
-    pub title: String,
+    pub title: Arc<str>,
     /// Paragraph or section.
-    pub paragraph: String,
+    pub paragraph: Arc<str>,
     /// Citation.
-    pub citation: String,
+    pub citation: Arc<str>,
     /// URL.
-    pub url: String,
+    pub url: Arc<str>,
     /// Evidence grade.
-    pub evidence: String,
+    pub evidence: Arc<str>,
     /// The rule's words.
-    pub text: String,
+    pub text: Arc<str>,
     /// The inputs that made it apply.
     pub inputs: Vec<String>,
     /// Interpretive note.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
 }
 
 /// A condition of an exception.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConditionReport {
     /// What the exporter must do.
-    pub text: String,
+    pub text: Arc<str>,
     /// Days BIS has to review a notification.
     pub notification_days: Option<u32>,
     /// If a notification is filed on the decision date, the day the review period ends.
     pub review_period_ends: Option<Date>,
     /// Source.
-    pub url: String,
+    pub url: Arc<str>,
 }
 
 /// An available license exception.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExceptionReport {
     /// Symbol, e.g. `NAC`.
-    pub symbol: String,
+    pub symbol: Arc<str>,
     /// Rule id.
     pub id: Arc<str>,
     /// Title.
-    pub title: String,
+    pub title: Arc<str>,
     /// Section.
-    pub section: String,
+    pub section: Arc<str>,
     /// Citation.
-    pub citation: String,
+    pub citation: Arc<str>,
     /// URL.
-    pub url: String,
+    pub url: Arc<str>,
     /// Requirements it resolves in this determination.
     pub resolves: Vec<Arc<str>>,
     /// Conditions that apply.
     pub conditions: Vec<ConditionReport>,
     /// Eligibility words.
-    pub text: String,
+    pub text: Arc<str>,
 }
 
 /// The policy found for one requirement.
@@ -277,16 +277,16 @@ pub struct PolicyReport {
     /// The policy.
     pub policy: ReviewPolicy,
     /// Citation.
-    pub citation: String,
+    pub citation: Arc<str>,
     /// URL.
-    pub url: String,
+    pub url: Arc<str>,
     /// Words.
-    pub text: String,
+    pub text: Arc<str>,
     /// Conditions the exporter must meet for this policy.
-    pub conditions: Vec<String>,
+    pub conditions: Arc<[String]>,
     /// Note.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
 }
 
 /// A resolved place.
@@ -655,17 +655,17 @@ impl Decider {
             reasons.push(Reason {
                 id: Arc::from("listed-party"),
                 kind: "listed_party",
-                title: format!("{} `{}` is on the {}", hit.role.replace('_', " "), hit.query, hit.list),
-                paragraph: "15 CFR 744.11 / Supp. No. 4 to Part 744 (Entity List) or the list's own authority"
-                    .to_owned(),
-                citation: hit.federal_register.clone().unwrap_or_else(|| "list entry".to_owned()),
-                url: String::new(),
-                evidence: "P".to_owned(),
+                title: format!("{} `{}` is on the {}", hit.role.replace('_', " "), hit.query, hit.list).into(),
+                paragraph: "15 CFR 744.11 / Supp. No. 4 to Part 744 (Entity List) or the list's own authority".into(),
+                citation: hit.federal_register.as_deref().unwrap_or("list entry").into(),
+                url: "".into(),
+                evidence: "P".into(),
                 text: format!(
                     "License requirement: {}. License policy: {}.",
                     hit.license_requirement.as_deref().unwrap_or("not stated"),
                     hit.license_policy.as_deref().unwrap_or("not stated")
-                ),
+                )
+                .into(),
                 inputs: vec![format!("{} = `{}` matched `{}`", hit.role, hit.query, hit.matched)],
                 note: None,
             });
@@ -736,7 +736,7 @@ impl Decider {
                     id: x.id.clone(),
                     title: x.title.clone(),
                     section: x.section.clone(),
-                    citation: x.cite.citation.to_string(),
+                    citation: x.cite.citation.clone(),
                     url: x.cite.url.clone(),
                     resolves,
                     conditions,
@@ -779,7 +779,7 @@ impl Decider {
                         id: p.id.clone(),
                         requirement: r.id.clone(),
                         policy: p.policy,
-                        citation: p.cite.citation.to_string(),
+                        citation: p.cite.citation.clone(),
                         url: p.cite.url.clone(),
                         text: p.text.clone(),
                         conditions: p.conditions.clone(),
@@ -928,9 +928,9 @@ fn reason(r: &Requirement, inputs: Vec<String>) -> Reason {
         },
         title: r.title.clone(),
         paragraph: r.section.clone(),
-        citation: r.cite.citation.to_string(),
+        citation: r.cite.citation.clone(),
         url: r.cite.url.clone(),
-        evidence: format!("{:?}", r.cite.evidence),
+        evidence: format!("{:?}", r.cite.evidence).into(),
         text: r.text.clone(),
         inputs,
         note: r.note.clone(),

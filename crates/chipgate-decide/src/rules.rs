@@ -16,7 +16,7 @@ pub struct Cite {
     /// Citation, e.g. `88 FR 73458`.
     pub citation: Arc<str>,
     /// URL.
-    pub url: String,
+    pub url: Arc<str>,
     /// Evidence grade.
     pub evidence: Evidence,
 }
@@ -100,9 +100,9 @@ pub struct Requirement {
     /// For company-specific requirements: the exporter informed.
     pub recipient: Option<String>,
     /// Title.
-    pub title: String,
+    pub title: Arc<str>,
     /// CFR section.
-    pub section: String,
+    pub section: Arc<str>,
     /// First day in force.
     pub effective: Date,
     /// First day no longer in force.
@@ -110,9 +110,9 @@ pub struct Requirement {
     /// Source.
     pub cite: Cite,
     /// The rule's words (or a close paraphrase, graded by evidence).
-    pub text: String,
+    pub text: Arc<str>,
     /// Interpretive note.
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
     /// Condition.
     pub when: Condition,
     /// Announced non-enforcement.
@@ -199,11 +199,11 @@ pub struct Policy {
     /// Source.
     pub cite: Cite,
     /// Words.
-    pub text: String,
+    pub text: Arc<str>,
     /// Conditions the exporter must meet.
-    pub conditions: Vec<String>,
+    pub conditions: Arc<[String]>,
     /// Note.
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
     /// When it applies.
     pub when: Condition,
 }
@@ -244,11 +244,11 @@ struct RawException {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExceptionCondition {
     /// What the exporter must do.
-    pub text: String,
+    pub text: Arc<str>,
     /// Days BIS has to review a notification.
     pub notification_days: Option<u32>,
     /// Source.
-    pub url: String,
+    pub url: Arc<str>,
     /// When it applies.
     pub when: Condition,
 }
@@ -259,11 +259,11 @@ pub struct Exception {
     /// Id.
     pub id: Arc<str>,
     /// Symbol, e.g. `NAC`.
-    pub symbol: String,
+    pub symbol: Arc<str>,
     /// Title.
-    pub title: String,
+    pub title: Arc<str>,
     /// CFR section.
-    pub section: String,
+    pub section: Arc<str>,
     /// First day.
     pub effective: Date,
     /// First day no longer.
@@ -273,9 +273,9 @@ pub struct Exception {
     /// Requirement ids it resolves.
     pub covers: Vec<String>,
     /// Words.
-    pub text: String,
+    pub text: Arc<str>,
     /// Note.
-    pub note: Option<String>,
+    pub note: Option<Arc<str>>,
     /// Eligibility.
     pub when: Condition,
     /// Conditions.
@@ -380,22 +380,22 @@ impl LicenseRules {
                     id: Arc::from(r.id.as_str()),
                     kind: r.kind,
                     recipient: r.recipient.map(|s| s.to_uppercase()),
-                    title: r.title,
-                    section: r.section,
+                    title: r.title.into(),
+                    section: r.section.into(),
                     effective: r.effective,
                     until: r.until,
                     cite: Cite {
                         citation: Arc::from(r.citation),
-                        url: r.url,
+                        url: r.url.into(),
                         evidence: r.evidence,
                     },
-                    text: r.text,
-                    note: r.note,
+                    text: r.text.into(),
+                    note: r.note.map(Arc::from),
                     not_enforced: r.not_enforced.map(|n| NotEnforced {
                         from: n.from,
                         cite: Cite {
                             citation: Arc::from(n.citation),
-                            url: n.url,
+                            url: n.url.into(),
                             evidence: n.evidence,
                         },
                     }),
@@ -439,12 +439,12 @@ impl LicenseRules {
                 until: p.until,
                 cite: Cite {
                     citation: Arc::from(p.citation),
-                    url: p.url,
+                    url: p.url.into(),
                     evidence: p.evidence,
                 },
-                text: p.text,
-                conditions: p.conditions,
-                note: p.note,
+                text: p.text.into(),
+                conditions: p.conditions.into(),
+                note: p.note.map(Arc::from),
             });
         }
         let (efile, etext) = exceptions;
@@ -460,27 +460,27 @@ impl LicenseRules {
             for (j, c) in x.conditions.into_iter().enumerate() {
                 conditions.push(ExceptionCondition {
                     when: cond(efile, &c.when, schema, format!("exception[{i}].conditions[{j}].when"))?,
-                    text: c.text,
+                    text: c.text.into(),
                     notification_days: c.notification_days,
-                    url: c.url,
+                    url: c.url.into(),
                 });
             }
             excs.push(Exception {
                 when: cond(efile, &x.when, schema, format!("exception[{i}].when"))?,
                 id: Arc::from(x.id.as_str()),
-                symbol: x.symbol,
-                title: x.title,
-                section: x.section,
+                symbol: x.symbol.into(),
+                title: x.title.into(),
+                section: x.section.into(),
                 effective: x.effective,
                 until: x.until,
                 cite: Cite {
                     citation: Arc::from(x.citation),
-                    url: x.url,
+                    url: x.url.into(),
                     evidence: x.evidence,
                 },
                 covers: x.covers,
-                text: x.text,
-                note: x.note,
+                text: x.text.into(),
+                note: x.note.map(Arc::from),
                 conditions,
             });
         }

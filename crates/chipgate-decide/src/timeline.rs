@@ -66,7 +66,7 @@ pub(crate) fn build(
     for date in dates {
         let d = decider.decide(item, request, date, lists)?;
         let reasons: Vec<Arc<str>> = d.reasons.iter().map(|r| r.id.clone()).collect();
-        let exceptions: Vec<String> = d.exceptions.iter().map(|x| x.symbol.clone()).collect();
+        let exceptions: Vec<String> = d.exceptions.iter().map(|x| x.symbol.to_string()).collect();
         if let Some(last) = entries.last() {
             if last.outcome == d.outcome
                 && last.review_policy == d.review_policy

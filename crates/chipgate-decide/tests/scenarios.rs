@@ -95,7 +95,7 @@ fn decision_scenarios() {
             problems.push(format!("unexpected reasons {ids:?}"));
         }
         if let Some(want) = &s.exceptions {
-            let got: Vec<String> = r.exceptions.iter().map(|x| x.symbol.clone()).collect();
+            let got: Vec<String> = r.exceptions.iter().map(|x| x.symbol.to_string()).collect();
             if &got != want {
                 problems.push(format!("exceptions {got:?} != {want:?}"));
             }
@@ -163,7 +163,7 @@ fn listed_end_user_needs_a_license_for_any_item_with_the_entry_policy() {
     let r = d.decide(item, &request, date("2024-06-01"), &FakeEntityList).unwrap();
     assert_eq!(r.outcome.as_str(), "license_required");
     assert_eq!(r.review_policy.map(|p| p.as_str()), Some("presumption_of_denial"));
-    assert_eq!(r.reasons[0].citation, "84 FR 22963");
+    assert_eq!(&*r.reasons[0].citation, "84 FR 22963");
     assert!(r.reasons[0].text.contains("For all items subject to the EAR"));
     assert_eq!(r.list_snapshot.as_deref(), Some("test-snapshot"));
 }

@@ -1,0 +1,363 @@
+//! The one façade of chipgate: every front-end (CLI, HTTP server, batch, NATS worker) calls
+//! [`Engine`], so `chipgate decide --format json` and `POST /v1/decide` cannot disagree.
+//!
+//! Owns: wiring the pure crates together — classification and license determination
+//! (`chipgate-decide`) with exact restricted-list look-ups ([`ListLookup`]), fuzzy screening
+//! of the parties (`chipgate-screen`), and order checks recorded in the ledger
+//! (`chipgate-ledger`) with everything that decided them ([`OrderCheck`]).
+//! Does not: parse flags or HTTP, print, or read the clock (callers pass dates and times).
+//!
+//! Key design decision: the restricted-party index is built once, lazily, from the bundled
+//! CSL snapshot (or one the caller supplies) and shared; a determination records the
+//! snapshot id, the classification rule set and the license-rule content hash, so each
+//! result can be reproduced.
+
+use std::sync::{Arc, OnceLock};
+
+use chipgate_classify::{Classification, Classifier};
+use chipgate_data::DataSource;
+use chipgate_decide::{DecideError, Decider, Decision, LicenseOutcome, ListedParty, PartyLookup, Request};
+use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, Timestamp};
+use chipgate_model::{ChipRecord, Date};
+use chipgate_screen::{ListEntry, ScreenError, ScreenOptions, ScreenReport, ScreeningIndex};
+use serde::Serialize;
+
+/// chipgate's version, recorded in every result.
+pub const ENGINE_VERSION: &str = chipgate_classify::ENGINE_VERSION;
+
+/// Why an engine call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Classification or determination.
+    #[error(transparent)]
+    Decide(#[from] DecideError),
+    /// Screening.
+    #[error(transparent)]
+    Screen(#[from] ScreenError),
+    /// The ledger.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// An input is invalid.
+    #[error("`{field}`: {message}")]
+    Invalid {
+        /// Field.
+        field: String,
+        /// Problem.
+        message: String,
+    },
+}
+
+/// Lists whose entries carry a license requirement under the EAR.
+const LICENSE_EFFECT_SOURCES: [&str; 4] = ["EL", "MEU", "UVL", "DPL"];
+
+/// Exact look-ups of parties in a screening index, for license determination.
+#[derive(Clone, Copy)]
+pub struct ListLookup<'a>(pub &'a ScreeningIndex);
+
+impl std::fmt::Debug for ListLookup<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ListLookup").field(&self.0.snapshot_info().id).finish()
+    }
+}
+
+fn has_license_effect(entry: &ListEntry) -> bool {
+    entry.license_requirement.is_some() || LICENSE_EFFECT_SOURCES.contains(&entry.source_code.as_str())
+}
+
+impl PartyLookup for ListLookup<'_> {
+    fn lookup(&self, name: &str) -> Vec<ListedParty> {
+        self.0
+            .exact(name)
+            .into_iter()
+            .filter(|e| has_license_effect(e))
+            .map(|e| ListedParty {
+                role: String::new(),
+                query: name.to_owned(),
+                list: e.source.clone(),
+                name: e.name.clone(),
+                matched: e
+                    .all_names()
+                    .find(|n| n.eq_ignore_ascii_case(name.trim()))
+                    .unwrap_or(&e.name)
+                    .to_owned(),
+                license_requirement: e.license_requirement.clone(),
+                license_policy: e.license_policy.clone(),
+                federal_register: e.federal_register.clone(),
+            })
+            .collect()
+    }
+
+    fn snapshot_id(&self) -> Option<String> {
+        Some(self.0.snapshot_info().id.clone())
+    }
+}
+
+/// Where the restricted-party lists come from.
+enum Lists {
+    /// The bundled CSL, indexed on first use.
+    Bundled(OnceLock<Result<Arc<ScreeningIndex>, String>>),
+    /// A caller-supplied index.
+    Given(Arc<ScreeningIndex>),
+}
+
+impl std::fmt::Debug for Lists {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Lists::Bundled(cell) => write!(f, "Bundled(indexed: {})", cell.get().is_some()),
+            Lists::Given(index) => write!(f, "Given({})", index.snapshot_info().id),
+        }
+    }
+}
+
+/// The façade.
+#[derive(Debug)]
+pub struct Engine {
+    decider: Decider,
+    lists: Lists,
+}
+
+/// The parties of an order line, screened.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartyScreening {
+    /// `end_user` or `consignee`.
+    pub role: String,
+    /// The report.
+    pub report: ScreenReport,
+}
+
+/// An order check: the determination, the screening of its parties, and what the ledger did.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrderCheck {
+    /// chipgate version.
+    pub engine_version: &'static str,
+    /// The determination.
+    pub decision: Decision,
+    /// Fuzzy screening of end user and consignee.
+    pub screening: Vec<PartyScreening>,
+    /// What the ledger recorded: shipped (and against what) or held (and why).
+    pub result: OrderResult,
+}
+
+/// One order line to check.
+#[derive(Clone, Debug, Default)]
+pub struct OrderLine {
+    /// Caller's order reference (idempotency key).
+    pub order_ref: String,
+    /// The determination request (destination, parties, end use, exporter).
+    pub request: Request,
+    /// Units.
+    pub quantity: u64,
+    /// Value of one unit, US cents.
+    pub unit_value_cents: Option<i64>,
+    /// Ship against this license only.
+    pub license: Option<String>,
+    /// License exception chosen by the exporter when one is available (e.g. `NAC`).
+    pub exception: Option<String>,
+}
+
+impl Engine {
+    /// Loads the reference data; the lists are the bundled CSL, indexed on first use.
+    pub fn load(source: &dyn DataSource) -> Result<Engine, EngineError> {
+        Ok(Engine {
+            decider: Decider::load(source)?,
+            lists: Lists::Bundled(OnceLock::new()),
+        })
+    }
+
+    /// Uses this index instead of the bundled lists.
+    #[must_use]
+    pub fn with_lists(mut self, index: ScreeningIndex) -> Engine {
+        self.lists = Lists::Given(Arc::new(index));
+        self
+    }
+
+    /// The determination engine.
+    pub fn decider(&self) -> &Decider {
+        &self.decider
+    }
+
+    /// The classifier.
+    pub fn classifier(&self) -> &Classifier {
+        self.decider.classifier()
+    }
+
+    /// The screening index (built from the bundled CSL on first call).
+    pub fn lists(&self) -> Result<Arc<ScreeningIndex>, EngineError> {
+        match &self.lists {
+            Lists::Given(index) => Ok(index.clone()),
+            Lists::Bundled(cell) => cell
+                .get_or_init(|| {
+                    chipgate_screen::bundled_csl()
+                        .map(|snapshot| Arc::new(ScreeningIndex::build(snapshot)))
+                        .map_err(|e| e.to_string())
+                })
+                .clone()
+                .map_err(|message| EngineError::Invalid {
+                    field: "lists".to_owned(),
+                    message,
+                }),
+        }
+    }
+
+    /// Classifies an item on a date.
+    pub fn classify(&self, item: &ChipRecord, date: Date) -> Result<Classification, EngineError> {
+        Ok(self.classifier().classify(item, date).map_err(DecideError::from)?)
+    }
+
+    /// Decides, looking parties up exactly in the lists.
+    pub fn decide(&self, item: &ChipRecord, request: &Request, date: Date) -> Result<Decision, EngineError> {
+        let index = self.lists()?;
+        Ok(self.decider.decide(item, request, date, &ListLookup(&index))?)
+    }
+
+    /// Screens one name.
+    pub fn screen(
+        &self,
+        name: &str,
+        country: Option<&str>,
+        threshold: Option<f64>,
+    ) -> Result<ScreenReport, EngineError> {
+        let index = self.lists()?;
+        let mut options = ScreenOptions::default();
+        if let Some(t) = threshold {
+            if !(0.0..=1.0).contains(&t) {
+                return Err(EngineError::Invalid {
+                    field: "threshold".to_owned(),
+                    message: format!("must be between 0 and 1, got `{t}`"),
+                });
+            }
+            options.threshold = t;
+        }
+        Ok(index.screen(chipgate_screen::Query { name, country }, options)?)
+    }
+
+    /// Decides an order line, screens its parties and records the result in the ledger:
+    /// shipped against a license (depleting it), an exception or NLR, or held with reasons.
+    pub fn check_order(
+        &self,
+        ledger: &mut Ledger,
+        item: &ChipRecord,
+        line: &OrderLine,
+        date: Date,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<OrderCheck, EngineError> {
+        if line.order_ref.trim().is_empty() {
+            return Err(EngineError::Invalid {
+                field: "order_ref".to_owned(),
+                message: "must not be empty".to_owned(),
+            });
+        }
+        if line.quantity == 0 {
+            return Err(EngineError::Invalid {
+                field: "quantity".to_owned(),
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        let mut request = line.request.clone();
+        request.quantity = Some(line.quantity);
+        let decision = self.decide(item, &request, date)?;
+        let mut screening = Vec::new();
+        let mut hits = Vec::new();
+        for (role, name) in [("end_user", &request.end_user), ("consignee", &request.consignee)] {
+            if let Some(name) = name {
+                let country = request
+                    .end_user_hq
+                    .as_deref()
+                    .filter(|_| role == "end_user")
+                    .map(|_| decision.destination.code.as_str());
+                let report = self.screen(name, country, None)?;
+                for hit in &report.hits {
+                    hits.push(format!(
+                        "{role} `{name}` ~ {} on {} (score {:.2})",
+                        hit.matched_alias, hit.list, hit.score
+                    ));
+                }
+                screening.push(PartyScreening {
+                    role: role.to_owned(),
+                    report,
+                });
+            }
+        }
+        let outcome = match decision.outcome {
+            LicenseOutcome::NoLicenseRequired => chipgate_ledger::Outcome::NoLicenseRequired,
+            LicenseOutcome::LicenseExceptionAvailable => chipgate_ledger::Outcome::LicenseExceptionAvailable,
+            LicenseOutcome::LicenseRequired => chipgate_ledger::Outcome::LicenseRequired,
+            LicenseOutcome::Indeterminate => chipgate_ledger::Outcome::Indeterminate,
+        };
+        let exception = match (&line.exception, decision.outcome) {
+            (Some(symbol), LicenseOutcome::LicenseExceptionAvailable) => {
+                if !decision
+                    .exceptions
+                    .iter()
+                    .any(|x| x.symbol.eq_ignore_ascii_case(symbol))
+                {
+                    return Err(EngineError::Invalid {
+                        field: "exception".to_owned(),
+                        message: format!(
+                            "`{symbol}` is not available for this order; available: {}",
+                            decision
+                                .exceptions
+                                .iter()
+                                .map(|x| &*x.symbol)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+                Some(symbol.to_uppercase())
+            }
+            (Some(symbol), _) => {
+                return Err(EngineError::Invalid {
+                    field: "exception".to_owned(),
+                    message: format!("`{symbol}` was chosen, but the determination offers no license exception"),
+                })
+            }
+            (None, _) => None,
+        };
+        let report = serde_json::json!({
+            "decision": &decision,
+            "screening": &screening,
+        });
+        let summary = DeterminationSummary {
+            license_required: decision.license_required,
+            outcome,
+            exception,
+            reasons: decision
+                .reasons
+                .iter()
+                .map(|r| format!("{}: {} ({})", r.id, r.title, r.citation))
+                .collect(),
+            screening_hits: hits,
+            engine_version: ENGINE_VERSION.to_owned(),
+            ruleset_id: format!(
+                "{}+license-{}",
+                decision.classification.ruleset, decision.license_rules_version
+            ),
+            list_snapshot_id: decision.list_snapshot.clone(),
+            report,
+        };
+        let order = OrderRequest {
+            order_ref: line.order_ref.clone(),
+            item_id: decision.item.clone(),
+            eccn: decision.eccn.iter().map(ToString::to_string).collect(),
+            destination: decision.destination.code.to_string(),
+            quantity: i64::try_from(line.quantity).map_err(|_| EngineError::Invalid {
+                field: "quantity".to_owned(),
+                message: "too large".to_owned(),
+            })?,
+            unit_value_cents: line.unit_value_cents,
+            consignee: request.consignee.clone(),
+            end_user: request.end_user.clone(),
+            date: date.to_string(),
+            license: line.license.clone(),
+        };
+        let result = ledger.check_order(&order, &summary, user, now)?;
+        Ok(OrderCheck {
+            engine_version: ENGINE_VERSION,
+            decision,
+            screening,
+            result,
+        })
+    }
+}
