@@ -220,14 +220,21 @@ pub struct Step {
 impl Step {
     /// The input as text, `missing` when absent.
     pub fn input_text(&self) -> String {
-        self.input.as_ref().map_or_else(|| "missing".to_owned(), ToString::to_string)
+        self.input
+            .as_ref()
+            .map_or_else(|| "missing".to_owned(), ToString::to_string)
     }
 
     /// The comparison in words, e.g. `TPP 2,368 >= 2,400`.
     pub fn words(&self) -> String {
         match self.op {
             "is" => format!("{}: {} (needs {})", self.label, self.input_text(), self.threshold),
-            "has_any" => format!("{} {} includes any of {}", self.label, self.input_text(), self.threshold),
+            "has_any" => format!(
+                "{} {} includes any of {}",
+                self.label,
+                self.input_text(),
+                self.threshold
+            ),
             op => format!("{} {} {op} {}", self.label, self.input_text(), self.threshold),
         }
     }

@@ -35,8 +35,28 @@ pub(crate) enum Command {
     Timeline(TimelineArgs),
     /// License determination for an item, destination, parties, end use and date.
     Decide(DecideArgs),
+    /// Screen a party name against the restricted-party lists.
+    Screen(ScreenArgs),
+    /// Record and manage licenses.
+    License(LedgerArgs<LicenseAction>),
+    /// Suspend or resume a route (item × destination).
+    Route(LedgerArgs<RouteAction>),
+    /// Check orders against determinations, screening and licenses; list and release holds.
+    Order(LedgerArgs<OrderAction>),
+    /// Record NAC notifications and the numbers BIS returns.
+    Nac(LedgerArgs<NacAction>),
+    /// Verify or export the audit trail.
+    Audit(LedgerArgs<AuditAction>),
     /// List the rule versions, or validate a rules directory.
     Rules(RulesArgs),
+    /// Serve the HTTP API and the web app (bundled data, SQLite ledger by default).
+    Serve(ServeArgs),
+    /// Decide, screen (and with --record, record) every line of an order book (CSV).
+    Batch(BatchArgs),
+    /// Write a synthetic order book (CSV) for tests and benchmarks.
+    GenOrders(GenOrdersArgs),
+    /// Take orders from a NATS JetStream stream, decide and record them, publish the results.
+    Worker(WorkerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -163,4 +183,394 @@ pub(crate) struct DecideArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct ScreenArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<ScreenAction>,
+    /// The name to screen.
+    #[arg(value_name = "NAME")]
+    pub(crate) name: Option<String>,
+    /// The party's country (ISO code): a signal for the score.
+    #[arg(long, value_name = "CC")]
+    pub(crate) country: Option<String>,
+    /// Screen against these list files instead of the bundled CSL (format detected).
+    #[arg(long = "list", value_name = "FILE")]
+    pub(crate) lists: Vec<PathBuf>,
+    /// Cleared parties (CSV `name,country,note`): hits on them are suppressed with the reason.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cleared: Option<PathBuf>,
+    /// Minimum score of a hit, 0..1 (default 0.80).
+    #[arg(long, value_name = "T")]
+    pub(crate) threshold: Option<f64>,
+    /// Screen every row of a CSV file (`name[,country]`), streaming JSON lines.
+    #[arg(long, value_name = "FILE.csv")]
+    pub(crate) batch: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ScreenAction {
+    /// Score `name1,name2` rows; writes `name1,name2,score,match` (the evaluation interface).
+    Pairs {
+        /// CSV file with name1,name2 rows.
+        file: PathBuf,
+    },
+}
+
+/// Options shared by every ledger command.
+#[derive(Debug, Args)]
+pub(crate) struct LedgerArgs<A: Subcommand> {
+    #[command(subcommand)]
+    pub(crate) action: A,
+    /// Store: `sqlite://PATH` or `postgres://…` (default: a SQLite file in the data directory).
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) db: Option<String>,
+    /// Who is acting (recorded in the audit trail). Default: $USER.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LicenseAction {
+    /// Record a license (or an application).
+    Add(Box<LicenseAddArgs>),
+    /// List licenses with remaining quantity and value.
+    List,
+    /// Show one license with its shipments.
+    Show {
+        /// License number.
+        number: String,
+    },
+    /// Grant an applied license.
+    Grant(LicenseChange),
+    /// Reject an applied license.
+    Reject(LicenseChange),
+    /// Suspend a license: what it covers is held until it is resumed.
+    Suspend(LicenseChange),
+    /// Resume a suspended license.
+    Resume(LicenseChange),
+    /// Revoke a license.
+    Revoke(LicenseChange),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LicenseChange {
+    /// License number.
+    pub(crate) number: String,
+    /// Why (recorded).
+    #[arg(long)]
+    pub(crate) reason: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LicenseAddArgs {
+    /// License number.
+    #[arg(long)]
+    pub(crate) number: String,
+    /// License holder.
+    #[arg(long)]
+    pub(crate) holder: String,
+    /// Items covered: catalog ids or ECCN paragraphs (repeat).
+    #[arg(long = "item", required = true)]
+    pub(crate) items: Vec<String>,
+    /// Destinations covered, ISO codes (repeat).
+    #[arg(long = "destination", required = true)]
+    pub(crate) destinations: Vec<String>,
+    /// Consignee named on the license.
+    #[arg(long)]
+    pub(crate) consignee: Option<String>,
+    /// End user named on the license.
+    #[arg(long)]
+    pub(crate) end_user: Option<String>,
+    /// Quantity cap (units).
+    #[arg(long, allow_negative_numbers = true)]
+    pub(crate) qty: i64,
+    /// Value cap in US dollars.
+    #[arg(long, allow_negative_numbers = true)]
+    pub(crate) value_usd: Option<f64>,
+    /// First day valid.
+    #[arg(long)]
+    pub(crate) valid_from: String,
+    /// Last day valid.
+    #[arg(long)]
+    pub(crate) valid_to: String,
+    /// Revenue-share condition, percent.
+    #[arg(long, allow_negative_numbers = true)]
+    pub(crate) revenue_share: Option<f64>,
+    /// Inspection condition.
+    #[arg(long)]
+    pub(crate) inspection: Option<String>,
+    /// Any other condition (repeat).
+    #[arg(long = "condition")]
+    pub(crate) conditions: Vec<String>,
+    /// Status: applied or granted.
+    #[arg(long, default_value = "granted")]
+    pub(crate) status: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RouteAction {
+    /// Hold everything for an item (id or ECCN) to a destination until resumed.
+    Suspend(RouteChange),
+    /// Resume a suspended route.
+    Resume(RouteChange),
+    /// List route suspensions.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RouteChange {
+    /// Item id or ECCN paragraph.
+    #[arg(long)]
+    pub(crate) item: String,
+    /// Destination, ISO code.
+    #[arg(long)]
+    pub(crate) to: String,
+    /// Why (recorded).
+    #[arg(long)]
+    pub(crate) reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrderAction {
+    /// Decide, screen and record an order line: shipped (depleting a license) or held.
+    Check(Box<OrderCheckArgs>),
+    /// List orders.
+    List {
+        /// Only this status: shipped, held or released.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Release a hold (needs a reason; recorded).
+    Release {
+        /// Order reference.
+        order_ref: String,
+        /// Why the hold is released.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OrderCheckArgs {
+    /// Order reference (unique; re-checking returns the stored result).
+    #[arg(long = "ref")]
+    pub(crate) order_ref: String,
+    /// Catalog id of the item.
+    #[arg(long)]
+    pub(crate) item: String,
+    /// Destination.
+    #[arg(long)]
+    pub(crate) to: String,
+    #[command(flatten)]
+    pub(crate) parties: PartyArgs,
+    /// Value of one unit, US dollars.
+    #[arg(long, allow_negative_numbers = true)]
+    pub(crate) unit_value_usd: Option<f64>,
+    /// Ship against this license only.
+    #[arg(long)]
+    pub(crate) license: Option<String>,
+    /// License exception to use when one is available (e.g. NAC, ACA).
+    #[arg(long)]
+    pub(crate) exception: Option<String>,
+    /// Shipment date (YYYY-MM-DD). Default: today.
+    #[arg(long)]
+    pub(crate) date: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum NacAction {
+    /// Record a NAC notification submitted to BIS (the 25-day review starts).
+    Submit {
+        /// Your id for the notification.
+        #[arg(long)]
+        id: String,
+        /// Items (ids or ECCN paragraphs; at most six).
+        #[arg(long = "item", required = true)]
+        items: Vec<String>,
+        /// Destination.
+        #[arg(long)]
+        to: String,
+        /// Consignee.
+        #[arg(long)]
+        consignee: Option<String>,
+        /// End user.
+        #[arg(long)]
+        end_user: Option<String>,
+        /// Submission date.
+        #[arg(long)]
+        submitted: String,
+    },
+    /// Record the number BIS returned.
+    Clear {
+        /// Notification id.
+        id: String,
+        /// The number, e.g. A123456.
+        #[arg(long)]
+        number: String,
+    },
+    /// List NAC notifications.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditAction {
+    /// Verify the hash chain: detects edited, inserted and deleted records.
+    Verify,
+    /// Export the audit trail for an auditor.
+    Export {
+        /// jsonl or csv.
+        #[arg(long = "as", default_value = "jsonl")]
+        export_format: String,
+        /// Output file (default: standard output).
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// `chipgate serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub(crate) addr: std::net::SocketAddr,
+    /// Store: `sqlite://PATH` or `postgres://…` (default: a SQLite file in the data directory).
+    #[arg(long, value_name = "URL")]
+    pub(crate) db: Option<String>,
+}
+
+/// Output format of `chipgate batch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub(crate) enum BatchFormat {
+    /// CSV: the input columns and the determination's summary.
+    #[default]
+    Csv,
+    /// JSON lines, each with the full decision object (slower, much larger).
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BatchArgs {
+    /// The order book: CSV with a header; columns item, qty, destination and optionally
+    /// order_ref, end_user, consignee, end_user_hq, parent_hq, end_use, exporter, date.
+    #[arg(value_name = "ORDERS.csv")]
+    pub(crate) orders: PathBuf,
+    /// Output file (default: standard output, without checkpoints).
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub(crate) output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub(crate) format: BatchFormat,
+    /// Bad lines go here (default: OUT.errors.csv, or ORDERS.csv.errors.csv without -o).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) errors: Option<PathBuf>,
+    /// Continue an interrupted run from OUT.checkpoint.
+    #[arg(long, requires = "output")]
+    pub(crate) resume: bool,
+    /// Date of lines without one (YYYY-MM-DD). Default: today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub(crate) date: Option<String>,
+    /// Record every line in the ledger (order_ref column, or FILEHASH:LINE); re-runs are idempotent.
+    #[arg(long)]
+    pub(crate) record: bool,
+    /// Ledger for --record: `sqlite://PATH` or `postgres://…` (default: the SQLite file in the data directory).
+    #[arg(long, value_name = "URL", requires = "record")]
+    pub(crate) db: Option<String>,
+    /// Who records (audit trail). Default: $USER.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+    /// Worker threads. Default: the number of cores.
+    #[arg(long, value_name = "N")]
+    pub(crate) jobs: Option<usize>,
+    /// Entries per memo (determinations, screening, list look-ups; shared by the workers); 0 disables.
+    #[arg(long, value_name = "N", default_value_t = 250_000)]
+    pub(crate) cache_size: usize,
+    /// Lines per chunk: the unit of parallel work and of checkpoints.
+    #[arg(long, value_name = "N", default_value_t = 4_096)]
+    pub(crate) chunk_lines: usize,
+    /// Pause after each chunk, in milliseconds (tests that interrupt a run).
+    #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
+    pub(crate) chunk_delay_ms: u64,
+    /// No progress bar and no summary.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GenOrdersArgs {
+    /// Number of order lines.
+    #[arg(value_name = "N")]
+    pub(crate) n: u64,
+    /// Output file (default: standard output).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Seed: the same seed gives the same file.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// First order date.
+    #[arg(long, value_name = "YYYY-MM-DD", default_value = "2025-01-01")]
+    pub(crate) start: String,
+    /// Dates are spread over this many days.
+    #[arg(long, default_value_t = 365)]
+    pub(crate) days: u32,
+    /// Size of the customer base.
+    #[arg(long, default_value_t = 2_000)]
+    pub(crate) customers: usize,
+    /// Share of customers drawn from the restricted-party lists (0..1).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.03)]
+    pub(crate) listed_share: f64,
+    /// Share of deliberately bad lines (0..1), to exercise the errors file.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    pub(crate) bad_share: f64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct WorkerArgs {
+    /// NATS server, e.g. nats://127.0.0.1:4222.
+    #[arg(long, value_name = "URL")]
+    pub(crate) nats: String,
+    /// Shared ledger: `postgres://…` (or `sqlite://PATH` for one machine). Default: the SQLite file in the data directory.
+    #[arg(long, value_name = "URL")]
+    pub(crate) db: Option<String>,
+    /// JetStream stream of orders (created if missing; results go to STREAM_RESULTS).
+    #[arg(long, default_value = "CHIPGATE_ORDERS")]
+    pub(crate) stream: String,
+    /// Subject prefix: orders on PREFIX.orders.>, results on PREFIX.results.<order_ref>.
+    #[arg(long, default_value = "chipgate")]
+    pub(crate) subject_prefix: String,
+    /// Durable consumer shared by all workers.
+    #[arg(long, default_value = "chipgate-workers")]
+    pub(crate) durable: String,
+    /// Seconds without an ack before an order is redelivered to another worker.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub(crate) ack_wait: u64,
+    /// Orders processed at once (one ledger connection each).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub(crate) concurrency: usize,
+    /// Who records (audit trail). Default: $USER.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) user: Option<String>,
+    /// Stop after this many orders.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_orders: Option<u64>,
+    /// Stop after this many seconds without an order.
+    #[arg(long, value_name = "SECS")]
+    pub(crate) idle_exit: Option<u64>,
+    /// Pause between recording an order and acknowledging it, in milliseconds (tests of redelivery).
+    #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
+    pub(crate) ack_delay_ms: u64,
+    /// Publish the lines of this order book (CSV, as for `batch`; each needs an order_ref or gets FILEHASH:LINE) to the stream and exit.
+    #[arg(long, value_name = "ORDERS.csv")]
+    pub(crate) publish: Option<PathBuf>,
+    /// Only errors on standard error.
+    #[arg(long, short = 'q')]
+    pub(crate) quiet: bool,
 }

@@ -8,7 +8,10 @@ use std::path::Path;
 use chipgate_classify::{Classifier, ClassifyError, Outcome};
 use chipgate_data::{DataSource, Directory, Embedded};
 use chipgate_decide::{DecideError, Decider, LicenseOutcome, NoLists, Request};
+use chipgate_engine::{Engine, EngineError};
+use chipgate_ledger::LedgerError;
 use chipgate_model::{ChipId, ChipRecord, Date, SpecError};
+use chipgate_screen::ScreenError;
 use serde::Serialize;
 
 use crate::cli::{ChipsAction, Cli, Command, Format, ItemArgs, RulesAction};
@@ -21,6 +24,10 @@ pub(crate) enum CliError {
     Classify(ClassifyError),
     /// From license determination.
     Decide(DecideError),
+    /// From screening.
+    Screen(ScreenError),
+    /// From the ledger.
+    Ledger(LedgerError),
     /// A spec file.
     Spec(SpecError),
     /// Reading a file.
@@ -42,6 +49,8 @@ impl fmt::Display for CliError {
         match self {
             CliError::Classify(e) => write!(f, "{e}"),
             CliError::Decide(e) => write!(f, "{e}"),
+            CliError::Screen(e) => write!(f, "{e}"),
+            CliError::Ledger(e) => write!(f, "{e}"),
             CliError::Spec(e) => write!(f, "invalid spec: {e}"),
             CliError::File { path, source } => write!(f, "cannot read `{path}`: {source}"),
             CliError::Output(e) => write!(f, "cannot write output: {e}"),
@@ -61,6 +70,29 @@ impl From<DecideError> for CliError {
         match e {
             DecideError::Classify(inner) => CliError::Classify(inner),
             other => CliError::Decide(other),
+        }
+    }
+}
+
+impl From<ScreenError> for CliError {
+    fn from(e: ScreenError) -> Self {
+        CliError::Screen(e)
+    }
+}
+
+impl From<LedgerError> for CliError {
+    fn from(e: LedgerError) -> Self {
+        CliError::Ledger(e)
+    }
+}
+
+impl From<EngineError> for CliError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Decide(d) => d.into(),
+            EngineError::Screen(s) => CliError::Screen(s),
+            EngineError::Ledger(l) => CliError::Ledger(l),
+            EngineError::Invalid { field, message } => CliError::Usage(format!("`{field}`: {message}")),
         }
     }
 }
@@ -110,15 +142,19 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             Ok(Status::Ok)
         }
         Command::Decide(args) => {
-            let decider = Decider::load(source.as_ref())?;
+            let engine = Engine::load(source.as_ref())?;
             let item = ItemArgs {
                 id: args.item.clone(),
                 spec: args.spec.clone(),
             };
-            let record = resolve_item(decider.classifier(), &item)?;
+            let record = resolve_item(engine.classifier(), &item)?;
             let date = parse_date("--date", args.date.as_deref())?;
             let request = request(args.to.clone(), &args.parties);
-            let decision = decider.decide(&record, &request, date, &NoLists)?;
+            let decision = if request.end_user.is_some() || request.consignee.is_some() {
+                engine.decide(&record, &request, date)?
+            } else {
+                engine.decider().decide(&record, &request, date, &NoLists)?
+            };
             match args.format {
                 Format::Json => print_json(&decision)?,
                 Format::Text => print_text(&render::decision(&decision))?,
@@ -139,6 +175,19 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             }
             Ok(Status::Ok)
         }
+        Command::Screen(args) => {
+            let engine = Engine::load(source.as_ref())?;
+            crate::screen_cmd::run(&engine, args)
+        }
+        Command::License(args) => crate::ledger_cmd::license(args),
+        Command::Route(args) => crate::ledger_cmd::route(args),
+        Command::Order(args) => crate::ledger_cmd::order(args, source.as_ref()),
+        Command::Nac(args) => crate::ledger_cmd::nac(args),
+        Command::Audit(args) => crate::ledger_cmd::audit(args),
+        Command::Serve(args) => crate::serve_cmd::run(args, cli.data_dir.as_deref()),
+        Command::Batch(args) => crate::batch_cmd::batch(args, source.as_ref()),
+        Command::GenOrders(args) => crate::batch_cmd::gen_orders(args, source.as_ref()),
+        Command::Worker(args) => crate::batch_cmd::worker(args, source.as_ref()),
         Command::Rules(args) => match args.action {
             None => {
                 let classifier = Classifier::load(source.as_ref())?;
@@ -183,7 +232,7 @@ fn chips_show(classifier: &Classifier, id: &str, format: Format) -> Result<Statu
     Ok(Status::Ok)
 }
 
-fn request(to: String, p: &crate::cli::PartyArgs) -> Request {
+pub(crate) fn request(to: String, p: &crate::cli::PartyArgs) -> Request {
     Request {
         destination: to,
         quantity: p.qty,

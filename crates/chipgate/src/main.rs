@@ -4,9 +4,13 @@
 //! 1 = error (bad input, unknown item, unreadable file); 2 = license required or a
 //! screening hit; 3 = indeterminate (an input that could decide is missing).
 
+mod batch_cmd;
 mod cli;
 mod commands;
+mod ledger_cmd;
 mod render;
+mod screen_cmd;
+mod serve_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;

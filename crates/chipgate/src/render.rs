@@ -5,40 +5,8 @@ use std::fmt::Write as _;
 use chipgate_classify::{Classification, Classifier, Outcome, Timeline};
 use chipgate_decide::{Decision, DecisionTimeline, LicenseOutcome};
 use chipgate_model::{format_number, ChipRecord, Figure, ItemKind, Precision};
-use chipgate_rules::{FactValue, Threshold, Tri};
+use chipgate_rules::Tri;
 use serde::Serialize;
-
-fn value_text(value: Option<&FactValue>) -> String {
-    match value {
-        Some(FactValue::Number(n)) => format_number(*n),
-        Some(FactValue::Bool(b)) => b.to_string(),
-        Some(FactValue::Text(t)) => t.clone(),
-        Some(FactValue::Set(s)) if s.is_empty() => "none".to_owned(),
-        Some(FactValue::Set(s)) => s.join(", "),
-        None => "MISSING".to_owned(),
-    }
-}
-
-fn threshold_text(threshold: &Threshold) -> String {
-    match threshold {
-        Threshold::Number(n) => format_number(*n),
-        Threshold::Bool(b) => b.to_string(),
-        Threshold::List(l) => format!("[{}]", l.join(", ")),
-    }
-}
-
-fn step_text(label: &str, input: Option<&FactValue>, op: &str, threshold: &Threshold) -> String {
-    match op {
-        "is" => format!("{label}: {} (needs {})", value_text(input), threshold_text(threshold)),
-        "in" => format!("{label} {} in {}", value_text(input), threshold_text(threshold)),
-        "has_any" => format!(
-            "{label} [{}] includes any of {}",
-            value_text(input),
-            threshold_text(threshold)
-        ),
-        _ => format!("{label} {} {op} {}", value_text(input), threshold_text(threshold)),
-    }
-}
 
 fn mark(result: Tri) -> &'static str {
     match result {
@@ -122,12 +90,7 @@ pub(crate) fn classification(c: &Classification) -> String {
         }
         let _ = writeln!(s, "  {} {} ({})", conclusion.paragraph, status, conclusion.citation);
         for step in c.trace.iter().filter(|t| t.rule == conclusion.paragraph) {
-            let _ = writeln!(
-                s,
-                "    {} {}",
-                mark(step.result),
-                step_text(step.label, step.input.as_ref(), step.op, &step.threshold)
-            );
+            let _ = writeln!(s, "    {} {}", mark(step.result), step.words());
         }
     }
     let notes: Vec<_> = c
@@ -150,12 +113,7 @@ pub(crate) fn classification(c: &Classification) -> String {
                 });
             let _ = writeln!(s, "  {} {} ({})", step.rule, mark(result).trim(), step.citation);
             for t in notes.iter().filter(|t| t.rule == step.rule) {
-                let _ = writeln!(
-                    s,
-                    "    {} {}",
-                    mark(t.result),
-                    step_text(t.label, t.input.as_ref(), t.op, &t.threshold)
-                );
+                let _ = writeln!(s, "    {} {}", mark(t.result), t.words());
             }
         }
     }
@@ -437,7 +395,7 @@ pub(crate) fn decision(d: &Decision) -> String {
             p.id,
             p.citation
         );
-        for c in &p.conditions {
+        for c in p.conditions.iter() {
             let _ = writeln!(s, "  - {c}");
         }
     }

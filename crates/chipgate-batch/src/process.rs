@@ -1,0 +1,755 @@
+//! One worker's share: records in, output and error rows out (in input order), with memoized
+//! determinations and screening.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::Arc;
+
+use chipgate_decide::{DecideError, Decision, LicenseOutcome, PartyLookup, ReviewPolicy};
+use chipgate_engine::{Engine, EngineError, ListLookup, OrderCheck, OrderLine};
+use chipgate_ledger::{Disposition, Ledger, LedgerError, Timestamp};
+use chipgate_model::Date;
+use chipgate_screen::{ScreenReport, ScreeningIndex};
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{BoundedCache, CacheStats};
+use crate::order::{Column, Columns, LineError, OrderRow};
+use crate::reader::{push_field, split_fields, RawRecord};
+use crate::BatchError;
+use chipgate_classify::Classification;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// One CSV row per line: the input columns and the determination's summary.
+    #[default]
+    Csv,
+    /// One JSON object per line, with the full decision object.
+    Jsonl,
+}
+
+/// Recording every line in the ledger (`--record`).
+#[derive(Clone, Debug)]
+pub struct RecordOptions {
+    /// Ledger URL (`sqlite://PATH` or `postgres://…`); each worker opens its own connection.
+    pub db_url: String,
+    /// Who is recording (audit trail).
+    pub user: String,
+    /// Time of the check (the caller reads the clock).
+    pub now: Timestamp,
+    /// Prefix of the `order_ref` of lines without one: the reference is `PREFIX:LINE`.
+    pub ref_prefix: String,
+}
+
+/// What every worker needs to know.
+#[derive(Clone, Debug)]
+pub struct ProcessOptions {
+    /// Output format.
+    pub format: OutputFormat,
+    /// Date of lines without one.
+    pub default_date: Date,
+    /// Entries per cache (determinations, screening, list look-ups), shared by the workers;
+    /// 0 turns memoization off.
+    pub cache_capacity: usize,
+    /// Record in the ledger.
+    pub record: Option<RecordOptions>,
+}
+
+/// The dates on which any input of a determination may change: rule versions, license
+/// requirements, policies, exceptions and their events, country-group changes and the date
+/// the rule data were compiled. Between two consecutive breakpoints every determination is the
+/// same (this is what `chipgate timeline` relies on), so determinations are memoized per
+/// *period* rather than per date.
+#[derive(Clone, Debug)]
+pub struct Periods(Vec<Date>);
+
+impl Periods {
+    /// The breakpoints of the engine's data.
+    pub fn of(engine: &Engine) -> Periods {
+        let decider = engine.decider();
+        let mut dates = decider.rules().event_dates();
+        dates.extend(decider.classifier().rules().versions().iter().map(|v| v.effective));
+        dates.extend(decider.countries().changes().iter().map(|c| c.date));
+        dates.push(decider.rules().compiled);
+        dates.sort();
+        dates.dedup();
+        Periods(dates)
+    }
+
+    /// The period a date falls in (0 before the first breakpoint).
+    pub fn period(&self, date: Date) -> usize {
+        self.0.partition_point(|d| *d <= date)
+    }
+
+    /// The breakpoints.
+    pub fn dates(&self) -> &[Date] {
+        &self.0
+    }
+}
+
+/// The part of a decision a batch line reports (the same for every date of a period).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Determination {
+    /// Destination code as resolved.
+    pub destination: String,
+    /// ECCN paragraphs.
+    pub eccn: Vec<Arc<str>>,
+    /// Outcome.
+    pub outcome: LicenseOutcome,
+    /// License required.
+    pub license_required: bool,
+    /// Review policy.
+    pub review_policy: Option<ReviewPolicy>,
+    /// Reason ids (requirements, `listed-party`), first occurrence order.
+    pub reasons: Vec<Arc<str>>,
+    /// Exception symbols available.
+    pub exceptions: Vec<String>,
+    /// The CSV fields `eccn,outcome,license_required,review_policy,reasons,exceptions`,
+    /// rendered once.
+    pub csv: String,
+}
+
+impl Determination {
+    /// The summary of a decision.
+    pub fn of(d: &Decision) -> Determination {
+        let mut reasons: Vec<Arc<str>> = Vec::new();
+        for r in &d.reasons {
+            if !reasons.contains(&r.id) {
+                reasons.push(r.id.clone());
+            }
+        }
+        let exceptions: Vec<String> = d.exceptions.iter().map(|x| x.symbol.to_string()).collect();
+        let mut csv = Vec::new();
+        for (i, v) in [
+            join(&d.eccn),
+            d.outcome.as_str().to_owned(),
+            d.license_required.to_string(),
+            d.review_policy.map(ReviewPolicy::as_str).unwrap_or_default().to_owned(),
+            join(&reasons),
+            join(&exceptions),
+        ]
+        .iter()
+        .enumerate()
+        {
+            if i > 0 {
+                csv.push(b',');
+            }
+            push_field(&mut csv, v);
+        }
+        Determination {
+            destination: d.destination.code.to_string(),
+            eccn: d.eccn.clone(),
+            outcome: d.outcome,
+            license_required: d.license_required,
+            review_policy: d.review_policy,
+            reasons,
+            exceptions,
+            csv: String::from_utf8_lossy(&csv).into_owned(),
+        }
+    }
+}
+
+/// One screening hit of a line, as reported.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HitBrief {
+    /// `end_user` or `consignee`.
+    pub role: &'static str,
+    /// The list entry's primary name.
+    pub name: String,
+    /// The name or alias that matched.
+    pub matched: String,
+    /// List code (`EL`, `SDN`, …).
+    pub list: String,
+    /// Score in [0, 1].
+    pub score: f64,
+}
+
+fn briefs(role: &'static str, report: &ScreenReport) -> Vec<HitBrief> {
+    report
+        .hits
+        .iter()
+        .map(|h| HitBrief {
+            role,
+            name: h.entry.name.clone(),
+            matched: h.matched_alias.clone(),
+            list: h.list.clone(),
+            score: h.score,
+        })
+        .collect()
+}
+
+/// Counts of a run (or a chunk of it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Input lines (records) processed.
+    pub lines: u64,
+    /// Lines written to the output.
+    pub ok: u64,
+    /// Lines written to the errors file.
+    pub errors: u64,
+    /// Output lines by outcome.
+    pub outcomes: BTreeMap<String, u64>,
+    /// Output lines with at least one screening hit.
+    pub with_hits: u64,
+    /// Output lines per reason id.
+    pub reasons: BTreeMap<String, u64>,
+    /// Error lines per field.
+    pub error_fields: BTreeMap<String, u64>,
+    /// With `--record`: lines per ledger disposition (`shipped`, `held`).
+    pub ledger: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// Adds another count.
+    pub fn add(&mut self, other: &Stats) {
+        self.lines += other.lines;
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.with_hits += other.with_hits;
+        for (maps, from) in [
+            (&mut self.outcomes, &other.outcomes),
+            (&mut self.reasons, &other.reasons),
+            (&mut self.error_fields, &other.error_fields),
+            (&mut self.ledger, &other.ledger),
+        ] {
+            for (k, v) in from {
+                *maps.entry(k.clone()).or_default() += v;
+            }
+        }
+    }
+
+    /// The `n` most frequent reasons, most frequent first.
+    pub fn top_reasons(&self, n: usize) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.reasons.iter().map(|(k, c)| (k.as_str(), *c)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v.truncate(n);
+        v
+    }
+}
+
+/// Cache counts of a worker.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CacheReport {
+    /// Determinations, keyed by route, parties' list status and period.
+    pub decisions: CacheStats,
+    /// Screening, keyed by name and country.
+    pub screening: CacheStats,
+    /// Exact list look-ups of party names.
+    pub listed: CacheStats,
+}
+
+/// The memos, shared by all workers of a run.
+#[derive(Debug)]
+pub struct Caches {
+    decisions: BoundedCache<Arc<Determination>>,
+    classifications: BoundedCache<Arc<Classification>>,
+    screening: BoundedCache<Arc<Vec<HitBrief>>>,
+    listed: BoundedCache<Arc<str>>,
+    enabled: bool,
+}
+
+impl Caches {
+    /// Memos of at most `capacity` entries each; 0 turns memoization off (every line is
+    /// decided and screened on its own: the reference the memoized path is tested against).
+    pub fn new(capacity: usize) -> Caches {
+        Caches {
+            decisions: BoundedCache::new(capacity),
+            classifications: BoundedCache::new(capacity.min(10_000)),
+            screening: BoundedCache::new(capacity),
+            listed: BoundedCache::new(capacity),
+            enabled: capacity > 0,
+        }
+    }
+
+    /// Counts so far.
+    pub fn report(&self) -> CacheReport {
+        CacheReport {
+            decisions: self.decisions.stats(),
+            screening: self.screening.stats(),
+            listed: self.listed.stats(),
+        }
+    }
+}
+
+/// The output of a chunk.
+#[derive(Debug, Default)]
+pub struct ChunkOutput {
+    /// Rows for the output file.
+    pub out: Vec<u8>,
+    /// Rows for the errors file.
+    pub err: Vec<u8>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+/// The header of the output file (empty for JSON lines).
+pub fn output_header(format: OutputFormat, record: bool) -> Vec<u8> {
+    if format == OutputFormat::Jsonl {
+        return Vec::new();
+    }
+    let mut h = String::from("line");
+    for c in Column::ALL {
+        h.push(',');
+        h.push_str(c.name());
+    }
+    h.push_str(
+        ",eccn,outcome,license_required,review_policy,reasons,exceptions,screening_hits,best_match,best_list,best_score",
+    );
+    if record {
+        h.push_str(",ledger");
+    }
+    h.push('\n');
+    h.into_bytes()
+}
+
+/// The header of the errors file.
+pub const ERRORS_HEADER: &str = "line,field,reason,record\n";
+
+/// The line's JSON object (`--format jsonl`).
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    line: u64,
+    order_ref: Option<&'a str>,
+    item: &'a str,
+    qty: u64,
+    destination: &'a str,
+    end_user: Option<&'a str>,
+    consignee: Option<&'a str>,
+    end_user_hq: Option<&'a str>,
+    parent_hq: Option<&'a str>,
+    end_use: Option<&'a str>,
+    exporter: Option<&'a str>,
+    date: Option<Date>,
+    eccn: &'a [Arc<str>],
+    outcome: LicenseOutcome,
+    license_required: bool,
+    review_policy: Option<ReviewPolicy>,
+    reasons: &'a [Arc<str>],
+    exceptions: &'a [String],
+    screening_hits: &'a [HitBrief],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ledger: Option<&'a Disposition>,
+    decision: &'a Decision,
+}
+
+/// What the processing of one line produced, before rendering.
+struct Outcome<'a> {
+    det: &'a Determination,
+    hits: &'a [HitBrief],
+    decision: Option<&'a Decision>,
+    ledger: Option<&'a Disposition>,
+}
+
+/// One worker: its caches, its ledger connection, its scratch buffers.
+pub struct Processor<'e> {
+    engine: &'e Engine,
+    index: Arc<ScreeningIndex>,
+    periods: Arc<Periods>,
+    columns: Arc<Columns>,
+    options: ProcessOptions,
+    caches: Arc<Caches>,
+    ledger: Option<Ledger>,
+    key: String,
+    fields: Vec<String>,
+}
+
+impl std::fmt::Debug for Processor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Processor")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+fn is_fatal(e: &LedgerError) -> bool {
+    matches!(
+        e,
+        LedgerError::Database(_)
+            | LedgerError::Io(_)
+            | LedgerError::Json(_)
+            | LedgerError::Migration(_)
+            | LedgerError::Corrupt(_)
+            | LedgerError::Integrity { .. }
+            | LedgerError::AuditBroken(_)
+            | LedgerError::UnsupportedUrl(_)
+            | LedgerError::PostgresDisabled
+    )
+}
+
+/// A line error from a failed determination, naming the field where it can.
+pub fn decide_error(e: &DecideError) -> LineError {
+    match e {
+        DecideError::UnknownCountry { field, .. } | DecideError::Invalid { field, .. } => {
+            LineError::new(field.clone(), e.to_string())
+        }
+        DecideError::Classify(_) => LineError::new("item", e.to_string()),
+        _ => LineError::new("decision", e.to_string()),
+    }
+}
+
+fn engine_error(e: EngineError) -> Result<LineError, BatchError> {
+    match e {
+        EngineError::Decide(d) => Ok(decide_error(&d)),
+        EngineError::Screen(s) => Ok(LineError::new("screening", s.to_string())),
+        EngineError::Invalid { field, message } => Ok(LineError::new(field, message)),
+        EngineError::Ledger(l) if is_fatal(&l) => Err(BatchError::Ledger(l)),
+        EngineError::Ledger(l) => Ok(LineError::new("ledger", l.to_string())),
+    }
+}
+
+fn push_key(key: &mut String, value: Option<&str>) {
+    match value {
+        None => key.push('-'),
+        Some(v) => {
+            let _ = write!(key, "{}:{v}", v.len());
+        }
+    }
+}
+
+impl<'e> Processor<'e> {
+    /// A worker; opens its ledger connection when recording.
+    pub fn new(
+        engine: &'e Engine,
+        periods: Arc<Periods>,
+        columns: Arc<Columns>,
+        caches: Arc<Caches>,
+        options: ProcessOptions,
+    ) -> Result<Processor<'e>, BatchError> {
+        let index = engine.lists().map_err(|e| BatchError::Engine(e.to_string()))?;
+        let ledger = match &options.record {
+            Some(r) => Some(Ledger::open(&r.db_url)?),
+            None => None,
+        };
+        Ok(Processor {
+            engine,
+            index,
+            periods,
+            columns,
+            options,
+            caches,
+            ledger,
+            key: String::new(),
+            fields: Vec::new(),
+        })
+    }
+
+    /// Processes records in order.
+    pub fn process(&mut self, records: &[RawRecord]) -> Result<ChunkOutput, BatchError> {
+        let mut out = ChunkOutput::default();
+        for rec in records {
+            out.stats.lines += 1;
+            match self.line(rec, &mut out)? {
+                Ok(()) => out.stats.ok += 1,
+                Err(e) => {
+                    out.stats.errors += 1;
+                    *out.stats.error_fields.entry(e.field.clone()).or_default() += 1;
+                    write_error(&mut out.err, rec, &e);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn line(&mut self, rec: &RawRecord, out: &mut ChunkOutput) -> Result<Result<(), LineError>, BatchError> {
+        let mut fields = std::mem::take(&mut self.fields);
+        let row = split_fields(&rec.bytes, &mut fields)
+            .map_err(|e| LineError::new("record", e.to_string()))
+            .and_then(|()| OrderRow::parse(&self.columns, rec.line, &fields, self.options.default_date));
+        self.fields = fields;
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => return Ok(Err(e)),
+        };
+        let item = match self.engine.classifier().catalog().get(&row.item) {
+            Ok(item) => item,
+            Err(e) => return Ok(Err(LineError::new("item", e.to_string()))),
+        };
+        if self.options.record.is_some() {
+            return self.recorded(&row, item, out);
+        }
+        let date = row.date.unwrap_or(self.options.default_date);
+        let det = match self.determination(&row, item, date) {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(e)),
+        };
+        let hits = match self.screen(&row, &det.destination) {
+            Ok(h) => h,
+            Err(e) => return Ok(Err(e)),
+        };
+        let full;
+        let decision = if self.options.format == OutputFormat::Jsonl {
+            full = match self.engine.decide(item, &row.request(), date) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err(engine_error(e)?)),
+            };
+            Some(&full)
+        } else {
+            None
+        };
+        let o = Outcome {
+            det: &det,
+            hits: &hits,
+            decision,
+            ledger: None,
+        };
+        render(&row, &o, self.options.format, false, out)?;
+        Ok(Ok(()))
+    }
+
+    /// Exact list look-up of a party name, as a signature for the determination key.
+    fn listed(&mut self, name: Option<&str>) -> Arc<str> {
+        let Some(name) = name else { return Arc::from("") };
+        let index = &self.index;
+        let r: Result<Arc<str>, ()> = self.caches.listed.get_or_try(name, || {
+            let hits = ListLookup(index).lookup(name);
+            let mut sig = String::new();
+            for h in hits {
+                let _ = write!(
+                    sig,
+                    "{}|{}|{}|{};",
+                    h.list,
+                    h.name,
+                    h.license_policy.unwrap_or_default(),
+                    h.license_requirement.unwrap_or_default()
+                );
+            }
+            Ok(Arc::from(sig))
+        });
+        r.unwrap_or_else(|()| Arc::from(""))
+    }
+
+    fn determination(
+        &mut self,
+        row: &OrderRow,
+        item: &chipgate_model::ChipRecord,
+        date: Date,
+    ) -> Result<Arc<Determination>, LineError> {
+        let end_user = self.listed(row.end_user.as_deref());
+        let consignee = self.listed(row.consignee.as_deref());
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        for v in [
+            Some(row.item.as_str()),
+            Some(row.destination.as_str()),
+            row.end_user_hq.as_deref(),
+            row.parent_hq.as_deref(),
+            row.end_use.as_deref(),
+            row.exporter.as_deref(),
+            Some(&*end_user),
+            Some(&*consignee),
+        ] {
+            push_key(&mut key, v);
+        }
+        let period = self.periods.period(date);
+        let _ = write!(key, "@{period}");
+        let engine = self.engine;
+        let caches = &self.caches;
+        let index = &self.index;
+        let r = caches.decisions.get_or_try(&key, || {
+            if !caches.enabled {
+                return engine
+                    .decide(item, &row.request(), date)
+                    .map(|d| Arc::new(Determination::of(&d)));
+            }
+            // The classification depends on the item and the rule version, i.e. the period.
+            let classification = caches
+                .classifications
+                .get_or_try(&format!("{}@{period}", row.item), || {
+                    engine.classify(item, date).map(Arc::new)
+                })?;
+            engine
+                .decider()
+                .decide_with(item, &classification, &row.request(), date, &ListLookup(index))
+                .map(|d| Arc::new(Determination::of(&d)))
+                .map_err(EngineError::from)
+        });
+        self.key = key;
+        r.map_err(|e| match engine_error(e) {
+            Ok(l) => l,
+            Err(fatal) => LineError::new("decision", fatal.to_string()),
+        })
+    }
+
+    fn screen(&mut self, row: &OrderRow, destination: &str) -> Result<Vec<HitBrief>, LineError> {
+        let mut hits = Vec::new();
+        // The same country signal as `Engine::check_order`, so that a batch line and the
+        // recorded order agree.
+        let end_user_country = row.end_user_hq.as_ref().map(|_| destination);
+        for (role, name, country) in [
+            ("end_user", row.end_user.as_deref(), end_user_country),
+            ("consignee", row.consignee.as_deref(), None),
+        ] {
+            let Some(name) = name else { continue };
+            let mut key = std::mem::take(&mut self.key);
+            key.clear();
+            push_key(&mut key, Some(name));
+            push_key(&mut key, country);
+            let engine = self.engine;
+            let r = self.caches.screening.get_or_try(&key, || {
+                engine
+                    .screen(name, country, None)
+                    .map(|report| Arc::new(briefs(role, &report)))
+            });
+            self.key = key;
+            match r {
+                Ok(found) => hits.extend(found.iter().map(|h| HitBrief { role, ..h.clone() })),
+                Err(e) => return Err(LineError::new(role, e.to_string())),
+            }
+        }
+        Ok(hits)
+    }
+
+    fn recorded(
+        &mut self,
+        row: &OrderRow,
+        item: &chipgate_model::ChipRecord,
+        out: &mut ChunkOutput,
+    ) -> Result<Result<(), LineError>, BatchError> {
+        let (Some(record), Some(ledger)) = (&self.options.record, self.ledger.as_mut()) else {
+            return Ok(Err(LineError::new("ledger", "no ledger open")));
+        };
+        let order_ref = match &row.order_ref {
+            Some(r) => r.clone(),
+            None => format!("{}:{}", record.ref_prefix, row.line),
+        };
+        let line = OrderLine {
+            order_ref,
+            request: row.request(),
+            quantity: row.qty,
+            ..OrderLine::default()
+        };
+        let date = row.date.unwrap_or(self.options.default_date);
+        let check: OrderCheck = match self
+            .engine
+            .check_order(ledger, item, &line, date, &record.user, record.now)
+        {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(engine_error(e)?)),
+        };
+        let det = Determination::of(&check.decision);
+        let mut hits = Vec::new();
+        for s in &check.screening {
+            let role = if s.role == "consignee" { "consignee" } else { "end_user" };
+            hits.extend(briefs(role, &s.report));
+        }
+        let disposition = &check.result.disposition;
+        let o = Outcome {
+            det: &det,
+            hits: &hits,
+            decision: Some(&check.decision),
+            ledger: Some(disposition),
+        };
+        let mut row = row.clone();
+        row.order_ref = Some(line.order_ref.clone());
+        render(&row, &o, self.options.format, true, out)?;
+        let status = match disposition {
+            Disposition::Shipped { .. } => "shipped",
+            Disposition::Held { .. } => "held",
+        };
+        *out.stats.ledger.entry(status.to_owned()).or_default() += 1;
+        Ok(Ok(()))
+    }
+}
+
+fn join<T: AsRef<str>>(items: &[T]) -> String {
+    let mut s = String::new();
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            s.push(';');
+        }
+        s.push_str(x.as_ref());
+    }
+    s
+}
+
+fn render(
+    row: &OrderRow,
+    o: &Outcome<'_>,
+    format: OutputFormat,
+    record: bool,
+    out: &mut ChunkOutput,
+) -> Result<(), BatchError> {
+    let det = o.det;
+    *out.stats.outcomes.entry(det.outcome.as_str().to_owned()).or_default() += 1;
+    for r in &det.reasons {
+        *out.stats.reasons.entry(r.to_string()).or_default() += 1;
+    }
+    if !o.hits.is_empty() {
+        out.stats.with_hits += 1;
+    }
+    let buf = &mut out.out;
+    match (format, o.decision) {
+        (OutputFormat::Jsonl, Some(decision)) => {
+            let j = JsonRow {
+                line: row.line,
+                order_ref: row.order_ref.as_deref(),
+                item: &row.item,
+                qty: row.qty,
+                destination: &row.destination,
+                end_user: row.end_user.as_deref(),
+                consignee: row.consignee.as_deref(),
+                end_user_hq: row.end_user_hq.as_deref(),
+                parent_hq: row.parent_hq.as_deref(),
+                end_use: row.end_use.as_deref(),
+                exporter: row.exporter.as_deref(),
+                date: row.date,
+                eccn: &det.eccn,
+                outcome: det.outcome,
+                license_required: det.license_required,
+                review_policy: det.review_policy,
+                reasons: &det.reasons,
+                exceptions: &det.exceptions,
+                screening_hits: o.hits,
+                ledger: o.ledger,
+                decision,
+            };
+            serde_json::to_writer(&mut *buf, &j).map_err(|e| BatchError::Io(std::io::Error::other(e)))?;
+            buf.push(b'\n');
+        }
+        _ => {
+            let _ = write!(buf, "{}", row.line);
+            for c in Column::ALL {
+                buf.push(b',');
+                push_field(buf, &row.value(c));
+            }
+            buf.push(b',');
+            buf.extend_from_slice(det.csv.as_bytes());
+            let best = o
+                .hits
+                .iter()
+                .max_by(|a, b| a.score.total_cmp(&b.score).then_with(|| b.name.cmp(&a.name)));
+            let _ = write!(buf, ",{},", o.hits.len());
+            if let Some(h) = best {
+                push_field(buf, &h.name);
+                buf.push(b',');
+                push_field(buf, &h.list);
+                let _ = write!(buf, ",{}", h.score);
+            } else {
+                buf.extend_from_slice(b",,");
+            }
+            if record {
+                let status = match o.ledger {
+                    Some(Disposition::Shipped { .. }) => "shipped",
+                    Some(Disposition::Held { .. }) => "held",
+                    None => "",
+                };
+                buf.push(b',');
+                buf.extend_from_slice(status.as_bytes());
+            }
+            buf.push(b'\n');
+        }
+    }
+    Ok(())
+}
+
+fn write_error(buf: &mut Vec<u8>, rec: &RawRecord, e: &LineError) {
+    let _ = write!(buf, "{},", rec.line);
+    push_field(buf, &e.field);
+    buf.push(b',');
+    push_field(buf, &e.reason);
+    buf.push(b',');
+    push_field(buf, &String::from_utf8_lossy(&rec.bytes));
+    buf.push(b'\n');
+}

@@ -1,0 +1,328 @@
+//! The route table: one [`Endpoint`] per method and path, carrying its handler, the role it
+//! needs, its summary, query parameters and body schema. The router *and* the OpenAPI
+//! document are built from this one table, so a route cannot exist undocumented or be
+//! documented with a role it is not enforced with.
+
+mod audit;
+mod catalog;
+mod determinations;
+mod licenses;
+mod orders;
+mod suspensions;
+mod system;
+mod tokens;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::http::Method;
+use axum::routing::{delete, get, post, MethodRouter};
+
+use crate::auth::{Caller, Role};
+use crate::dto::{BodyRef, ClassifyBody, DecideBody, OrderCheckBody, ReasonBody, RouteBody, ScreenBody, TokenBody};
+use crate::error::{ApiError, Code};
+use crate::state::AppState;
+
+/// Who may call an endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health, metrics, the OpenAPI document, the web app's files).
+    Public,
+    /// A token with at least this role.
+    Role(Role),
+}
+
+/// A query parameter.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    /// Name.
+    pub name: &'static str,
+    /// JSON Schema type: `string`, `integer` or `boolean`.
+    pub kind: &'static str,
+    /// `date` for YYYY-MM-DD, else empty.
+    pub format: &'static str,
+    /// What it does.
+    pub description: &'static str,
+}
+
+/// What a successful call returns.
+#[derive(Clone, Copy, Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Media type.
+    pub media: &'static str,
+    /// `object`, `array` or `string`.
+    pub shape: &'static str,
+    /// The Rust type serialized and where else the same JSON appears.
+    pub description: &'static str,
+}
+
+/// One route: method, path, access, documentation and handler.
+#[derive(Debug)]
+pub struct Endpoint {
+    /// HTTP method.
+    pub method: Method,
+    /// Path template (`{name}` segments, the same syntax in axum and OpenAPI).
+    pub path: &'static str,
+    /// Group in the documentation.
+    pub tag: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// More.
+    pub description: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// Query parameters.
+    pub query: &'static [Param],
+    /// Request body.
+    pub body: Option<BodyRef>,
+    /// Success response.
+    pub reply: Reply,
+    /// Handler.
+    pub handler: MethodRouter<AppState>,
+}
+
+const fn param(name: &'static str, kind: &'static str, description: &'static str) -> Param {
+    Param {
+        name,
+        kind,
+        format: "",
+        description,
+    }
+}
+
+const DATE: Param = Param {
+    name: "date",
+    kind: "string",
+    format: "date",
+    description: "YYYY-MM-DD; default today (UTC).",
+};
+
+const fn json(shape: &'static str, description: &'static str) -> Reply {
+    Reply {
+        status: 200,
+        media: "application/json",
+        shape,
+        description,
+    }
+}
+
+const fn created(description: &'static str) -> Reply {
+    Reply {
+        status: 201,
+        media: "application/json",
+        shape: "object",
+        description,
+    }
+}
+
+const fn raw(media: &'static str, description: &'static str) -> Reply {
+    Reply {
+        status: 200,
+        media,
+        shape: "string",
+        description,
+    }
+}
+
+const VIEWER: Access = Access::Role(Role::Viewer);
+const OFFICER: Access = Access::Role(Role::Officer);
+const ADMIN: Access = Access::Role(Role::Admin);
+
+fn endpoint(
+    method: Method,
+    path: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+    reply: Reply,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        tag,
+        summary,
+        description: "",
+        access,
+        query: &[],
+        body: None,
+        reply,
+        handler,
+    }
+}
+
+impl Endpoint {
+    fn describe(mut self, description: &'static str) -> Endpoint {
+        self.description = description;
+        self
+    }
+    fn query(mut self, query: &'static [Param]) -> Endpoint {
+        self.query = query;
+        self
+    }
+    fn body(mut self, body: BodyRef) -> Endpoint {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// Every endpoint, in documentation order.
+#[rustfmt::skip] // A table: one entry per route, laid out by hand.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Method as M;
+    vec![
+        // Determinations.
+        endpoint(M::POST, "/v1/classify", "determinations", "Classify a chip (ECCN 3A090/4A090) on a date, with trace and headroom", OFFICER,
+            post(determinations::classify),
+            json("object", "`Classification`: the same JSON as `chipgate classify ID --format json`."))
+            .describe("Give `item` (a catalog id) or `spec` (the spec format of `--spec FILE`, as TOML text or a JSON object).")
+            .body(BodyRef::of::<ClassifyBody>()),
+        endpoint(M::POST, "/v1/decide", "determinations", "License determination for an item, destination, parties, end use and date", OFFICER,
+            post(determinations::decide),
+            json("object", "`Decision`: the same JSON as `chipgate decide --format json`."))
+            .describe("Parties are looked up exactly in the restricted-party lists when given (as the CLI does). Nothing is recorded; use `/v1/orders/check` to record.")
+            .body(BodyRef::of::<DecideBody>()),
+        endpoint(M::POST, "/v1/screen", "determinations", "Screen a party name against the restricted-party lists", OFFICER,
+            post(determinations::screen),
+            json("object", "`ScreenReport`: the same JSON as `chipgate screen NAME --format json`: hits with list, entry, matched alias, score and reasons."))
+            .body(BodyRef::of::<ScreenBody>()),
+        // Orders.
+        endpoint(M::POST, "/v1/orders/check", "orders", "Check an order line and record it: ship or hold, with the determination and screening", OFFICER,
+            post(orders::check),
+            json("object", "`OrderCheck`: the same JSON as `chipgate order check --format json` (`decision`, `screening`, `result`)."))
+            .describe("`order_ref` is the idempotency key: re-checking returns the stored result (`result.replayed`) unless its hold was released, which re-evaluates it. Recorded in the audit trail under the token's name.")
+            .body(BodyRef::of::<OrderCheckBody>()),
+        endpoint(M::GET, "/v1/orders", "orders", "List checked orders, optionally by status", VIEWER,
+            get(orders::list),
+            json("array", "`OrderRecord[]`: the same JSON as `chipgate order list --format json`."))
+            .query(const { &[param("status", "string", "`shipped`, `held` or `released`.")] }),
+        endpoint(M::GET, "/v1/orders/{order_ref}", "orders", "Show one order with its determination summary", VIEWER,
+            get(orders::show),
+            json("object", "`OrderRecord`.")),
+        endpoint(M::POST, "/v1/orders/{order_ref}/release", "orders", "Release an order's hold (with a reason); check it again to ship", OFFICER,
+            post(orders::release),
+            json("object", "`Hold`: the same JSON as `chipgate order release --format json`."))
+            .body(BodyRef::of::<ReasonBody>()),
+        endpoint(M::GET, "/v1/holds", "orders", "List holds on orders (open ones by default)", VIEWER,
+            get(orders::holds),
+            json("array", "`Hold[]`."))
+            .query(const { &[param("open", "boolean", "Only holds not yet released (default `true`).")] }),
+        // Licenses.
+        endpoint(M::GET, "/v1/licenses", "licenses", "List licenses with remaining quantity and value", VIEWER,
+            get(licenses::list),
+            json("array", "`License[]`: the same JSON as `chipgate license list --format json`."))
+            .query(const { &[Param { description: "Status and expiry as of this date; default today (UTC).", ..DATE }] }),
+        endpoint(M::POST, "/v1/licenses", "licenses", "Record a license (or an application)", ADMIN,
+            post(licenses::add),
+            created("`License`: the same JSON as `chipgate license add --format json`."))
+            .body(BodyRef::of::<chipgate_ledger::NewLicense>()),
+        endpoint(M::GET, "/v1/licenses/{number}", "licenses", "Show one license with its shipments", VIEWER,
+            get(licenses::show),
+            json("object", "`LicenseDetail`: the same JSON as `chipgate license show --format json`."))
+            .query(const { &[Param { description: "Status and expiry as of this date; default today (UTC).", ..DATE }] }),
+        endpoint(M::POST, "/v1/licenses/{number}/grant", "licenses", "Grant an applied license", ADMIN,
+            post(licenses::grant), json("object", "`License`.")).body(BodyRef::of::<ReasonBody>()),
+        endpoint(M::POST, "/v1/licenses/{number}/reject", "licenses", "Reject an applied license", ADMIN,
+            post(licenses::reject), json("object", "`License`.")).body(BodyRef::of::<ReasonBody>()),
+        endpoint(M::POST, "/v1/licenses/{number}/suspend", "licenses", "Suspend a license: what it covers is held until resumed", ADMIN,
+            post(licenses::suspend), json("object", "`License`.")).body(BodyRef::of::<ReasonBody>()),
+        endpoint(M::POST, "/v1/licenses/{number}/resume", "licenses", "Resume a suspended license", ADMIN,
+            post(licenses::resume), json("object", "`License`.")).body(BodyRef::of::<ReasonBody>()),
+        endpoint(M::POST, "/v1/licenses/{number}/revoke", "licenses", "Revoke a license", ADMIN,
+            post(licenses::revoke), json("object", "`License`.")).body(BodyRef::of::<ReasonBody>()),
+        // Route suspensions.
+        endpoint(M::GET, "/v1/routes", "routes", "List route suspensions (item × destination)", VIEWER,
+            get(suspensions::list),
+            json("array", "`RouteSuspension[]`: the same JSON as `chipgate route list --format json`."))
+            .query(const { &[param("active", "boolean", "Only suspensions in force (default `false`: all).")] }),
+        endpoint(M::POST, "/v1/routes/suspend", "routes", "Hold everything for an item (id or ECCN) to a destination until resumed", ADMIN,
+            post(suspensions::suspend),
+            json("object", "`RouteSuspension`."))
+            .body(BodyRef::of::<RouteBody>()),
+        endpoint(M::POST, "/v1/routes/resume", "routes", "Resume a suspended route", ADMIN,
+            post(suspensions::resume),
+            json("object", "`RouteResumed`."))
+            .body(BodyRef::of::<RouteBody>()),
+        // Audit.
+        endpoint(M::GET, "/v1/audit", "audit", "Read audit records by sequence number", VIEWER,
+            get(audit::records),
+            json("array", "`AuditRecord[]`: the records of `chipgate audit export --as jsonl`, without the retention date."))
+            .query(const { &[
+                param("from", "integer", "First seq (default 1)."),
+                param("to", "integer", "Last seq (default: the newest)."),
+                param("limit", "integer", "At most this many (default 100, at most 1000)."),
+            ] }),
+        endpoint(M::GET, "/v1/audit/verify", "audit", "Verify the audit hash chain", VIEWER,
+            get(audit::verify),
+            json("object", "`VerifyReport`: the same JSON as `chipgate audit verify --format json`.")),
+        // Reference data.
+        endpoint(M::GET, "/v1/chips", "reference", "The chip catalog with TPP, performance density and classification on a date", VIEWER,
+            get(catalog::chips),
+            json("array", "`ChipView[]`: id, name, vendor, kind, datacenter, tpp, performance_density, interconnect_gbs, outcome, eccn, paragraphs, ruleset."))
+            .query(const { &[Param { description: "Classify as of this date; default today (UTC).", ..DATE }] }),
+        endpoint(M::GET, "/v1/chips/{id}", "reference", "One catalog record with every figure, its quality mark and sources", VIEWER,
+            get(catalog::chip),
+            json("object", "`ChipRecord`: the same JSON as `chipgate chips show ID --format json`.")),
+        endpoint(M::GET, "/v1/chips/{id}/timeline", "reference", "A chip's classification under every rule version", VIEWER,
+            get(catalog::timeline),
+            json("object", "`Timeline`: the same JSON as `chipgate timeline ID --format json`.")),
+        endpoint(M::GET, "/v1/rules", "reference", "Rule versions with each paragraph's numeric thresholds", VIEWER,
+            get(catalog::rules),
+            json("array", "`RuleVersionView[]`: like `chipgate rules --format json`, with each paragraph's and exclusion's conditions flattened into `constraints` (fact, op, value), `flags` and `sets`."))
+            .describe("The web app draws the 3A090 regions of the chip explorer from these constraints, so a new rule version redraws the chart without code."),
+        // Tokens.
+        endpoint(M::GET, "/v1/whoami", "tokens", "The calling token's name and role", VIEWER,
+            get(tokens::whoami), json("object", "`{\"name\":…,\"role\":…}`: the name recorded as the user of this token's actions.")),
+        endpoint(M::GET, "/v1/tokens", "tokens", "List API tokens (names and roles, never secrets)", ADMIN,
+            get(tokens::list), json("array", "`TokenInfo[]`.")),
+        endpoint(M::POST, "/v1/tokens", "tokens", "Create an API token; the secret is in this response only", ADMIN,
+            post(tokens::create), created("`NewToken`: name, role, token (the secret), created."))
+            .describe("Only the SHA-256 of the token is stored. Recorded in the audit trail as `token.create`.")
+            .body(BodyRef::of::<TokenBody>()),
+        endpoint(M::DELETE, "/v1/tokens/{name}", "tokens", "Revoke an API token", ADMIN,
+            delete(tokens::revoke), json("object", "`TokenInfo` of the revoked token."))
+            .describe("Recorded in the audit trail as `token.revoke`. `CHIPGATE_ADMIN_TOKEN` cannot be revoked here: unset it."),
+        // System.
+        endpoint(M::GET, "/healthz", "system", "Liveness: the process serves requests", Access::Public,
+            get(system::healthz), json("object", "`{\"status\":\"ok\",\"engine_version\":…}`.")),
+        endpoint(M::GET, "/metrics", "system", "Prometheus metrics: requests by route and status, latency histogram", Access::Public,
+            get(system::metrics), raw("text/plain; version=0.0.4", "Prometheus text exposition.")),
+        endpoint(M::GET, "/openapi.json", "system", "This API's OpenAPI 3.1 document, generated from the route table", Access::Public,
+            get(system::openapi), json("object", "OpenAPI 3.1 document.")),
+        endpoint(M::GET, "/", "web", "The web app for compliance officers", Access::Public,
+            get(system::index), raw("text/html; charset=utf-8", "The single page of the web app.")),
+        endpoint(M::GET, "/app.js", "web", "The web app's script", Access::Public,
+            get(system::script), raw("text/javascript; charset=utf-8", "Vanilla JavaScript, no build step.")),
+        endpoint(M::GET, "/app.css", "web", "The web app's style sheet", Access::Public,
+            get(system::style), raw("text/css; charset=utf-8", "CSS.")),
+    ]
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Caller>().cloned().ok_or_else(|| {
+            ApiError::internal(
+                "route table",
+                &"a handler needing a caller is routed without authentication",
+            )
+        })
+    }
+}
+
+/// One path segment (`{id}`), decoded.
+#[derive(Debug, Clone)]
+pub struct Segment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(value) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::new(Code::InvalidQuery, format!("invalid path: {}", e.body_text())))?;
+        Ok(Segment(value))
+    }
+}

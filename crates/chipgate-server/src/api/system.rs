@@ -1,0 +1,59 @@
+//! Health, metrics, the OpenAPI document and the web app's files.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use crate::extract::{ok, ApiJson};
+use crate::state::AppState;
+
+pub(super) async fn healthz() -> ApiJson<Value> {
+    ok(json!({ "status": "ok", "engine_version": chipgate_engine::ENGINE_VERSION }))
+}
+
+pub(super) async fn metrics(State(state): State<AppState>) -> Response {
+    text("text/plain; version=0.0.4", state.metrics().render())
+}
+
+pub(super) async fn openapi() -> Response {
+    let mut response = crate::openapi::document_bytes().into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+fn text(media: &'static str, body: impl IntoResponse) -> Response {
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    response
+}
+
+fn page(media: &'static str, body: &'static str) -> Response {
+    let mut response = text(media, body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+pub(super) async fn index() -> Response {
+    page("text/html; charset=utf-8", crate::web::INDEX_HTML)
+}
+
+pub(super) async fn script() -> Response {
+    page("text/javascript; charset=utf-8", crate::web::APP_JS)
+}
+
+pub(super) async fn style() -> Response {
+    page("text/css; charset=utf-8", crate::web::APP_CSS)
+}

@@ -1,0 +1,433 @@
+//! Request bodies: plain serde structs with `deny_unknown_fields`, each with its JSON Schema
+//! for the OpenAPI document. A test checks that every schema lists exactly the fields serde
+//! accepts (serde names them in its unknown-field error), so the two cannot drift.
+
+use chipgate_ledger::NewLicense;
+use chipgate_model::Date;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::auth::Role;
+use crate::error::ApiError;
+
+/// A request body type with its schema.
+pub trait BodySchema: DeserializeOwned {
+    /// Component name in the OpenAPI document.
+    const NAME: &'static str;
+    /// JSON Schema (OpenAPI 3.1 dialect).
+    fn schema() -> Value;
+}
+
+/// A body type as the route table stores it.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyRef {
+    /// Component name.
+    pub name: &'static str,
+    /// Its schema.
+    pub schema: fn() -> Value,
+    /// Parses a body with the real type (for the drift test).
+    pub probe: fn(&[u8]) -> Result<(), ApiError>,
+}
+
+impl BodyRef {
+    /// The entry for `T`.
+    pub fn of<T: BodySchema>() -> BodyRef {
+        BodyRef {
+            name: T::NAME,
+            schema: T::schema,
+            probe: |bytes| crate::extract::parse_json::<T>(bytes).map(|_| ()),
+        }
+    }
+}
+
+fn object(fields: &[(&str, Value)], required: &[&str]) -> Value {
+    let mut properties = Map::new();
+    for (name, schema) in fields {
+        properties.insert((*name).to_owned(), schema.clone());
+    }
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": required,
+        "properties": properties,
+    })
+}
+
+fn text(description: &str) -> Value {
+    json!({ "type": "string", "description": description })
+}
+
+fn optional_text(description: &str) -> Value {
+    json!({ "type": ["string", "null"], "description": description })
+}
+
+fn date(description: &str) -> Value {
+    json!({ "type": ["string", "null"], "format": "date", "description": description })
+}
+
+fn party_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "destination",
+            text("Destination: ISO 3166-1 alpha-2 code or country name."),
+        ),
+        (
+            "end_user",
+            optional_text("End user name (screened; exact Entity List look-up)."),
+        ),
+        (
+            "consignee",
+            optional_text("Consignee name (screened; exact Entity List look-up)."),
+        ),
+        (
+            "end_user_hq",
+            optional_text("Where the end user is headquartered (ISO code or name)."),
+        ),
+        (
+            "parent_hq",
+            optional_text("Where its ultimate parent is headquartered."),
+        ),
+        (
+            "end_use",
+            optional_text("End use, free text (`supercomputer` is recognised)."),
+        ),
+        (
+            "exporter",
+            optional_text("Exporter; defaults to the item's manufacturer."),
+        ),
+        (
+            "as_written",
+            json!({ "type": "boolean", "default": false, "description": "Evaluate provisions BIS does not enforce as if enforced." }),
+        ),
+        ("date", date("Date to decide for, YYYY-MM-DD; default today (UTC).")),
+    ]
+}
+
+fn item_fields() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "item",
+            optional_text("Catalog id, e.g. `nvidia-h20` (give `item` or `spec`)."),
+        ),
+        (
+            "spec",
+            json!({
+                "description": "A chip spec instead of a catalog id: the TOML text of the spec format (README), or the same fields as a JSON object.",
+                "oneOf": [ { "type": "string" }, { "type": "object" } ],
+            }),
+        ),
+    ]
+}
+
+/// `POST /v1/classify`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyBody {
+    /// Catalog id.
+    #[serde(default)]
+    pub item: Option<String>,
+    /// A spec (TOML text or JSON object).
+    #[serde(default)]
+    pub spec: Option<Value>,
+    /// Date; default today.
+    #[serde(default)]
+    pub date: Option<Date>,
+}
+
+impl BodySchema for ClassifyBody {
+    const NAME: &'static str = "ClassifyRequest";
+    fn schema() -> Value {
+        let mut fields = item_fields();
+        fields.push(("date", date("Date to classify for, YYYY-MM-DD; default today (UTC).")));
+        object(&fields, &[])
+    }
+}
+
+/// `POST /v1/decide`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideBody {
+    /// Catalog id.
+    #[serde(default)]
+    pub item: Option<String>,
+    /// A spec (TOML text or JSON object).
+    #[serde(default)]
+    pub spec: Option<Value>,
+    /// Destination.
+    pub destination: String,
+    /// Units.
+    #[serde(default)]
+    pub quantity: Option<u64>,
+    /// End user.
+    #[serde(default)]
+    pub end_user: Option<String>,
+    /// Consignee.
+    #[serde(default)]
+    pub consignee: Option<String>,
+    /// End user's headquarters.
+    #[serde(default)]
+    pub end_user_hq: Option<String>,
+    /// Parent's headquarters.
+    #[serde(default)]
+    pub parent_hq: Option<String>,
+    /// End use.
+    #[serde(default)]
+    pub end_use: Option<String>,
+    /// Exporter.
+    #[serde(default)]
+    pub exporter: Option<String>,
+    /// Evaluate unenforced provisions.
+    #[serde(default)]
+    pub as_written: bool,
+    /// Date; default today.
+    #[serde(default)]
+    pub date: Option<Date>,
+}
+
+impl BodySchema for DecideBody {
+    const NAME: &'static str = "DecideRequest";
+    fn schema() -> Value {
+        let mut fields = item_fields();
+        fields.push((
+            "quantity",
+            json!({ "type": ["integer", "null"], "minimum": 1, "description": "Units (recorded)." }),
+        ));
+        fields.extend(party_fields());
+        object(&fields, &["destination"])
+    }
+}
+
+/// `POST /v1/screen`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenBody {
+    /// The name.
+    pub name: String,
+    /// The party's country (ISO alpha-2).
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Minimum score, 0..1.
+    #[serde(default)]
+    pub threshold: Option<f64>,
+}
+
+impl BodySchema for ScreenBody {
+    const NAME: &'static str = "ScreenRequest";
+    fn schema() -> Value {
+        object(
+            &[
+                ("name", text("The party name to screen.")),
+                (
+                    "country",
+                    optional_text("The party's country, ISO 3166-1 alpha-2 (a signal for the score)."),
+                ),
+                (
+                    "threshold",
+                    json!({ "type": ["number", "null"], "minimum": 0, "maximum": 1, "description": "Minimum score of a hit (default 0.80)." }),
+                ),
+            ],
+            &["name"],
+        )
+    }
+}
+
+/// `POST /v1/orders/check`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderCheckBody {
+    /// Order reference (idempotency key).
+    pub order_ref: String,
+    /// Catalog id.
+    pub item: String,
+    /// Units.
+    pub quantity: u64,
+    /// Value of one unit, US dollars.
+    #[serde(default)]
+    pub unit_value_usd: Option<f64>,
+    /// Ship against this license only.
+    #[serde(default)]
+    pub license: Option<String>,
+    /// License exception chosen (e.g. `NAC`).
+    #[serde(default)]
+    pub exception: Option<String>,
+    /// Destination.
+    pub destination: String,
+    /// End user.
+    #[serde(default)]
+    pub end_user: Option<String>,
+    /// Consignee.
+    #[serde(default)]
+    pub consignee: Option<String>,
+    /// End user's headquarters.
+    #[serde(default)]
+    pub end_user_hq: Option<String>,
+    /// Parent's headquarters.
+    #[serde(default)]
+    pub parent_hq: Option<String>,
+    /// End use.
+    #[serde(default)]
+    pub end_use: Option<String>,
+    /// Exporter.
+    #[serde(default)]
+    pub exporter: Option<String>,
+    /// Evaluate unenforced provisions.
+    #[serde(default)]
+    pub as_written: bool,
+    /// Shipment date; default today.
+    #[serde(default)]
+    pub date: Option<Date>,
+}
+
+impl BodySchema for OrderCheckBody {
+    const NAME: &'static str = "OrderCheckRequest";
+    fn schema() -> Value {
+        let mut fields = vec![
+            (
+                "order_ref",
+                text("Your order reference: the idempotency key (a re-check returns the stored result)."),
+            ),
+            ("item", text("Catalog id, e.g. `nvidia-h20`.")),
+            (
+                "quantity",
+                json!({ "type": "integer", "minimum": 1, "description": "Units." }),
+            ),
+            (
+                "unit_value_usd",
+                json!({ "type": ["number", "null"], "minimum": 0, "description": "Value of one unit in US dollars." }),
+            ),
+            ("license", optional_text("Ship against this license only.")),
+            (
+                "exception",
+                optional_text("License exception chosen when one is available, e.g. `NAC`."),
+            ),
+        ];
+        fields.extend(party_fields());
+        object(&fields, &["order_ref", "item", "quantity", "destination"])
+    }
+}
+
+/// A change that needs a reason: hold release, license grant/suspend/…
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    /// Why (recorded in the audit trail).
+    pub reason: String,
+}
+
+impl BodySchema for ReasonBody {
+    const NAME: &'static str = "Reason";
+    fn schema() -> Value {
+        object(&[("reason", text("Why; recorded in the audit trail."))], &["reason"])
+    }
+}
+
+/// `POST /v1/routes/suspend` and `/v1/routes/resume`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteBody {
+    /// Item id or ECCN paragraph.
+    pub item: String,
+    /// Destination (ISO alpha-2).
+    pub destination: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl BodySchema for RouteBody {
+    const NAME: &'static str = "RouteChange";
+    fn schema() -> Value {
+        object(
+            &[
+                ("item", text("Item id or ECCN paragraph (e.g. `3A090.a`).")),
+                ("destination", text("Destination, ISO 3166-1 alpha-2.")),
+                ("reason", text("Why; recorded in the audit trail.")),
+            ],
+            &["item", "destination", "reason"],
+        )
+    }
+}
+
+/// `POST /v1/tokens`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    /// Unique name (the user recorded for its actions).
+    pub name: String,
+    /// Role.
+    pub role: Role,
+}
+
+impl BodySchema for TokenBody {
+    const NAME: &'static str = "TokenRequest";
+    fn schema() -> Value {
+        object(
+            &[
+                (
+                    "name",
+                    text("Unique name, 1 to 64 of a-z, 0-9, `.`, `_`, `-`: the user recorded in the audit trail."),
+                ),
+                (
+                    "role",
+                    json!({ "type": "string", "enum": ["viewer", "officer", "admin"] }),
+                ),
+            ],
+            &["name", "role"],
+        )
+    }
+}
+
+/// `POST /v1/licenses`: the ledger's own input type.
+impl BodySchema for NewLicense {
+    const NAME: &'static str = "NewLicense";
+    fn schema() -> Value {
+        object(
+            &[
+                ("number", text("License number, unique.")),
+                ("holder", text("License holder (exporter).")),
+                (
+                    "items",
+                    json!({ "type": "array", "items": { "type": "string" }, "description": "Item ids or ECCN paragraphs covered." }),
+                ),
+                (
+                    "destinations",
+                    json!({ "type": "array", "items": { "type": "string" }, "description": "Destinations covered, ISO alpha-2." }),
+                ),
+                ("consignee", optional_text("Consignee named on the license.")),
+                ("end_user", optional_text("End user named on the license.")),
+                (
+                    "quantity_cap",
+                    json!({ "type": "integer", "minimum": 1, "description": "Quantity cap (units)." }),
+                ),
+                (
+                    "value_cap_cents",
+                    json!({ "type": ["integer", "null"], "minimum": 0, "description": "Value cap in US cents." }),
+                ),
+                ("valid_from", json!({ "type": "string", "format": "date" })),
+                ("valid_to", json!({ "type": "string", "format": "date" })),
+                (
+                    "conditions",
+                    json!({
+                        "type": "array",
+                        "description": "Conditions: `{\"kind\":\"revenue_share\",\"percent\":15}`, `{\"kind\":\"inspection\",\"text\":…}`, `{\"kind\":\"text\",\"text\":…}`.",
+                        "items": { "type": "object" },
+                    }),
+                ),
+                (
+                    "status",
+                    json!({ "type": "string", "enum": ["applied", "granted", "rejected", "suspended", "revoked"] }),
+                ),
+            ],
+            &[
+                "number",
+                "holder",
+                "items",
+                "destinations",
+                "quantity_cap",
+                "valid_from",
+                "valid_to",
+                "status",
+            ],
+        )
+    }
+}

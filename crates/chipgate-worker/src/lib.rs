@@ -1,0 +1,819 @@
+//! Scale-out for chipgate on NATS JetStream (`chipgate worker --nats URL`).
+//!
+//! Owns: the only code in chipgate that knows NATS. Orders (JSON [`OrderMessage`]s) are
+//! published to a JetStream stream (default `CHIPGATE_ORDERS`, subjects `chipgate.orders.>`,
+//! work-queue retention). Every worker binds to one **durable pull consumer** (default
+//! `chipgate-workers`) with explicit acks: JetStream hands each message to exactly one of the
+//! workers pulling from it (the JetStream form of a queue group), and redelivers it when it is
+//! not acknowledged within `ack_wait` — so a worker that dies mid-message loses nothing. For
+//! each order a worker calls [`chipgate_engine::Engine::check_order`] (decide, screen, record
+//! shipped or held in the shared ledger, one transaction), publishes the result
+//! ([`ResultMessage`]) to `chipgate.results.<order_ref>` (stream `CHIPGATE_ORDERS_RESULTS`,
+//! de-duplicated on `Nats-Msg-Id` = order reference), and only then acknowledges the order.
+//!
+//! Exactly once: the ledger's `order_ref` is the idempotency key (unique, checked in the same
+//! transaction that records the order), so a redelivered order that was already recorded is
+//! answered from the ledger (`replayed: true`) and writes nothing; its result is published
+//! again with the same message id and JetStream drops the duplicate within the stream's
+//! duplicate window (2 minutes by default; consumers of results should still key on
+//! `order_ref`).
+//!
+//! Does not: parse flags or print (the binary does), or decide anything itself.
+//!
+//! The ledger is blocking (rusqlite, and the sync `postgres` client, which runs its own tokio
+//! runtime and so must not be called from a thread of ours): each processing task owns one
+//! ledger connection on a dedicated thread and awaits its answer, sending `in progress` acks
+//! while the check runs so a long lock wait is not mistaken for a dead worker.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer::pull, AckKind};
+use chipgate_engine::{Engine, EngineError, OrderCheck, OrderLine};
+use chipgate_ledger::{Disposition, Ledger, LedgerError, Timestamp};
+use chipgate_model::Date;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+/// How a worker connects and consumes.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// NATS server URL, e.g. `nats://127.0.0.1:4222`.
+    pub nats_url: String,
+    /// Ledger URL (`postgres://…` when several workers share it).
+    pub db_url: String,
+    /// Orders stream name.
+    pub stream: String,
+    /// Subject prefix: orders on `PREFIX.orders.>`, results on `PREFIX.results.<ref>`.
+    pub subject_prefix: String,
+    /// Durable consumer shared by all workers.
+    pub durable: String,
+    /// Redelivery after this long without an ack.
+    pub ack_wait: Duration,
+    /// Orders processed at once by this worker (each with its own ledger connection).
+    pub concurrency: usize,
+    /// Who records (audit trail).
+    pub user: String,
+    /// Stop after this many orders (benchmarks, tests).
+    pub max_orders: Option<u64>,
+    /// Stop after this long without a message.
+    pub idle_exit: Option<Duration>,
+    /// Pause between recording an order and acknowledging it (tests of redelivery).
+    pub ack_delay: Duration,
+}
+
+impl WorkerConfig {
+    /// Defaults for a NATS URL and a ledger URL.
+    pub fn new(nats_url: impl Into<String>, db_url: impl Into<String>) -> Self {
+        WorkerConfig {
+            nats_url: nats_url.into(),
+            db_url: db_url.into(),
+            stream: DEFAULT_STREAM.to_owned(),
+            subject_prefix: DEFAULT_PREFIX.to_owned(),
+            durable: DEFAULT_DURABLE.to_owned(),
+            ack_wait: Duration::from_secs(30),
+            concurrency: 2,
+            user: "worker".to_owned(),
+            max_orders: None,
+            idle_exit: None,
+            ack_delay: Duration::ZERO,
+        }
+    }
+
+    /// The orders subjects (`PREFIX.orders.>`).
+    pub fn orders_subjects(&self) -> String {
+        format!("{}.orders.>", self.subject_prefix)
+    }
+
+    /// The subject an order is published on.
+    pub fn order_subject(&self, order_ref: &str) -> String {
+        format!("{}.orders.{}", self.subject_prefix, subject_token(order_ref))
+    }
+
+    /// The subject of an order's result.
+    pub fn result_subject(&self, order_ref: Option<&str>) -> String {
+        format!(
+            "{}.results.{}",
+            self.subject_prefix,
+            order_ref.map_or_else(|| "_invalid".to_owned(), subject_token)
+        )
+    }
+
+    /// The results stream name (`STREAM_RESULTS`).
+    pub fn results_stream(&self) -> String {
+        format!("{}_RESULTS", self.stream)
+    }
+}
+
+/// Default orders stream.
+pub const DEFAULT_STREAM: &str = "CHIPGATE_ORDERS";
+/// Default subject prefix.
+pub const DEFAULT_PREFIX: &str = "chipgate";
+/// Default durable consumer.
+pub const DEFAULT_DURABLE: &str = "chipgate-workers";
+
+/// A subject token for an order reference: characters other than letters, digits, `-` and `_`
+/// become `_` (the full reference is in the message).
+pub fn subject_token(order_ref: &str) -> String {
+    let t: String = order_ref
+        .chars()
+        .take(128)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if t.is_empty() {
+        "_".to_owned()
+    } else {
+        t
+    }
+}
+
+/// One order, as published to the orders stream (JSON). Unknown fields are refused, so a
+/// misspelt party field cannot be dropped silently.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderMessage {
+    /// Order reference: the idempotency key in the ledger.
+    pub order_ref: String,
+    /// Catalog id.
+    pub item: String,
+    /// Units.
+    pub qty: u64,
+    /// Destination (ISO code or name).
+    pub destination: String,
+    /// End user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user: Option<String>,
+    /// Consignee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consignee: Option<String>,
+    /// End user headquarters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_user_hq: Option<String>,
+    /// Parent headquarters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_hq: Option<String>,
+    /// End use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_use: Option<String>,
+    /// Exporter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exporter: Option<String>,
+    /// Shipment date `YYYY-MM-DD` (default: the day the worker takes it, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Value of one unit, US dollars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_value_usd: Option<f64>,
+    /// Ship against this license only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    /// License exception chosen when one is available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
+}
+
+/// What a worker publishes for each order (JSON on `PREFIX.results.<ref>`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResultMessage {
+    /// The order reference (none when the message could not be read).
+    pub order_ref: Option<String>,
+    /// `shipped`, `held` or `rejected` (a bad order: see `error`).
+    pub status: String,
+    /// The ledger already had this order (a redelivery): nothing was written.
+    pub replayed: bool,
+    /// Which worker answered (`HOST:PID`).
+    pub worker: String,
+    /// Delivery count of the order message.
+    pub delivered: i64,
+    /// Why the order was rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The check: determination, screening and the ledger's result (as
+    /// [`chipgate_engine::OrderCheck`] serializes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct ResultOut<'a> {
+    order_ref: Option<&'a str>,
+    status: &'a str,
+    replayed: bool,
+    worker: &'a str,
+    delivered: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    check: Option<&'a OrderCheck>,
+}
+
+/// What a worker did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WorkerReport {
+    /// Orders decided (recorded or replayed).
+    pub decided: u64,
+    /// Of which recorded by this worker now.
+    pub recorded: u64,
+    /// Of which already in the ledger (redeliveries).
+    pub replayed: u64,
+    /// Orders rejected (bad messages, unknown items, invalid fields).
+    pub rejected: u64,
+    /// Deliveries handed back for later (the ledger or NATS failed).
+    pub retried: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    decided: AtomicU64,
+    recorded: AtomicU64,
+    replayed: AtomicU64,
+    rejected: AtomicU64,
+    retried: AtomicU64,
+}
+
+impl Counters {
+    fn report(&self) -> WorkerReport {
+        WorkerReport {
+            decided: self.decided.load(Ordering::SeqCst),
+            recorded: self.recorded.load(Ordering::SeqCst),
+            replayed: self.replayed.load(Ordering::SeqCst),
+            rejected: self.rejected.load(Ordering::SeqCst),
+            retried: self.retried.load(Ordering::SeqCst),
+        }
+    }
+
+    fn handled(&self) -> u64 {
+        self.decided.load(Ordering::SeqCst) + self.rejected.load(Ordering::SeqCst)
+    }
+}
+
+/// Why a worker stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// NATS (connection, stream or consumer set-up, publishing).
+    #[error("NATS: {0}")]
+    Nats(String),
+    /// The ledger could not be opened.
+    #[error("ledger: {0}")]
+    Ledger(#[from] LedgerError),
+    /// The runtime could not start.
+    #[error("runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+fn nats<E: std::fmt::Display>(e: E) -> WorkerError {
+    WorkerError::Nats(e.to_string())
+}
+
+/// Creates the orders and results streams if they do not exist.
+pub async fn ensure_streams(
+    js: &jetstream::Context,
+    cfg: &WorkerConfig,
+) -> Result<jetstream::stream::Stream, WorkerError> {
+    let orders = js
+        .get_or_create_stream(jetstream::stream::Config {
+            name: cfg.stream.clone(),
+            subjects: vec![cfg.orders_subjects()],
+            retention: jetstream::stream::RetentionPolicy::WorkQueue,
+            storage: jetstream::stream::StorageType::File,
+            ..Default::default()
+        })
+        .await
+        .map_err(nats)?;
+    js.get_or_create_stream(jetstream::stream::Config {
+        name: cfg.results_stream(),
+        subjects: vec![format!("{}.results.>", cfg.subject_prefix)],
+        retention: jetstream::stream::RetentionPolicy::Limits,
+        storage: jetstream::stream::StorageType::File,
+        duplicate_window: Duration::from_secs(120),
+        ..Default::default()
+    })
+    .await
+    .map_err(nats)?;
+    Ok(orders)
+}
+
+fn is_fatal(e: &LedgerError) -> bool {
+    matches!(
+        e,
+        LedgerError::Database(_)
+            | LedgerError::Io(_)
+            | LedgerError::Json(_)
+            | LedgerError::Migration(_)
+            | LedgerError::Corrupt(_)
+            | LedgerError::Integrity { .. }
+            | LedgerError::AuditBroken(_)
+    )
+}
+
+fn worker_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_owned());
+    format!("{host}:{}", std::process::id())
+}
+
+fn today_and_now() -> (Date, Option<Timestamp>) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let date = Date::from_days_since_epoch(i32::try_from(secs / 86_400).unwrap_or(0));
+    (date, Timestamp::from_unix(i64::try_from(secs).unwrap_or(0)).ok())
+}
+
+/// The outcome of one order, before it is published.
+enum Handled {
+    Checked(Box<OrderCheck>),
+    Rejected(String),
+    Retry(String),
+}
+
+fn check(engine: &Engine, ledger: &mut Ledger, order: &OrderMessage, user: &str) -> Handled {
+    let item = match engine.classifier().catalog().get(&order.item) {
+        Ok(item) => item,
+        Err(e) => return Handled::Rejected(format!("item: {e}")),
+    };
+    let (today, now) = today_and_now();
+    let Some(now) = now else {
+        return Handled::Retry("the clock is out of range".to_owned());
+    };
+    let date = match &order.date {
+        Some(text) => match text.parse::<Date>() {
+            Ok(d) => d,
+            Err(e) => return Handled::Rejected(format!("date: {e}")),
+        },
+        None => today,
+    };
+    let unit_value_cents = match order.unit_value_usd {
+        None => None,
+        Some(v) if v.is_finite() && v >= 0.0 => Some((v * 100.0).round() as i64),
+        Some(v) => return Handled::Rejected(format!("unit_value_usd: must be zero or more, got `{v}`")),
+    };
+    let line = OrderLine {
+        order_ref: order.order_ref.clone(),
+        request: chipgate_decide::Request {
+            destination: order.destination.clone(),
+            quantity: Some(order.qty),
+            end_user: order.end_user.clone(),
+            consignee: order.consignee.clone(),
+            end_user_hq: order.end_user_hq.clone(),
+            parent_hq: order.parent_hq.clone(),
+            end_use: order.end_use.clone(),
+            exporter: order.exporter.clone(),
+            as_written: false,
+        },
+        quantity: order.qty,
+        unit_value_cents,
+        license: order.license.clone(),
+        exception: order.exception.clone(),
+    };
+    match engine.check_order(ledger, item, &line, date, user, now) {
+        Ok(c) => Handled::Checked(Box::new(c)),
+        Err(EngineError::Ledger(e)) if is_fatal(&e) => Handled::Retry(e.to_string()),
+        Err(e) => Handled::Rejected(e.to_string()),
+    }
+}
+
+/// A check for the ledger thread, and where to send the answer.
+type Job = (OrderMessage, tokio::sync::oneshot::Sender<Handled>);
+
+/// Opens a ledger connection on its own thread, which then checks the orders it is sent.
+fn ledger_thread(engine: Arc<Engine>, db_url: String, user: String) -> Result<mpsc::Sender<Job>, WorkerError> {
+    let (jobs_tx, jobs) = mpsc::channel::<Job>();
+    let (ready_tx, ready) = mpsc::channel::<Result<(), LedgerError>>();
+    std::thread::Builder::new()
+        .name("chipgate-ledger".to_owned())
+        .spawn(move || match Ledger::open(&db_url) {
+            Ok(mut ledger) => {
+                let _ = ready_tx.send(Ok(()));
+                for (order, reply) in jobs {
+                    let _ = reply.send(check(&engine, &mut ledger, &order, &user));
+                }
+            }
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+            }
+        })?;
+    match ready.recv() {
+        Ok(Ok(())) => Ok(jobs_tx),
+        Ok(Err(e)) => Err(WorkerError::Ledger(e)),
+        Err(_) => Err(WorkerError::Nats("the ledger thread stopped".to_owned())),
+    }
+}
+
+struct Task {
+    ledger: mpsc::Sender<Job>,
+    js: jetstream::Context,
+    cfg: Arc<WorkerConfig>,
+    counters: Arc<Counters>,
+    events: tokio::sync::mpsc::UnboundedSender<String>,
+    stop: Arc<AtomicBool>,
+    worker: Arc<str>,
+}
+
+impl Task {
+    fn event(&self, text: String) {
+        let _ = self.events.send(text);
+    }
+
+    async fn run(self, consumer: jetstream::consumer::Consumer<pull::Config>) -> Result<(), WorkerError> {
+        let batch = 8;
+        let mut messages = consumer
+            .stream()
+            .max_messages_per_batch(batch)
+            .messages()
+            .await
+            .map_err(nats)?;
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            if self.cfg.max_orders.is_some_and(|m| self.counters.handled() >= m) {
+                self.stop.store(true, Ordering::SeqCst);
+                return Ok(());
+            }
+            let wait = self.cfg.idle_exit.unwrap_or(Duration::from_secs(1));
+            let next = match tokio::time::timeout(wait, messages.next()).await {
+                Err(_) if self.cfg.idle_exit.is_some() => {
+                    self.event(format!("no orders for {} s: stopping", wait.as_secs()));
+                    return Ok(());
+                }
+                Err(_) => continue,
+                Ok(None) => return Ok(()),
+                Ok(Some(m)) => m,
+            };
+            match next {
+                Ok(msg) => self.handle(msg).await,
+                Err(e) => self.event(format!("pull: {e}")),
+            }
+        }
+    }
+
+    async fn handle(&self, msg: jetstream::Message) {
+        let delivered = msg.info().map_or(1, |i| i.delivered);
+        let order: Result<OrderMessage, _> = serde_json::from_slice(&msg.payload);
+        let outcome = match &order {
+            Err(e) => Handled::Rejected(format!("invalid order message: {e}")),
+            Ok(order) => {
+                let (reply, mut work) = tokio::sync::oneshot::channel();
+                if self.ledger.send((order.clone(), reply)).is_err() {
+                    self.counters.retried.fetch_add(1, Ordering::SeqCst);
+                    let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await;
+                    return;
+                }
+                let beat = (self.cfg.ack_wait / 3).max(Duration::from_millis(100));
+                loop {
+                    tokio::select! {
+                        r = &mut work => break match r {
+                            Ok(h) => h,
+                            Err(_) => Handled::Retry("the ledger thread stopped".to_owned()),
+                        },
+                        () = tokio::time::sleep(beat) => {
+                            let _ = msg.ack_with(AckKind::Progress).await;
+                        }
+                    }
+                }
+            }
+        };
+        let order_ref = order.as_ref().ok().map(|o| o.order_ref.as_str());
+        let (status, replayed, error, check) = match &outcome {
+            Handled::Retry(why) => {
+                self.counters.retried.fetch_add(1, Ordering::SeqCst);
+                self.event(format!("{}: will retry: {why}", order_ref.unwrap_or("?")));
+                let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await;
+                return;
+            }
+            Handled::Rejected(why) => ("rejected", false, Some(why.as_str()), None),
+            Handled::Checked(c) => {
+                let status = match c.result.disposition {
+                    Disposition::Shipped { .. } => "shipped",
+                    Disposition::Held { .. } => "held",
+                };
+                (status, c.result.replayed, None, Some(&**c))
+            }
+        };
+        let out = ResultOut {
+            order_ref,
+            status,
+            replayed,
+            worker: &self.worker,
+            delivered,
+            error,
+            check,
+        };
+        let published = match serde_json::to_vec(&out) {
+            Ok(payload) => {
+                let mut headers = async_nats::HeaderMap::new();
+                if let Some(r) = order_ref {
+                    headers.insert("Nats-Msg-Id", r);
+                }
+                match self
+                    .js
+                    .publish_with_headers(self.cfg.result_subject(order_ref), headers, payload.into())
+                    .await
+                {
+                    Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = published {
+            // Recorded (or rejected) but not announced: hand the order back; the redelivery
+            // replays it from the ledger and publishes again.
+            self.counters.retried.fetch_add(1, Ordering::SeqCst);
+            self.event(format!(
+                "{}: cannot publish the result, will retry: {e}",
+                order_ref.unwrap_or("?")
+            ));
+            let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
+            return;
+        }
+        if !self.cfg.ack_delay.is_zero() {
+            tokio::time::sleep(self.cfg.ack_delay).await;
+        }
+        if let Err(e) = msg.double_ack().await {
+            self.event(format!(
+                "{}: ack failed ({e}); the order will be redelivered and replayed",
+                order_ref.unwrap_or("?")
+            ));
+        }
+        match outcome {
+            Handled::Checked(c) => {
+                self.counters.decided.fetch_add(1, Ordering::SeqCst);
+                if c.result.replayed {
+                    self.counters.replayed.fetch_add(1, Ordering::SeqCst);
+                } else {
+                    self.counters.recorded.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            Handled::Rejected(why) => {
+                self.counters.rejected.fetch_add(1, Ordering::SeqCst);
+                self.event(format!("{}: rejected: {why}", order_ref.unwrap_or("?")));
+            }
+            Handled::Retry(_) => {}
+        }
+    }
+}
+
+/// Connects, makes sure the streams and the durable consumer exist, and processes orders until
+/// stopped (SIGINT/SIGTERM, `max_orders`, `idle_exit`). `on_event` hears what a person running
+/// the worker should know (rejections, retries, stopping).
+pub fn run(engine: Engine, cfg: &WorkerConfig, on_event: &mut dyn FnMut(&str)) -> Result<WorkerReport, WorkerError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(Arc::new(engine), Arc::new(cfg.clone()), on_event))
+}
+
+async fn run_async(
+    engine: Arc<Engine>,
+    cfg: Arc<WorkerConfig>,
+    on_event: &mut dyn FnMut(&str),
+) -> Result<WorkerReport, WorkerError> {
+    let client = async_nats::ConnectOptions::new()
+        .name("chipgate-worker")
+        .connect(cfg.nats_url.as_str())
+        .await
+        .map_err(nats)?;
+    let js = jetstream::new(client.clone());
+    let orders = ensure_streams(&js, &cfg).await?;
+    let consumer: jetstream::consumer::Consumer<pull::Config> = orders
+        .get_or_create_consumer(
+            &cfg.durable,
+            pull::Config {
+                durable_name: Some(cfg.durable.clone()),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ack_wait: cfg.ack_wait,
+                max_deliver: -1,
+                filter_subject: cfg.orders_subjects(),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(nats)?;
+    on_event(&format!(
+        "worker {} consuming `{}` ({}) as `{}`, {} at a time, ledger {}",
+        worker_id(),
+        cfg.stream,
+        cfg.orders_subjects(),
+        cfg.durable,
+        cfg.concurrency,
+        redact(&cfg.db_url)
+    ));
+    let counters = Arc::new(Counters::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let worker: Arc<str> = Arc::from(worker_id());
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..cfg.concurrency.max(1) {
+        let (engine, url, user) = (Arc::clone(&engine), cfg.db_url.clone(), cfg.user.clone());
+        let ledger = tokio::task::spawn_blocking(move || ledger_thread(engine, url, user))
+            .await
+            .map_err(|e| WorkerError::Nats(e.to_string()))??;
+        let task = Task {
+            ledger,
+            js: js.clone(),
+            cfg: Arc::clone(&cfg),
+            counters: Arc::clone(&counters),
+            events: events_tx.clone(),
+            stop: Arc::clone(&stop),
+            worker: Arc::clone(&worker),
+        };
+        tasks.spawn(task.run(consumer.clone()));
+    }
+    drop(events_tx);
+    let signal_stop = Arc::clone(&stop);
+    let signals = tokio::spawn(async move {
+        wait_for_signal().await;
+        signal_stop.store(true, Ordering::SeqCst);
+    });
+    let mut first_error = None;
+    loop {
+        tokio::select! {
+            Some(text) = events.recv() => on_event(&text),
+            joined = tasks.join_next() => match joined {
+                None => break,
+                Some(Ok(Ok(()))) => {}
+                Some(Ok(Err(e))) => {
+                    stop.store(true, Ordering::SeqCst);
+                    first_error.get_or_insert(e);
+                }
+                Some(Err(e)) => {
+                    stop.store(true, Ordering::SeqCst);
+                    first_error.get_or_insert(WorkerError::Nats(format!("a task failed: {e}")));
+                }
+            },
+        }
+    }
+    while let Ok(text) = events.try_recv() {
+        on_event(&text);
+    }
+    signals.abort();
+    let _ = client.flush().await;
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(counters.report()),
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The URL without a password.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = url.get(s + 3..at).unwrap_or_default();
+            match creds.split_once(':') {
+                Some((user, _)) => format!(
+                    "{}{user}:***{}",
+                    url.get(..s + 3).unwrap_or_default(),
+                    url.get(at..).unwrap_or_default()
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Publishing and reading back, for producers, tests and benchmarks.
+pub mod client {
+    use super::*;
+
+    fn runtime() -> Result<tokio::runtime::Runtime, WorkerError> {
+        Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+    }
+
+    async fn connect(cfg: &WorkerConfig) -> Result<(async_nats::Client, jetstream::Context), WorkerError> {
+        let client = async_nats::connect(cfg.nats_url.as_str()).await.map_err(nats)?;
+        let js = jetstream::new(client.clone());
+        Ok((client, js))
+    }
+
+    /// Publishes orders to the orders stream (created if missing), each with `Nats-Msg-Id` =
+    /// its reference, so a producer that retries does not enqueue an order twice. Returns how
+    /// many the stream stored (duplicates within the window are not stored again).
+    pub async fn publish_orders(
+        js: &jetstream::Context,
+        cfg: &WorkerConfig,
+        orders: &[OrderMessage],
+    ) -> Result<u64, WorkerError> {
+        ensure_streams(js, cfg).await?;
+        let mut stored = 0;
+        for window in orders.chunks(256) {
+            let mut acks = Vec::with_capacity(window.len());
+            for o in window {
+                let payload = serde_json::to_vec(o).map_err(nats)?;
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert("Nats-Msg-Id", o.order_ref.as_str());
+                acks.push(
+                    js.publish_with_headers(cfg.order_subject(&o.order_ref), headers, payload.into())
+                        .await
+                        .map_err(nats)?,
+                );
+            }
+            for ack in acks {
+                let ack = ack.await.map_err(nats)?;
+                if !ack.duplicate {
+                    stored += 1;
+                }
+            }
+        }
+        Ok(stored)
+    }
+
+    /// [`publish_orders`] on its own runtime.
+    pub fn publish_orders_blocking(cfg: &WorkerConfig, orders: &[OrderMessage]) -> Result<u64, WorkerError> {
+        runtime()?.block_on(async {
+            let (client, js) = connect(cfg).await?;
+            let n = publish_orders(&js, cfg, orders).await?;
+            client.flush().await.map_err(nats)?;
+            Ok(n)
+        })
+    }
+
+    /// Every result message in the results stream, oldest first.
+    pub fn read_results_blocking(cfg: &WorkerConfig) -> Result<Vec<ResultMessage>, WorkerError> {
+        runtime()?.block_on(async {
+            let (_client, js) = connect(cfg).await?;
+            let stream = js.get_stream(cfg.results_stream()).await.map_err(nats)?;
+            let info = stream.get_info().await.map_err(nats)?;
+            let mut out = Vec::new();
+            if info.state.messages == 0 {
+                return Ok(out);
+            }
+            for seq in info.state.first_sequence..=info.state.last_sequence {
+                let msg = match stream.get_raw_message(seq).await {
+                    Ok(m) => m,
+                    Err(_) => continue, // deleted
+                };
+                out.push(serde_json::from_slice(&msg.payload).map_err(nats)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Messages still waiting in the orders stream.
+    pub fn pending_orders_blocking(cfg: &WorkerConfig) -> Result<u64, WorkerError> {
+        runtime()?.block_on(async {
+            let (_client, js) = connect(cfg).await?;
+            let stream = js.get_stream(&cfg.stream).await.map_err(nats)?;
+            Ok(stream.get_info().await.map_err(nats)?.state.messages)
+        })
+    }
+
+    /// Deletes the orders and results streams (tests).
+    pub fn delete_streams_blocking(cfg: &WorkerConfig) -> Result<(), WorkerError> {
+        runtime()?.block_on(async {
+            let (_client, js) = connect(cfg).await?;
+            for name in [cfg.stream.clone(), cfg.results_stream()] {
+                let _ = js.delete_stream(&name).await;
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    #[test]
+    fn subjects_and_messages() {
+        let cfg = WorkerConfig::new("nats://127.0.0.1:4222", "sqlite::memory:");
+        assert_eq!(cfg.orders_subjects(), "chipgate.orders.>");
+        assert_eq!(cfg.order_subject("SO-1.2 x"), "chipgate.orders.SO-1_2_x");
+        assert_eq!(cfg.result_subject(None), "chipgate.results._invalid");
+        assert_eq!(cfg.results_stream(), "CHIPGATE_ORDERS_RESULTS");
+        let m: OrderMessage =
+            serde_json::from_str(r#"{"order_ref":"A","item":"nvidia-h20","qty":2,"destination":"CN"}"#).unwrap();
+        assert_eq!(m.qty, 2);
+        assert!(serde_json::from_str::<OrderMessage>(
+            r#"{"order_ref":"A","item":"x","qty":1,"destination":"CN","end_usr":"typo"}"#
+        )
+        .is_err());
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite:///tmp/x"), "sqlite:///tmp/x");
+    }
+}

@@ -1,0 +1,429 @@
+//! The ledger commands: licenses, routes, orders, NAC notifications and the audit trail.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use chipgate_data::DataSource;
+use chipgate_engine::{Engine, OrderLine};
+use chipgate_ledger::{
+    Authorization, Condition, Disposition, ExportFormat, Ledger, LicenseStatus, NewLicense, NewNacNotification,
+    OrderStatus, Timestamp,
+};
+use serde::Serialize;
+
+use crate::cli::{AuditAction, Format, LedgerArgs, LicenseAction, NacAction, OrderAction, RouteAction};
+use crate::commands::{parse_date, print_json, print_text, request, CliError};
+use crate::Status;
+
+/// The data directory: `$CHIPGATE_HOME`, else `$XDG_DATA_HOME/chipgate`, else
+/// `$HOME/.local/share/chipgate`, else `./.chipgate`.
+pub(crate) fn data_home() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CHIPGATE_HOME") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(dir).join("chipgate");
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        return PathBuf::from(home).join(".local/share/chipgate");
+    }
+    PathBuf::from(".chipgate")
+}
+
+pub(crate) fn open_ledger(db: Option<&str>) -> Result<Ledger, CliError> {
+    Ok(match db {
+        Some(url) => Ledger::open(url)?,
+        None => Ledger::open_default(&data_home())?,
+    })
+}
+
+pub(crate) fn now() -> Result<Timestamp, CliError> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Ok(Timestamp::from_unix(i64::try_from(secs).unwrap_or(0))?)
+}
+
+fn user(given: Option<&str>) -> String {
+    given
+        .map(str::to_owned)
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn cents(field: &str, usd: Option<f64>) -> Result<Option<i64>, CliError> {
+    match usd {
+        None => Ok(None),
+        Some(v) if !v.is_finite() || v < 0.0 => {
+            Err(CliError::Usage(format!("{field}: must be zero or more, got `{v}`")))
+        }
+        Some(v) => Ok(Some((v * 100.0).round() as i64)),
+    }
+}
+
+fn emit<T: Serialize>(format: Format, value: &T, text: impl FnOnce(&T) -> String) -> Result<(), CliError> {
+    match format {
+        Format::Json => print_json(value),
+        Format::Text => print_text(&text(value)),
+    }
+}
+
+fn license_line(l: &chipgate_ledger::License) -> String {
+    let value = match (l.value_remaining_cents, l.value_cap_cents) {
+        (Some(r), Some(c)) => format!(", value ${:.2} of ${:.2} left", r as f64 / 100.0, c as f64 / 100.0),
+        _ => String::new(),
+    };
+    format!(
+        "{} [{}] {} → {}: {} of {} left{value}, valid {} to {} (holder {})",
+        l.number,
+        l.status.as_str(),
+        l.items.join(", "),
+        l.destinations.join(", "),
+        l.quantity_remaining,
+        l.quantity_cap,
+        l.valid_from,
+        l.valid_to,
+        l.holder
+    )
+}
+
+pub(crate) fn license(args: LedgerArgs<LicenseAction>) -> Result<Status, CliError> {
+    let mut ledger = open_ledger(args.db.as_deref())?;
+    let who = user(args.user.as_deref());
+    let now = now()?;
+    match args.action {
+        LicenseAction::Add(a) => {
+            let a = *a;
+            let mut conditions = Vec::new();
+            if let Some(percent) = a.revenue_share {
+                conditions.push(Condition::RevenueShare { percent });
+            }
+            if let Some(text) = a.inspection {
+                conditions.push(Condition::Inspection { text });
+            }
+            conditions.extend(a.conditions.into_iter().map(|text| Condition::Text { text }));
+            let status: LicenseStatus = a.status.parse()?;
+            let new = NewLicense {
+                number: a.number,
+                holder: a.holder,
+                items: a.items,
+                destinations: a.destinations,
+                consignee: a.consignee,
+                end_user: a.end_user,
+                quantity_cap: a.qty,
+                value_cap_cents: cents("--value-usd", a.value_usd)?,
+                valid_from: a.valid_from,
+                valid_to: a.valid_to,
+                conditions,
+                status,
+            };
+            let l = ledger.add_license(&new, &who, now)?;
+            emit(args.format, &l, |l| format!("recorded {}\n", license_line(l)))?;
+        }
+        LicenseAction::List => {
+            let list = ledger.list_licenses(now.date())?;
+            emit(args.format, &list, |list| {
+                let mut s = String::new();
+                for l in list {
+                    let _ = writeln!(s, "{}", license_line(l));
+                }
+                if list.is_empty() {
+                    s.push_str("no licenses\n");
+                }
+                s
+            })?;
+        }
+        LicenseAction::Show { number } => {
+            let d = ledger.license(&number, now.date())?;
+            emit(args.format, &d, |d| {
+                let mut s = format!("{}\n", license_line(&d.license));
+                for c in &d.license.conditions {
+                    let _ = writeln!(s, "  condition: {}", serde_json::to_string(c).unwrap_or_default());
+                }
+                for sh in &d.shipments {
+                    let _ = writeln!(s, "  shipment: {}", serde_json::to_string(sh).unwrap_or_default());
+                }
+                s
+            })?;
+        }
+        LicenseAction::Grant(c) => change(args.format, ledger.grant_license(&c.number, &c.reason, &who, now)?)?,
+        LicenseAction::Reject(c) => change(args.format, ledger.reject_license(&c.number, &c.reason, &who, now)?)?,
+        LicenseAction::Suspend(c) => change(args.format, ledger.suspend_license(&c.number, &c.reason, &who, now)?)?,
+        LicenseAction::Resume(c) => change(args.format, ledger.resume_license(&c.number, &c.reason, &who, now)?)?,
+        LicenseAction::Revoke(c) => change(args.format, ledger.revoke_license(&c.number, &c.reason, &who, now)?)?,
+    }
+    Ok(Status::Ok)
+}
+
+fn change(format: Format, l: chipgate_ledger::License) -> Result<(), CliError> {
+    emit(format, &l, |l| format!("{}\n", license_line(l)))
+}
+
+pub(crate) fn route(args: LedgerArgs<RouteAction>) -> Result<Status, CliError> {
+    let mut ledger = open_ledger(args.db.as_deref())?;
+    let who = user(args.user.as_deref());
+    let now = now()?;
+    match args.action {
+        RouteAction::Suspend(r) => {
+            let s = ledger.suspend_route(&r.item, &r.to, &r.reason, &who, now)?;
+            emit(args.format, &s, |_| {
+                format!("route {} → {} suspended: {}\n", r.item, r.to, r.reason)
+            })?;
+        }
+        RouteAction::Resume(r) => {
+            let s = ledger.resume_route(&r.item, &r.to, &r.reason, &who, now)?;
+            emit(args.format, &s, |_| {
+                format!("route {} → {} resumed: {}\n", r.item, r.to, r.reason)
+            })?;
+        }
+        RouteAction::List => {
+            let list = ledger.list_routes(false)?;
+            emit(args.format, &list, |list| {
+                let mut s = String::new();
+                for r in list {
+                    let _ = writeln!(s, "{}", serde_json::to_string(r).unwrap_or_default());
+                }
+                if list.is_empty() {
+                    s.push_str("no route suspensions\n");
+                }
+                s
+            })?;
+        }
+    }
+    Ok(Status::Ok)
+}
+
+fn disposition_text(d: &Disposition) -> String {
+    match d {
+        Disposition::Shipped { authorization } => match authorization {
+            Authorization::Nlr => "SHIPPED: no license required".to_owned(),
+            Authorization::LicenseException { symbol } => format!("SHIPPED under License Exception {symbol}"),
+            Authorization::Nac {
+                notification,
+                nac_number,
+            } => {
+                format!("SHIPPED under NAC (notification {notification}, number {nac_number})")
+            }
+            Authorization::License {
+                number,
+                quantity_remaining,
+                revenue_share_due_cents,
+                ..
+            } => {
+                let due = revenue_share_due_cents
+                    .map(|c| format!("; revenue share due ${:.2}", c as f64 / 100.0))
+                    .unwrap_or_default();
+                format!("SHIPPED against license {number} ({quantity_remaining} left{due})")
+            }
+            #[allow(unreachable_patterns, reason = "the ledger may add authorizations")]
+            other => format!("SHIPPED: {}", serde_json::to_string(other).unwrap_or_default()),
+        },
+        Disposition::Held { reasons } => {
+            let list: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+            format!("HELD: {}", list.join("; "))
+        }
+    }
+}
+
+pub(crate) fn order(args: LedgerArgs<OrderAction>, source: &dyn DataSource) -> Result<Status, CliError> {
+    let mut ledger = open_ledger(args.db.as_deref())?;
+    let who = user(args.user.as_deref());
+    let now = now()?;
+    match args.action {
+        OrderAction::Check(a) => {
+            let a = *a;
+            let engine = Engine::load(source)?;
+            let item = engine
+                .classifier()
+                .catalog()
+                .get(&a.item)
+                .map_err(|e| CliError::Classify(e.into()))?
+                .clone();
+            let date = parse_date("--date", a.date.as_deref())?;
+            let line = OrderLine {
+                order_ref: a.order_ref,
+                request: request(a.to, &a.parties),
+                quantity: a
+                    .parties
+                    .qty
+                    .ok_or_else(|| CliError::Usage("--qty is required for an order".to_owned()))?,
+                unit_value_cents: cents("--unit-value-usd", a.unit_value_usd)?,
+                license: a.license,
+                exception: a.exception,
+            };
+            let check = engine.check_order(&mut ledger, &item, &line, date, &who, now)?;
+            let shipped = check.result.is_shipped();
+            emit(args.format, &check, |c| {
+                let mut s = format!(
+                    "order {}: {}\n",
+                    c.result.order_ref,
+                    disposition_text(&c.result.disposition)
+                );
+                let _ = writeln!(
+                    s,
+                    "  determination: {} ({} → {}, {})",
+                    c.decision.outcome.as_str(),
+                    c.decision.item,
+                    c.decision.destination.code,
+                    c.decision.date
+                );
+                for r in &c.decision.reasons {
+                    let _ = writeln!(s, "    {} ({})", r.id, r.citation);
+                }
+                for p in &c.screening {
+                    for h in &p.report.hits {
+                        let _ = writeln!(
+                            s,
+                            "  screening: {} ~ {} on {} ({:.2})",
+                            p.role, h.matched_alias, h.list, h.score
+                        );
+                    }
+                }
+                if c.result.replayed {
+                    s.push_str("  (already checked: the stored result is shown; nothing was written)\n");
+                }
+                let _ = writeln!(s, "  audit record {}", c.result.audit_seq);
+                s
+            })?;
+            return Ok(if shipped { Status::Ok } else { Status::Attention });
+        }
+        OrderAction::List { status } => {
+            let status = status.as_deref().map(str::parse::<OrderStatus>).transpose()?;
+            let list = ledger.list_orders(status)?;
+            emit(args.format, &list, |list| {
+                let mut s = String::new();
+                for o in list {
+                    let _ = writeln!(
+                        s,
+                        "{} [{}] {} × {} → {} on {}: {}",
+                        o.request.order_ref,
+                        o.status.as_str(),
+                        o.request.quantity,
+                        o.request.item_id,
+                        o.request.destination,
+                        o.request.date,
+                        disposition_text(&o.result.disposition)
+                    );
+                }
+                if list.is_empty() {
+                    s.push_str("no orders\n");
+                }
+                s
+            })?;
+        }
+        OrderAction::Release { order_ref, reason } => {
+            let hold = ledger.release_hold(&order_ref, reason.as_deref().unwrap_or(""), &who, now)?;
+            emit(args.format, &hold, |h| {
+                format!(
+                    "hold on {} released by {}: {}\n",
+                    h.order_ref,
+                    h.released_by.as_deref().unwrap_or("?"),
+                    h.release_reason.as_deref().unwrap_or("")
+                )
+            })?;
+        }
+    }
+    Ok(Status::Ok)
+}
+
+pub(crate) fn nac(args: LedgerArgs<NacAction>) -> Result<Status, CliError> {
+    let mut ledger = open_ledger(args.db.as_deref())?;
+    let who = user(args.user.as_deref());
+    let now = now()?;
+    match args.action {
+        NacAction::Submit {
+            id,
+            items,
+            to,
+            consignee,
+            end_user,
+            submitted,
+        } => {
+            let n = ledger.submit_nac(
+                &NewNacNotification {
+                    id,
+                    items,
+                    destination: to,
+                    consignee,
+                    end_user,
+                    submitted_on: submitted,
+                },
+                &who,
+                now,
+            )?;
+            emit(args.format, &n, |n| {
+                format!("{}\n", serde_json::to_string(n).unwrap_or_default())
+            })?;
+        }
+        NacAction::Clear { id, number } => {
+            let n = ledger.clear_nac(&id, &number, &who, now)?;
+            emit(args.format, &n, |n| {
+                format!("{}\n", serde_json::to_string(n).unwrap_or_default())
+            })?;
+        }
+        NacAction::List => {
+            let list = ledger.list_nac()?;
+            emit(args.format, &list, |list| {
+                let mut s = String::new();
+                for n in list {
+                    let _ = writeln!(s, "{}", serde_json::to_string(n).unwrap_or_default());
+                }
+                s
+            })?;
+        }
+    }
+    Ok(Status::Ok)
+}
+
+pub(crate) fn audit(args: LedgerArgs<AuditAction>) -> Result<Status, CliError> {
+    let mut ledger = open_ledger(args.db.as_deref())?;
+    match args.action {
+        AuditAction::Verify => {
+            let report = ledger.verify_audit()?;
+            let ok = report.ok;
+            emit(args.format, &report, |r| {
+                if r.ok {
+                    format!(
+                        "audit trail OK: {} records, head {} ({})\n",
+                        r.records, r.head_seq, r.head_hash
+                    )
+                } else {
+                    format!(
+                        "audit trail BROKEN: {}\n",
+                        r.problem
+                            .as_ref()
+                            .map(|p| format!("record {}: {:?}: {}", p.seq, p.kind, p.detail))
+                            .unwrap_or_default()
+                    )
+                }
+            })?;
+            Ok(if ok { Status::Ok } else { Status::Attention })
+        }
+        AuditAction::Export { export_format, output } => {
+            let format: ExportFormat = export_format.parse()?;
+            let count = match output {
+                Some(path) => {
+                    let mut file = std::fs::File::create(&path).map_err(|source| CliError::File {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
+                    ledger.export_audit(&mut file, format)?
+                }
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    ledger.export_audit(&mut out, format)?
+                }
+            };
+            eprintln_count(count);
+            Ok(Status::Ok)
+        }
+    }
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "a message for the person at the terminal, beside the exported data"
+)]
+fn eprintln_count(count: u64) {
+    eprintln!("exported {count} audit records");
+}

@@ -1,0 +1,175 @@
+//! `chipgate screen`: one name, a batch file, or the `pairs` evaluation interface.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+
+use chipgate_engine::Engine;
+use chipgate_screen::{ListSnapshot, ScreenOptions, ScreenReport, ScreeningIndex};
+
+use crate::cli::{Format, ScreenAction, ScreenArgs};
+use crate::commands::{print_json, print_text, CliError};
+use crate::Status;
+
+fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::File {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// The index to screen against: the bundled CSL, or the given list files merged.
+fn index(engine: &Engine, args: &ScreenArgs) -> Result<std::sync::Arc<ScreeningIndex>, CliError> {
+    let mut index = if args.lists.is_empty() && args.cleared.is_none() {
+        return Ok(engine.lists()?);
+    } else if args.lists.is_empty() {
+        ScreeningIndex::build(chipgate_screen::bundled_csl()?)
+    } else {
+        let mut parts = Vec::new();
+        for path in &args.lists {
+            let bytes = read(path)?;
+            parts.push(chipgate_screen::load_list(&path.display().to_string(), &bytes, "")?);
+        }
+        ScreeningIndex::build(ListSnapshot::merge(parts))
+    };
+    if let Some(path) = &args.cleared {
+        let bytes = read(path)?;
+        let cleared = chipgate_screen::load_cleared_csv(&path.display().to_string(), &bytes)?;
+        index = index.with_cleared(&cleared);
+    }
+    Ok(std::sync::Arc::new(index))
+}
+
+fn report_text(r: &ScreenReport) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "screening `{}`{} against list snapshot {} ({}), threshold {:.2}",
+        r.query,
+        r.country.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+        r.list_snapshot.id.get(..16).unwrap_or(&r.list_snapshot.id),
+        r.list_snapshot.source_date,
+        r.threshold
+    );
+    if r.hits.is_empty() {
+        s.push_str("no hits\n");
+    }
+    for h in &r.hits {
+        let _ = writeln!(
+            s,
+            "  {:.2}  {} — {} (matched `{}`)",
+            h.score, h.entry.name, h.list, h.matched_alias
+        );
+        if let Some(req) = &h.license_requirement {
+            let _ = writeln!(s, "        license requirement: {req}");
+        }
+        if let Some(p) = &h.license_policy {
+            let _ = writeln!(s, "        license policy: {p}");
+        }
+        if let Some(fr) = &h.federal_register {
+            let _ = writeln!(s, "        federal register: {fr}");
+        }
+        for reason in &h.reasons {
+            let _ = writeln!(s, "        {}", serde_json::to_string(reason).unwrap_or_default());
+        }
+    }
+    for h in &r.suppressed {
+        let _ = writeln!(
+            s,
+            "  suppressed (cleared party): {:.2} {} — {}",
+            h.score, h.entry.name, h.list
+        );
+    }
+    s
+}
+
+pub(crate) fn run(engine: &Engine, args: ScreenArgs) -> Result<Status, CliError> {
+    if let Some(ScreenAction::Pairs { file }) = &args.action {
+        let input = std::fs::File::open(file).map_err(|source| CliError::File {
+            path: file.display().to_string(),
+            source,
+        })?;
+        let stdout = std::io::stdout().lock();
+        chipgate_screen::run_pairs(&file.display().to_string(), std::io::BufReader::new(input), stdout)?;
+        return Ok(Status::Ok);
+    }
+    let index = index(engine, &args)?;
+    let mut options = ScreenOptions::default();
+    if let Some(t) = args.threshold {
+        if !(0.0..=1.0).contains(&t) || !t.is_finite() {
+            return Err(CliError::Usage(format!(
+                "--threshold: must be between 0 and 1, got `{t}`"
+            )));
+        }
+        options.threshold = t;
+    }
+    if let Some(path) = &args.batch {
+        let input = std::fs::File::open(path).map_err(|source| CliError::File {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let show_progress = std::io::stderr().is_terminal();
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut with_hits = 0u64;
+        let mut errors = 0u64;
+        let mut rows = 0u64;
+        let results = chipgate_screen::screen_batch(
+            &index,
+            &path.display().to_string(),
+            std::io::BufReader::new(input),
+            options,
+            |p| {
+                if show_progress && p.rows % 1000 == 0 {
+                    let mut err = std::io::stderr().lock();
+                    let _ = write!(err, "\rscreened {} rows", p.rows);
+                }
+            },
+        );
+        for result in results {
+            rows += 1;
+            match result {
+                Ok(report) => {
+                    if !report.hits.is_empty() {
+                        with_hits += 1;
+                    }
+                    serde_json::to_writer(&mut stdout, &report)
+                        .map_err(|e| CliError::Output(std::io::Error::other(e)))?;
+                    writeln!(stdout)?;
+                }
+                Err(e) => {
+                    errors += 1;
+                    let line = serde_json::json!({ "error": e.to_string() });
+                    serde_json::to_writer(&mut stdout, &line)
+                        .map_err(|e| CliError::Output(std::io::Error::other(e)))?;
+                    writeln!(stdout)?;
+                }
+            }
+        }
+        stdout.flush()?;
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "{}screened {rows} rows: {with_hits} with hits, {errors} errors",
+            if show_progress { "\r" } else { "" }
+        );
+        return Ok(if with_hits > 0 { Status::Attention } else { Status::Ok });
+    }
+    let name = args.name.as_deref().ok_or_else(|| {
+        CliError::Usage("give a NAME to screen, --batch FILE.csv, or `screen pairs FILE.csv`".to_owned())
+    })?;
+    let report = index.screen(
+        chipgate_screen::Query {
+            name,
+            country: args.country.as_deref(),
+        },
+        options,
+    )?;
+    match args.format {
+        Format::Json => print_json(&report)?,
+        Format::Text => print_text(&report_text(&report))?,
+    }
+    Ok(if report.hits.is_empty() {
+        Status::Ok
+    } else {
+        Status::Attention
+    })
+}
