@@ -102,6 +102,8 @@ struct Checkpoint {
     header_sha256: String,
     format: OutputFormat,
     record: bool,
+    /// The date of lines without one.
+    default_date: chipgate_model::Date,
     /// Line number of the next record to process.
     next_line: u64,
     /// Input byte offset of that record.
@@ -285,10 +287,15 @@ pub fn run(engine: &Engine, cfg: &BatchConfig, progress: &mut dyn FnMut(&Progres
             return Err(BatchError::Usage("--resume needs an output file (-o)".to_owned()));
         };
         let cp = read_checkpoint(cp_path)?;
-        if cp.header_sha256 != header_sha256 || cp.format != cfg.process.format || cp.record != record {
+        if cp.header_sha256 != header_sha256
+            || cp.format != cfg.process.format
+            || cp.record != record
+            || cp.default_date != cfg.process.default_date
+        {
             return Err(BatchError::Checkpoint(format!(
-                "`{}` was written for a different header, format or --record setting; run again without --resume",
-                cp_path.display()
+                "`{}` was written for a different header, format or --record setting, or for --date {} (lines without a date); resume with the options of the interrupted run",
+                cp_path.display(),
+                cp.default_date
             )));
         }
         if cp.input_offset > total_bytes {
@@ -327,6 +334,7 @@ pub fn run(engine: &Engine, cfg: &BatchConfig, progress: &mut dyn FnMut(&Progres
             header_sha256: header_sha256.clone(),
             format: cfg.process.format,
             record,
+            default_date: cfg.process.default_date,
             next_line: reader.next_line(),
             input_offset: reader.offset(),
             output_offset: out.offset,
