@@ -1,5 +1,7 @@
 -- wrk script: POST /v1/decide (H20 to China on 2025-08-12, no parties) with the token in
--- $CHIPGATE_TOKEN; prints requests/s, p50, p99 and the count of non-2xx answers.
+-- $CHIPGATE_TOKEN; prints requests/s, p50, p99 and the count of non-2xx answers. The same
+-- body every time: after the first request the answer comes from the report cache
+-- (decide-distinct.lua measures the computed path).
 -- Used by bench/load.sh; see docs/benchmarks.md, section Server.
 wrk.method = "POST"
 wrk.path = "/v1/decide"

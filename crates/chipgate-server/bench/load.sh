@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Load test of POST /v1/decide on loopback: a release `chipgate serve` with a temporary data
-# directory, then `wrk -t2 -c32 -d15s` (Debian package wrk). Bounded: one 15 s run.
+# directory, then `wrk -t2 -c32 -d15s` twice (Debian package wrk): the same body every time
+# (decide.lua: answered from the report cache) and a new body every time (decide-distinct.lua:
+# every request computed). Bounded: a 3 s warm-up and two 15 s runs.
 # Usage: [CHIPGATE_BIN=…] crates/chipgate-server/bench/load.sh [DURATION]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -22,6 +24,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 # Warm-up (first requests fault in pages and fill caches), then the measured run.
-wrk -t2 -c32 -d3s -s crates/chipgate-server/bench/decide.lua "http://127.0.0.1:$port" >/dev/null
-echo "== wrk -t2 -c32 -d$duration -s crates/chipgate-server/bench/decide.lua (POST /v1/decide)"
-wrk -t2 -c32 -d"$duration" --latency -s crates/chipgate-server/bench/decide.lua "http://127.0.0.1:$port"
+wrk -t2 -c32 -d3s -s crates/chipgate-server/bench/decide-distinct.lua "http://127.0.0.1:$port" >/dev/null
+for script in decide decide-distinct; do
+  echo "== wrk -t2 -c32 -d$duration --latency -s crates/chipgate-server/bench/$script.lua (POST /v1/decide)"
+  wrk -t2 -c32 -d"$duration" --latency -s "crates/chipgate-server/bench/$script.lua" "http://127.0.0.1:$port" | tail -3
+done
+echo "== cache: $(python3 -c "import urllib.request; print(' '.join(l for l in urllib.request.urlopen('http://127.0.0.1:$port/metrics').read().decode().splitlines() if l.startswith('chipgate_report_cache_total')))")"

@@ -5,7 +5,7 @@
 use chipgate_ledger::NewLicense;
 use chipgate_model::Date;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::auth::Role;
@@ -121,7 +121,7 @@ fn item_fields() -> Vec<(&'static str, Value)> {
 }
 
 /// `POST /v1/classify`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClassifyBody {
     /// Catalog id.
@@ -145,7 +145,7 @@ impl BodySchema for ClassifyBody {
 }
 
 /// `POST /v1/decide`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecideBody {
     /// Catalog id.

@@ -161,23 +161,35 @@ impl QueryParams {
     }
 }
 
+/// Serializes a report into one buffer (reports are a few to tens of KiB).
+pub fn to_json_bytes<T: Serialize>(value: &T) -> Result<Bytes, ApiError> {
+    let mut body = Vec::with_capacity(16 * 1024);
+    serde_json::to_writer(&mut body, value).map_err(|e| ApiError::internal("serializing the response", &e))?;
+    Ok(Bytes::from(body))
+}
+
+/// A 200 response with an already serialized JSON body.
+pub fn json_bytes(body: Bytes) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
 /// A JSON response with status 200 (or the given status).
 #[derive(Debug)]
 pub struct ApiJson<T>(pub StatusCode, pub T);
 
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
-        // Reports are a few to tens of KiB: one allocation instead of a dozen regrowths.
-        let mut body = Vec::with_capacity(16 * 1024);
-        match serde_json::to_writer(&mut body, &self.1) {
-            Ok(()) => {
-                let mut response = (self.0, body).into_response();
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        match to_json_bytes(&self.1) {
+            Ok(body) => {
+                let mut response = json_bytes(body);
+                *response.status_mut() = self.0;
                 response
             }
-            Err(e) => ApiError::internal("serializing the response", &e).into_response(),
+            Err(e) => e.into_response(),
         }
     }
 }

@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod dto;
 pub mod error;
 pub mod extract;

@@ -7,6 +7,7 @@ use chipgate_ledger::{Ledger, Timestamp};
 use chipgate_model::Date;
 
 use crate::auth::TokenStore;
+use crate::cache::ReportCache;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
@@ -24,6 +25,7 @@ struct Inner {
     ledger: Mutex<Ledger>,
     tokens: RwLock<TokenStore>,
     metrics: Metrics,
+    cache: ReportCache,
     clock: Clock,
 }
 
@@ -55,6 +57,7 @@ impl AppState {
                 ledger: Mutex::new(ledger),
                 tokens: RwLock::new(tokens),
                 metrics: Metrics::default(),
+                cache: ReportCache::default(),
                 clock,
             }),
         }
@@ -68,6 +71,11 @@ impl AppState {
     /// The metrics registry.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The cache of serialized determinations.
+    pub fn cache(&self) -> &ReportCache {
+        &self.inner.cache
     }
 
     /// The token store.

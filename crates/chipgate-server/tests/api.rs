@@ -366,3 +366,29 @@ async fn health_and_the_web_app() {
     let script = app.send(axum::http::Method::GET, "/app.js", None, None, None).await;
     assert!(script.text.contains("/v1/rules"));
 }
+
+#[tokio::test]
+async fn a_repeated_determination_comes_from_the_cache_byte_for_byte() {
+    let app = app();
+    let body = json!({"item": "nvidia-h20", "destination": "CN", "date": "2025-08-12"});
+    let first = app.post("/v1/decide", &app.officer, body.clone()).await;
+    let second = app.post("/v1/decide", &app.officer, body).await;
+    assert_eq!(first.text, second.text);
+    // Another input is another entry; no date means today, from the clock.
+    let other = app
+        .post(
+            "/v1/decide",
+            &app.officer,
+            json!({"item": "nvidia-h20", "destination": "CN", "quantity": 3}),
+        )
+        .await;
+    assert_eq!(other.body["quantity"], 3);
+    assert_eq!(other.body["date"], "2025-08-12");
+    assert_eq!(app.state.cache().counts(), (1, 2));
+    let metrics = app.send(axum::http::Method::GET, "/metrics", None, None, None).await;
+    assert!(
+        metrics.text.contains("chipgate_report_cache_total{result=\"hit\"} 1"),
+        "{}",
+        metrics.text
+    );
+}

@@ -2,6 +2,7 @@
 //! engine's report types, serialized as the CLI's `--format json` does.
 
 use axum::extract::State;
+use axum::response::Response;
 use chipgate_classify::Classification;
 use chipgate_decide::{Decision, NoLists, Request};
 use chipgate_model::{ChipId, ChipRecord};
@@ -10,27 +11,44 @@ use serde_json::{Map, Value};
 
 use crate::dto::{ClassifyBody, DecideBody, ScreenBody};
 use crate::error::{ApiError, Code};
-use crate::extract::{ok, ApiJson, AppJson};
+use crate::extract::{json_bytes, ok, to_json_bytes, ApiJson, AppJson};
 use crate::state::AppState;
 
 /// Id given to a spec without one.
 const SPEC_ID: &str = "spec";
 
+/// The cache key: the endpoint and the whole body, its date resolved.
+fn cache_key<T: serde::Serialize>(endpoint: &str, body: &T) -> Result<String, ApiError> {
+    let body = serde_json::to_string(body).map_err(|e| ApiError::internal("cache key", &e))?;
+    Ok(format!("{endpoint} {body}"))
+}
+
 pub(super) async fn classify(
     State(state): State<AppState>,
-    AppJson(body): AppJson<ClassifyBody>,
-) -> Result<ApiJson<Classification>, ApiError> {
+    AppJson(mut body): AppJson<ClassifyBody>,
+) -> Result<Response, ApiError> {
+    let date = *body.date.get_or_insert_with(|| state.today());
+    let key = cache_key("classify", &body)?;
+    if let Some(report) = state.cache().get(&key) {
+        return Ok(json_bytes(report));
+    }
     let record = resolve_item(&state, body.item.as_deref(), body.spec.as_ref())?;
-    let date = body.date.unwrap_or_else(|| state.today());
-    Ok(ok(state.engine().classify(&record, date)?))
+    let report: Classification = state.engine().classify(&record, date)?;
+    let bytes = to_json_bytes(&report)?;
+    state.cache().insert(key, bytes.clone());
+    Ok(json_bytes(bytes))
 }
 
 pub(super) async fn decide(
     State(state): State<AppState>,
-    AppJson(body): AppJson<DecideBody>,
-) -> Result<ApiJson<Decision>, ApiError> {
+    AppJson(mut body): AppJson<DecideBody>,
+) -> Result<Response, ApiError> {
+    let date = *body.date.get_or_insert_with(|| state.today());
+    let key = cache_key("decide", &body)?;
+    if let Some(report) = state.cache().get(&key) {
+        return Ok(json_bytes(report));
+    }
     let record = resolve_item(&state, body.item.as_deref(), body.spec.as_ref())?;
-    let date = body.date.unwrap_or_else(|| state.today());
     let request = Request {
         destination: body.destination,
         quantity: body.quantity,
@@ -44,14 +62,16 @@ pub(super) async fn decide(
     };
     // As the CLI: the lists are consulted when there is a party to look up.
     // (The first look-up builds the list index: on the blocking pool.)
-    let decision = if request.end_user.is_some() || request.consignee.is_some() {
+    let decision: Decision = if request.end_user.is_some() || request.consignee.is_some() {
         state
             .blocking(move |s| s.engine().decide(&record, &request, date).map_err(ApiError::from))
             .await?
     } else {
         state.engine().decider().decide(&record, &request, date, &NoLists)?
     };
-    Ok(ok(decision))
+    let bytes = to_json_bytes(&decision)?;
+    state.cache().insert(key, bytes.clone());
+    Ok(json_bytes(bytes))
 }
 
 pub(super) async fn screen(

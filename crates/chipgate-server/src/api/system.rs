@@ -13,7 +13,15 @@ pub(super) async fn healthz() -> ApiJson<Value> {
 }
 
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
-    text("text/plain; version=0.0.4", state.metrics().render())
+    let mut body = state.metrics().render();
+    let (hits, misses) = state.cache().counts();
+    body.push_str(
+        "# HELP chipgate_report_cache_total Determinations answered from the report cache (hit) or computed (miss).\n",
+    );
+    body.push_str("# TYPE chipgate_report_cache_total counter\n");
+    body.push_str(&format!("chipgate_report_cache_total{{result=\"hit\"}} {hits}\n"));
+    body.push_str(&format!("chipgate_report_cache_total{{result=\"miss\"}} {misses}\n"));
+    text("text/plain; version=0.0.4", body)
 }
 
 pub(super) async fn openapi() -> Response {
