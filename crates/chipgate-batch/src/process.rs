@@ -95,7 +95,7 @@ pub struct Determination {
     /// Destination code as resolved.
     pub destination: String,
     /// ECCN paragraphs.
-    pub eccn: Vec<Arc<str>>,
+    pub eccn: &'static [&'static str],
     /// Outcome.
     pub outcome: LicenseOutcome,
     /// License required.
@@ -103,7 +103,7 @@ pub struct Determination {
     /// Review policy.
     pub review_policy: Option<ReviewPolicy>,
     /// Reason ids (requirements, `listed-party`), first occurrence order.
-    pub reasons: Vec<Arc<str>>,
+    pub reasons: Vec<&'static str>,
     /// Exception symbols available.
     pub exceptions: Vec<String>,
     /// The CSV fields `eccn,outcome,license_required,review_policy,reasons,exceptions`,
@@ -114,16 +114,16 @@ pub struct Determination {
 impl Determination {
     /// The summary of a decision.
     pub fn of(d: &Decision) -> Determination {
-        let mut reasons: Vec<Arc<str>> = Vec::new();
+        let mut reasons: Vec<&'static str> = Vec::new();
         for r in &d.reasons {
             if !reasons.contains(&r.id) {
-                reasons.push(r.id.clone());
+                reasons.push(r.id);
             }
         }
         let exceptions: Vec<String> = d.exceptions.iter().map(|x| x.symbol.to_string()).collect();
         let mut csv = Vec::new();
         for (i, v) in [
-            join(&d.eccn),
+            join(d.eccn),
             d.outcome.as_str().to_owned(),
             d.license_required.to_string(),
             d.review_policy.map(ReviewPolicy::as_str).unwrap_or_default().to_owned(),
@@ -140,7 +140,7 @@ impl Determination {
         }
         Determination {
             destination: d.destination.code.to_string(),
-            eccn: d.eccn.clone(),
+            eccn: d.eccn,
             outcome: d.outcome,
             license_required: d.license_required,
             review_policy: d.review_policy,
@@ -322,11 +322,11 @@ struct JsonRow<'a> {
     end_use: Option<&'a str>,
     exporter: Option<&'a str>,
     date: Option<Date>,
-    eccn: &'a [Arc<str>],
+    eccn: &'a [&'static str],
     outcome: LicenseOutcome,
     license_required: bool,
     review_policy: Option<ReviewPolicy>,
-    reasons: &'a [Arc<str>],
+    reasons: &'a [&'static str],
     exceptions: &'a [String],
     screening_hits: &'a [HitBrief],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -695,7 +695,7 @@ fn render(
                 end_use: row.end_use.as_deref(),
                 exporter: row.exporter.as_deref(),
                 date: row.date,
-                eccn: &det.eccn,
+                eccn: det.eccn,
                 outcome: det.outcome,
                 license_required: det.license_required,
                 review_policy: det.review_policy,

@@ -97,11 +97,10 @@ impl Catalog {
 
     /// Adds a record (a user spec) after checking its components against the catalog.
     pub fn check_record(&self, record: &ChipRecord) -> Result<(), CatalogError> {
-        let system = record.id().map(ToString::to_string).unwrap_or_default();
         for component in &record.components {
             if !self.records.contains_key(&component.id) {
                 return Err(CatalogError::UnknownComponent {
-                    system: system.clone(),
+                    system: record.id().map(ToString::to_string).unwrap_or_default(),
                     component: component.id.to_string(),
                 });
             }

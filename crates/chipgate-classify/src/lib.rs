@@ -20,7 +20,10 @@ use std::sync::{Arc, OnceLock};
 
 use chipgate_data::{DataError, DataSource};
 use chipgate_model::{compute_metrics, ChipRecord, Date, InputRef, ItemKind, Metrics, MetricsConfig};
-use chipgate_rules::{FactDef, FactKind, FactSchema, FactValue, Facts, RuleBook, RuleSet, RulesError, Tri, Warning};
+use chipgate_rules::{
+    intern, intern_list, FactDef, FactKind, FactSchema, FactValue, Facts, RuleBook, RuleSet, RulesError, Sym, Text,
+    Tri, Warning,
+};
 
 pub use catalog::{levenshtein, Catalog, CatalogError};
 pub use report::{
@@ -77,27 +80,86 @@ pub enum ClassifyError {
     MetricsConfig(String),
 }
 
-/// A record's metrics with their report and per-fact sources, computed once.
+/// A record's metrics with their report, per-fact sources and date-independent facts,
+/// computed once per catalog record (and once per call for a user's spec).
 #[derive(Debug)]
 struct Prepared {
     metrics: Metrics,
     report: Arc<MetricsReport>,
+    chip: Arc<ChipSummary>,
     /// Source description per fact, indexed like the schema.
-    sources: Vec<Option<Arc<str>>>,
+    sources: Vec<Option<Text>>,
+    /// Every fact except `component_eccns` (which depends on the rule version).
+    facts: Facts,
+    /// The classification under each rule version, made on first use (catalog records).
+    by_version: Vec<OnceLock<Arc<Classification>>>,
 }
 
 impl Prepared {
-    fn new(record: &ChipRecord, config: &MetricsConfig) -> Prepared {
+    /// `catalog` records have their source texts interned (they are data, bounded);
+    /// a user's spec keeps them shared instead.
+    fn new(record: &ChipRecord, config: &MetricsConfig, catalog: bool, versions: usize) -> Prepared {
         let metrics = compute_metrics(record, config);
+        let schema = schema();
+        let by_name = fact_sources(&metrics);
+        let text = |s: &str| {
+            if catalog {
+                Text::Static(intern(s))
+            } else {
+                Text::Shared(Arc::from(s))
+            }
+        };
+        let sources = (0..schema.len())
+            .map(|i| schema.get(i).and_then(|f| by_name.get(f.name)).map(|s| text(s)))
+            .collect();
+        let mut facts = Facts::new(schema);
+        let mut set = |name: &str, value: FactValue| {
+            // The schema is fixed above, so a failure here is a programming error caught by tests.
+            let _ = facts.set(schema, name, value);
+        };
+        let kind = record.kind();
+        set("integrated_circuit", FactValue::Bool(kind == ItemKind::Ic));
+        set("system", FactValue::Bool(kind == ItemKind::System));
+        set("hbm", FactValue::Bool(kind == ItemKind::Hbm));
+        if let Some(datacenter) = record.datacenter {
+            set("datacenter", FactValue::Bool(datacenter));
+        }
+        for (name, value) in [
+            ("tpp", metrics.tpp.as_ref().map(|m| m.value.get())),
+            (
+                "performance_density",
+                metrics.performance_density.as_ref().map(|m| m.value.get()),
+            ),
+            ("interconnect_gbs", metrics.interconnect.as_ref().map(|m| m.value.get())),
+            (
+                "memory_bandwidth_gbs",
+                metrics.memory_bandwidth.as_ref().map(|m| m.value.get()),
+            ),
+            (
+                "memory_bandwidth_density",
+                metrics.memory_bandwidth_density.as_ref().map(|m| m.value.get()),
+            ),
+        ] {
+            if let Some(v) = value {
+                set(name, FactValue::Number(v));
+            }
+        }
+        if kind != ItemKind::System {
+            set("component_eccns", FactValue::Set(&[]));
+        }
         Prepared {
             report: Arc::new(metrics_report(&metrics)),
-            sources: {
-                let by_name = fact_sources(&metrics);
-                (0..schema().len())
-                    .map(|i| schema().get(i).and_then(|f| by_name.get(f.name).cloned()))
-                    .collect()
-            },
+            chip: Arc::new(ChipSummary {
+                id: text(record.id().map_or("", |id| id.as_str())),
+                name: text(&record.name),
+                vendor: text(&record.vendor),
+                kind,
+                datacenter: record.datacenter,
+            }),
+            sources,
+            facts,
             metrics,
+            by_version: (0..versions).map(|_| OnceLock::new()).collect(),
         }
     }
 }
@@ -130,7 +192,14 @@ impl Classifier {
         let catalog = Catalog::load(source)?;
         let prepared = catalog
             .iter()
-            .filter_map(|r| r.id().map(|id| (id.to_string(), Arc::new(Prepared::new(r, &metrics)))))
+            .filter_map(|r| {
+                r.id().map(|id| {
+                    (
+                        id.to_string(),
+                        Arc::new(Prepared::new(r, &metrics, true, rules.versions().len())),
+                    )
+                })
+            })
             .collect();
         Ok(Classifier {
             catalog,
@@ -173,6 +242,27 @@ impl Classifier {
         self.classify_under(record, rules, date, 0)
     }
 
+    /// The classification under the rule version in force on `date`, shared. For a
+    /// catalog record it is made once per rule version and reused, so its `date` field is
+    /// the version's effective date, not `date`: use it where only the verdict matters
+    /// (license determination) and [`Classifier::classify`] for a report. A user's spec is
+    /// classified afresh (with `date`).
+    pub fn classify_shared(&self, record: &ChipRecord, date: Date) -> Result<Arc<Classification>, ClassifyError> {
+        let index = self.rules.in_force_index(date)?;
+        let rules = self.rules.versions().get(index).ok_or(RulesError::Empty)?;
+        let prepared = self.prepared(record);
+        match prepared.by_version.get(index) {
+            Some(slot) => {
+                if let Some(done) = slot.get() {
+                    return Ok(done.clone());
+                }
+                let made = Arc::new(self.classify_under(record, rules, rules.effective, 0)?);
+                Ok(slot.get_or_init(|| made).clone())
+            }
+            None => Ok(Arc::new(self.classify_under(record, rules, date, 0)?)),
+        }
+    }
+
     /// Classifies under a given rule version (used by the timeline).
     pub fn classify_under(
         &self,
@@ -185,36 +275,11 @@ impl Classifier {
         let schema = schema();
         let prepared = self.prepared(record);
         let metrics = &prepared.metrics;
-        let mut facts = Facts::new(schema);
-        let mut set = |name: &str, value: FactValue| {
-            // The schema is fixed above, so a failure here is a programming error caught by tests.
-            let _ = facts.set(schema, name, value);
-        };
-        let kind = record.kind();
-        set("integrated_circuit", FactValue::Bool(kind == ItemKind::Ic));
-        set("system", FactValue::Bool(kind == ItemKind::System));
-        set("hbm", FactValue::Bool(kind == ItemKind::Hbm));
-        if let Some(datacenter) = record.datacenter {
-            set("datacenter", FactValue::Bool(datacenter));
-        }
-        if let Some(tpp) = &metrics.tpp {
-            set("tpp", FactValue::Number(tpp.value.get()));
-        }
-        if let Some(pd) = &metrics.performance_density {
-            set("performance_density", FactValue::Number(pd.value.get()));
-        }
-        if let Some(bw) = &metrics.interconnect {
-            set("interconnect_gbs", FactValue::Number(bw.value.get()));
-        }
-        if let Some(bw) = &metrics.memory_bandwidth {
-            set("memory_bandwidth_gbs", FactValue::Number(bw.value.get()));
-        }
-        if let Some(d) = &metrics.memory_bandwidth_density {
-            set("memory_bandwidth_density", FactValue::Number(d.value.get()));
-        }
+        let mut facts = prepared.facts.clone();
+        let kind = prepared.chip.kind;
         let mut components = Vec::new();
         if kind == ItemKind::System {
-            let mut eccns: Vec<String> = Vec::new();
+            let mut eccns: Vec<Sym> = Vec::new();
             let mut undecided = false;
             for component in &record.components {
                 let child = self.catalog.get(component.id.as_str())?;
@@ -224,8 +289,8 @@ impl Classifier {
                 let result = self.classify_under(child, rules, date, depth + 1)?;
                 undecided |= result.outcome == Outcome::Indeterminate;
                 for e in &result.eccn {
-                    if !eccns.iter().any(|x| x == &**e) {
-                        eccns.push(e.to_string());
+                    if !eccns.contains(e) {
+                        eccns.push(e);
                     }
                 }
                 components.push(ComponentResult {
@@ -236,15 +301,14 @@ impl Classifier {
                 });
             }
             if !undecided {
-                set("component_eccns", FactValue::Set(eccns));
+                // ECCN paragraphs come from the rule data: the list is bounded, so interned.
+                let _ = facts.set(schema, "component_eccns", FactValue::Set(intern_list(&eccns)));
             }
-        } else {
-            set("component_eccns", FactValue::Set(Vec::new()));
         }
 
         let mut verdict = rules.evaluate(&facts, schema);
         let sources = &prepared.sources;
-        let mut headroom: Vec<Headroom> = Vec::new();
+        let mut headroom: Vec<Headroom> = Vec::with_capacity(verdict.steps.len());
         for step in &verdict.steps {
             let (Some(FactValue::Number(value)), chipgate_rules::Threshold::Number(threshold), Some(margin)) =
                 (&step.input, &step.threshold, step.margin)
@@ -252,18 +316,18 @@ impl Classifier {
                 continue;
             };
             if headroom.iter().any(|h| {
-                Arc::ptr_eq(&h.paragraph, &step.rule)
+                std::ptr::eq(h.paragraph, step.rule)
                     && std::ptr::eq(h.metric, step.fact)
                     && h.threshold == *threshold
-                    && std::ptr::eq(h.op, step.op)
+                    && h.op == step.op.as_str()
             }) {
                 continue;
             }
             headroom.push(Headroom {
-                paragraph: step.rule.clone(),
+                paragraph: step.rule,
                 metric: step.fact,
                 value: *value,
-                op: step.op,
+                op: step.op.as_str(),
                 threshold: *threshold,
                 margin,
                 met: step.result == Tri::True,
@@ -274,36 +338,35 @@ impl Classifier {
         for p in &verdict.paragraphs {
             for fact in &p.missing_facts {
                 missing_inputs.push(MissingInput {
-                    paragraph: p.id.clone(),
+                    paragraph: p.id,
                     fact,
                     inputs: inputs_for(fact, metrics, record),
                 });
             }
         }
+        // `verdict.paragraphs` is in the order of `rules.paragraphs`.
         let conclusions = verdict
             .paragraphs
             .iter()
-            .map(|p| {
-                let paragraph = rules.paragraph(&p.id);
-                ParagraphConclusion {
-                    paragraph: p.id.clone(),
-                    eccn: p.eccn.clone(),
-                    result: p.result,
-                    excluded_by: p.excluded_by.clone(),
-                    superseded_by: p.superseded_by.clone(),
-                    text: paragraph.map_or_else(|| Arc::from(""), |x| x.text.clone()),
-                    citation: rules.source_of(&p.id).citation.clone(),
-                }
+            .zip(&rules.paragraphs)
+            .map(|(p, paragraph)| ParagraphConclusion {
+                paragraph: p.id,
+                eccn: p.eccn,
+                result: p.result,
+                excluded_by: p.excluded_by.clone(),
+                superseded_by: p.superseded_by,
+                text: paragraph.text,
+                citation: paragraph.source.citation,
             })
             .collect();
         for step in &mut verdict.steps {
-            step.source = sources.get(step.fact_index).cloned().flatten();
+            step.source = sources.get(step.fact_index as usize).cloned().flatten();
         }
         let paragraphs = verdict
             .paragraphs
             .iter()
             .filter(|p| p.result == Tri::True && p.superseded_by.is_none())
-            .map(|p| p.id.clone())
+            .map(|p| p.id)
             .collect();
         let outcome = if !verdict.eccn.is_empty() {
             Outcome::Controlled
@@ -314,19 +377,13 @@ impl Classifier {
         };
         Ok(Classification {
             engine_version: ENGINE_VERSION,
-            chip: ChipSummary {
-                id: record.id().map(ToString::to_string).unwrap_or_default(),
-                name: record.name.clone(),
-                vendor: record.vendor.clone(),
-                kind,
-                datacenter: record.datacenter,
-            },
+            chip: prepared.chip.clone(),
             date,
             ruleset: RulesetRef {
-                id: rules.id.clone(),
+                id: rules.id,
                 effective: rules.effective,
-                citation: rules.source.citation.clone(),
-                url: rules.source.url.clone(),
+                citation: rules.source.citation,
+                url: rules.source.url,
             },
             outcome,
             eccn: verdict.eccn,
@@ -338,7 +395,7 @@ impl Classifier {
             trace: verdict.steps,
             conclusions,
             headroom,
-            notes: rules.notes.clone(),
+            notes: rules.notes,
         })
     }
 
@@ -350,7 +407,7 @@ impl Classifier {
                 }
             }
         }
-        Arc::new(Prepared::new(record, &self.metrics))
+        Arc::new(Prepared::new(record, &self.metrics, false, 0))
     }
 
     /// The classification under every rule version, and what changed.
@@ -367,24 +424,24 @@ fn describe_inputs(inputs: &[InputRef]) -> String {
         .join(", ")
 }
 
-fn fact_sources(metrics: &Metrics) -> BTreeMap<&'static str, Arc<str>> {
+fn fact_sources(metrics: &Metrics) -> BTreeMap<&'static str, String> {
     let mut map = BTreeMap::new();
     if let Some(m) = &metrics.tpp {
-        map.insert("tpp", Arc::from(describe_inputs(&m.inputs)));
+        map.insert("tpp", describe_inputs(&m.inputs));
     }
     if let Some(m) = &metrics.performance_density {
-        map.insert("performance_density", Arc::from(describe_inputs(&m.inputs)));
+        map.insert("performance_density", describe_inputs(&m.inputs));
     }
     if let Some(m) = &metrics.interconnect {
-        map.insert("interconnect_gbs", Arc::from(describe_inputs(&m.inputs)));
+        map.insert("interconnect_gbs", describe_inputs(&m.inputs));
     }
     if let Some(m) = &metrics.memory_bandwidth {
-        map.insert("memory_bandwidth_gbs", Arc::from(describe_inputs(&m.inputs)));
+        map.insert("memory_bandwidth_gbs", describe_inputs(&m.inputs));
     }
     if let Some(m) = &metrics.memory_bandwidth_density {
-        map.insert("memory_bandwidth_density", Arc::from(describe_inputs(&m.inputs)));
+        map.insert("memory_bandwidth_density", describe_inputs(&m.inputs));
     }
-    map.insert("datacenter", Arc::from("datacenter (declared attribute of the record)"));
+    map.insert("datacenter", "datacenter (declared attribute of the record)".to_owned());
     map
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chipgate_model::{format_number, Date, InputRef, ItemKind};
-use chipgate_rules::Tri;
+use chipgate_rules::{Sym, Text, Tri};
 use serde::Serialize;
 
 /// Outcome of a classification.
@@ -34,11 +34,11 @@ impl Outcome {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChipSummary {
     /// Catalog id (or the spec's).
-    pub id: String,
+    pub id: Text,
     /// Display name.
-    pub name: String,
+    pub name: Text,
     /// Vendor.
-    pub vendor: String,
+    pub vendor: Text,
     /// Item kind.
     pub kind: ItemKind,
     /// Designed or marketed for datacenters (null when not declared).
@@ -49,13 +49,13 @@ pub struct ChipSummary {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RulesetRef {
     /// Id, e.g. `ccl-2023-11-17`.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// First day in force.
     pub effective: Date,
     /// Federal Register citation.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// URL.
-    pub url: Arc<str>,
+    pub url: Sym,
 }
 
 /// A metric value with its derivation.
@@ -96,19 +96,19 @@ pub type TraceStep = chipgate_rules::Step;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParagraphConclusion {
     /// Paragraph id.
-    pub paragraph: Arc<str>,
+    pub paragraph: Sym,
     /// ECCN paragraph it reports.
-    pub eccn: Arc<str>,
+    pub eccn: Sym,
     /// Result after exclusions.
     pub result: Tri,
     /// Notes that take the item out.
-    pub excluded_by: Vec<Arc<str>>,
+    pub excluded_by: Vec<Sym>,
     /// The paragraph that takes precedence.
-    pub superseded_by: Option<Arc<str>>,
+    pub superseded_by: Option<Sym>,
     /// The regulation's words.
-    pub text: Arc<str>,
+    pub text: Sym,
     /// Citation.
-    pub citation: Arc<str>,
+    pub citation: Sym,
 }
 
 /// Distance of one metric to one threshold. Serialized with a `text` field, e.g.
@@ -116,7 +116,7 @@ pub struct ParagraphConclusion {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Headroom {
     /// Paragraph or note the threshold belongs to.
-    pub paragraph: Arc<str>,
+    pub paragraph: Sym,
     /// The metric.
     pub metric: &'static str,
     /// Its value.
@@ -136,7 +136,7 @@ pub struct Headroom {
 impl Headroom {
     /// In words, e.g. `TPP 2,368 is 32 below 3A090.b.1's 2,400 (needs >= 2,400: not met)`.
     pub fn text(&self) -> String {
-        headroom_text(self.label, &self.paragraph, self.value, self.op, self.threshold)
+        headroom_text(self.label, self.paragraph, self.value, self.op, self.threshold)
     }
 }
 
@@ -160,7 +160,7 @@ impl Serialize for Headroom {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MissingInput {
     /// The undecided paragraph.
-    pub paragraph: Arc<str>,
+    pub paragraph: Sym,
     /// The missing fact.
     pub fact: &'static str,
     /// The record fields that would supply it.
@@ -177,7 +177,7 @@ pub struct ComponentResult {
     /// Its outcome.
     pub outcome: Outcome,
     /// Its ECCN paragraphs.
-    pub eccn: Vec<Arc<str>>,
+    pub eccn: Vec<Sym>,
 }
 
 /// A classification with everything needed to check it.
@@ -186,7 +186,7 @@ pub struct Classification {
     /// chipgate version that computed it.
     pub engine_version: &'static str,
     /// The item.
-    pub chip: ChipSummary,
+    pub chip: Arc<ChipSummary>,
     /// The date it is valid for.
     pub date: Date,
     /// The rule version in force on that date.
@@ -194,11 +194,11 @@ pub struct Classification {
     /// The outcome.
     pub outcome: Outcome,
     /// ECCN paragraphs that apply, e.g. `["3A090.a"]`; empty when not controlled.
-    pub eccn: Vec<Arc<str>>,
+    pub eccn: Vec<Sym>,
     /// The sub-paragraphs met, e.g. `["3A090.a.2"]`.
-    pub paragraphs: Vec<Arc<str>>,
+    pub paragraphs: Vec<Sym>,
     /// ECCN paragraphs that may apply but cannot be decided.
-    pub undetermined: Vec<Arc<str>>,
+    pub undetermined: Vec<Sym>,
     /// Inputs whose absence leaves a paragraph undecided.
     pub missing_inputs: Vec<MissingInput>,
     /// Metric values and derivations.
@@ -213,7 +213,7 @@ pub struct Classification {
     /// Distance of each metric to each threshold that could apply.
     pub headroom: Vec<Headroom>,
     /// Notes of the rule version.
-    pub notes: Arc<[String]>,
+    pub notes: &'static [Sym],
 }
 
 pub(crate) fn headroom_text(label: &str, paragraph: &str, value: f64, op: &str, threshold: f64) -> String {

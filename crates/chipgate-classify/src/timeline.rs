@@ -1,9 +1,7 @@
 //! The classification of one item under every rule version, and why it changed.
 
-use std::sync::Arc;
-
 use chipgate_model::{ChipRecord, Date};
-use chipgate_rules::Tri;
+use chipgate_rules::{Sym, Tri};
 use serde::Serialize;
 
 use crate::{Classification, Classifier, ClassifyError, Outcome};
@@ -12,15 +10,15 @@ use crate::{Classification, Classifier, ClassifyError, Outcome};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimelineEntry {
     /// Rule version id.
-    pub ruleset: Arc<str>,
+    pub ruleset: Sym,
     /// First day in force.
     pub effective: Date,
     /// Citation.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// Outcome under it.
     pub outcome: Outcome,
     /// ECCN paragraphs under it.
-    pub eccn: Vec<Arc<str>>,
+    pub eccn: Vec<Sym>,
     /// True when outcome or ECCN differ from the previous version.
     pub changed: bool,
     /// Why, in words: the comparisons that decided.
@@ -102,9 +100,9 @@ pub(crate) fn build(classifier: &Classifier, record: &ChipRecord) -> Result<Time
             .last()
             .is_none_or(|prev| prev.outcome != result.outcome || prev.eccn != result.eccn);
         entries.push(TimelineEntry {
-            ruleset: rules.id.clone(),
+            ruleset: rules.id,
             effective: rules.effective,
-            citation: rules.source.citation.clone(),
+            citation: rules.source.citation,
             outcome: result.outcome,
             eccn: result.eccn.clone(),
             changed,

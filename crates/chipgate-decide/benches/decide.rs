@@ -15,21 +15,21 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 fn bench(c: &mut Criterion) {
     let decider = Decider::load(&Embedded).unwrap();
     let date: Date = "2026-02-01".parse().unwrap();
-    let h200 = decider.classifier().catalog().get("nvidia-h200-sxm").unwrap().clone();
+    let h200 = decider.classifier().catalog().get("nvidia-h200-sxm").unwrap();
     let request = Request {
         destination: "CN".to_owned(),
         end_user_hq: Some("CN".to_owned()),
         ..Request::default()
     };
     c.bench_function("decide/h200_to_cn", |b| {
-        b.iter(|| black_box(decider.decide(black_box(&h200), &request, date, &NoLists).unwrap()))
+        b.iter(|| black_box(decider.decide(black_box(h200), &request, date, &NoLists).unwrap()))
     });
-    let classification = decider.classifier().classify(&h200, date).unwrap();
+    let classification = decider.classifier().classify(h200, date).unwrap();
     c.bench_function("decide/h200_to_cn_preclassified", |b| {
         b.iter(|| {
             black_box(
                 decider
-                    .decide_with(&h200, &classification, &request, date, &NoLists)
+                    .decide_with(h200, &classification, &request, date, &NoLists)
                     .unwrap(),
             )
         })
@@ -40,7 +40,20 @@ fn bench(c: &mut Criterion) {
         ..Request::default()
     };
     c.bench_function("decide/h200_to_de", |b| {
-        b.iter(|| black_box(decider.decide(black_box(&h200), &de, date, &NoLists).unwrap()))
+        b.iter(|| black_box(decider.decide(black_box(h200), &de, date, &NoLists).unwrap()))
+    });
+    // A user's spec (not a catalog record): classified afresh on every call.
+    let mut spec = h200.clone();
+    spec.name = "H200 figures as a user's spec".to_owned();
+    c.bench_function("decide/user_spec_to_cn", |b| {
+        b.iter(|| black_box(decider.decide(black_box(&spec), &request, date, &NoLists).unwrap()))
+    });
+    // The whole answer as the CLI and API give it: determination and JSON.
+    c.bench_function("decide/h200_to_cn_json", |b| {
+        b.iter(|| {
+            let d = decider.decide(black_box(h200), &request, date, &NoLists).unwrap();
+            black_box(serde_json::to_string(&d).unwrap())
+        })
     });
 }
 

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chipgate_model::Date;
+use chipgate_rules::{intern, intern_list, Sym};
 use serde::{Deserialize, Serialize};
 
 use crate::DecideError;
@@ -11,18 +12,18 @@ use crate::DecideError;
 /// An ISO 3166-1 alpha-2 code, upper case (validated against the country list).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct CountryCode(String);
+pub struct CountryCode(Sym);
 
 impl CountryCode {
     /// The code.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    pub fn as_str(&self) -> Sym {
+        self.0
     }
 }
 
 impl std::fmt::Display for CountryCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.0)
     }
 }
 
@@ -94,11 +95,22 @@ pub struct GroupChange {
     pub note: Option<String>,
 }
 
+/// A country's Country Groups from a date on (until the next segment's date).
+#[derive(Debug, Clone)]
+struct Segment {
+    /// First day; `None` for the segment before any recorded change.
+    from: Option<Date>,
+    groups: &'static [Sym],
+}
+
 /// Countries and Country Groups.
 #[derive(Debug, Clone)]
 pub struct Countries {
-    names: BTreeMap<String, String>,
-    aliases: BTreeMap<String, String>,
+    names: BTreeMap<Sym, Sym>,
+    aliases: BTreeMap<String, Sym>,
+    /// Group membership per country as piecewise-constant segments, computed at load
+    /// from the groups as of `as_of` and the dated changes (see [`Countries::groups_on`]).
+    segments: BTreeMap<Sym, Vec<Segment>>,
     /// Members by group as of `as_of`.
     groups: BTreeMap<String, (String, BTreeSet<String>)>,
     changes: Vec<GroupChange>,
@@ -130,17 +142,18 @@ impl Countries {
         let mut names = BTreeMap::new();
         let mut aliases = BTreeMap::new();
         for c in raw.country {
-            aliases.insert(normalize(&c.code), c.code.clone());
-            aliases.insert(normalize(&c.name), c.code.clone());
+            let code = intern(&c.code);
+            aliases.insert(normalize(&c.code), code);
+            aliases.insert(normalize(&c.name), code);
             for a in &c.aliases {
-                aliases.entry(normalize(a)).or_insert_with(|| c.code.clone());
+                aliases.entry(normalize(a)).or_insert(code);
             }
-            names.insert(c.code, c.name);
+            names.insert(code, intern(&c.name));
         }
         let mut groups = BTreeMap::new();
         for g in raw_groups.group {
             for m in &g.members {
-                if !names.contains_key(m) {
+                if !names.contains_key(m.as_str()) {
                     return Err(DecideError::Data {
                         file: "countries/groups.toml".to_owned(),
                         message: format!("group `{}` lists unknown country `{m}`", g.id),
@@ -150,41 +163,78 @@ impl Countries {
             groups.insert(g.id, (g.label, g.members.into_iter().collect()));
         }
         for c in &raw_groups.change {
-            if !groups.contains_key(&c.group) || !names.contains_key(&c.country) {
+            if !groups.contains_key(&c.group) || !names.contains_key(c.country.as_str()) {
                 return Err(DecideError::Data {
                     file: "countries/groups.toml".to_owned(),
                     message: format!("change names unknown group `{}` or country `{}`", c.group, c.country),
                 });
             }
         }
-        Ok(Countries {
+        let mut countries = Countries {
             names,
             aliases,
+            segments: BTreeMap::new(),
             groups,
             changes: raw_groups.change,
             citation: raw_groups.citation,
             url: raw_groups.url,
             as_of: raw_groups.as_of,
             source: raw.source,
-        })
+        };
+        countries.segments = countries
+            .names
+            .keys()
+            .map(|&code| (code, countries.segments_of(code)))
+            .collect();
+        Ok(countries)
+    }
+
+    /// Membership of one country between its change dates.
+    fn segments_of(&self, code: &str) -> Vec<Segment> {
+        let own = if code == "HK" { "CN" } else { code };
+        let mut dates: Vec<Date> = self
+            .changes
+            .iter()
+            .filter(|c| c.country == own)
+            .map(|c| c.date)
+            .collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let mut segments = Vec::with_capacity(dates.len() + 1);
+        let before = dates.first().map_or(self.as_of, |d| d.add_days(-1));
+        segments.push(Segment {
+            from: None,
+            groups: intern_list(&self.compute_groups_on(code, before)),
+        });
+        for d in dates {
+            segments.push(Segment {
+                from: Some(d),
+                groups: intern_list(&self.compute_groups_on(code, d)),
+            });
+        }
+        segments
     }
 
     /// Resolves a code, name or alias (case-insensitive) to a country code.
     pub fn resolve(&self, field: &str, text: &str) -> Result<CountryCode, DecideError> {
-        if let Some(code) = self.aliases.get(&normalize(text)) {
-            return Ok(CountryCode(code.clone()));
+        // Fast path: an upper-case ISO code as given.
+        if let Some((&code, _)) = self.names.get_key_value(text) {
+            return Ok(CountryCode(code));
         }
         let wanted = normalize(text);
-        let mut close: Vec<(usize, &String)> = self
+        if let Some(&code) = self.aliases.get(&wanted) {
+            return Ok(CountryCode(code));
+        }
+        let mut close: Vec<(usize, Sym)> = self
             .aliases
             .iter()
-            .map(|(alias, code)| (chipgate_classify::levenshtein(&wanted, alias), code))
+            .map(|(alias, &code)| (chipgate_classify::levenshtein(&wanted, alias), code))
             .filter(|(d, _)| *d <= (wanted.len() / 3).max(1))
             .collect();
         close.sort();
         let mut suggestions: Vec<String> = Vec::new();
         for (_, code) in close {
-            let label = format!("{code} ({})", self.name(code));
+            let label = format!("{code} ({})", self.names.get(code).copied().unwrap_or(code));
             if !suggestions.contains(&label) {
                 suggestions.push(label);
             }
@@ -198,12 +248,20 @@ impl Countries {
     }
 
     /// The country's name.
-    pub fn name<'a>(&'a self, code: &'a str) -> &'a str {
-        self.names.get(code).map_or(code, String::as_str)
+    pub fn name(&self, code: &CountryCode) -> Sym {
+        self.names.get(code.0).copied().unwrap_or(code.0)
     }
 
     /// The groups a country belongs to on a date. Hong Kong is treated as China.
-    pub fn groups_on(&self, code: &str, date: Date) -> Vec<String> {
+    pub fn groups_on(&self, code: &CountryCode, date: Date) -> &'static [Sym] {
+        self.segments
+            .get(code.0)
+            .and_then(|segments| segments.iter().rev().find(|s| s.from.is_none_or(|from| from <= date)))
+            .map_or(&[], |s| s.groups)
+    }
+
+    /// Membership computed from the groups as of `as_of` and the dated changes.
+    fn compute_groups_on(&self, code: &str, date: Date) -> Vec<String> {
         let code = if code == "HK" { "CN" } else { code };
         let mut out = Vec::new();
         for (id, (_, members)) in &self.groups {
@@ -232,5 +290,47 @@ impl Countries {
     /// Dated changes (for timelines).
     pub fn changes(&self) -> &[GroupChange] {
         &self.changes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn countries() -> Countries {
+        Countries::from_toml(
+            include_str!("../../../data/countries/countries.toml"),
+            include_str!("../../../data/countries/groups.toml"),
+        )
+        .unwrap_or_else(|e| panic!("bundled countries: {e}"))
+    }
+
+    /// The precomputed segments answer exactly what the change log says, on every change
+    /// date, the day before it, and far before and after.
+    #[test]
+    fn segments_agree_with_the_change_log() {
+        let c = countries();
+        let mut dates: Vec<Date> = vec![Date::from_days_since_epoch(0), c.as_of, c.as_of.add_days(3650)];
+        for change in c.changes() {
+            dates.extend([change.date.add_days(-1), change.date, change.date.add_days(1)]);
+        }
+        assert!(c.changes().len() >= 2, "the bundled data record dated changes");
+        for &code in c.names.keys() {
+            let resolved = c.resolve("test", code).unwrap_or_else(|e| panic!("{code}: {e}"));
+            for &date in &dates {
+                let expected = c.compute_groups_on(code, date);
+                let got: Vec<String> = c.groups_on(&resolved, date).iter().map(|g| (*g).to_owned()).collect();
+                assert_eq!(got, expected, "{code} on {date}");
+            }
+        }
+    }
+
+    #[test]
+    fn cambodia_leaves_d5_on_2026_02_03() {
+        let c = countries();
+        let kh = c.resolve("test", "Cambodia").unwrap_or_else(|e| panic!("{e}"));
+        let day = |s: &str| s.parse::<Date>().unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.groups_on(&kh, day("2026-02-02")).contains(&"D:5"));
+        assert!(!c.groups_on(&kh, day("2026-02-03")).contains(&"D:5"));
     }
 }

@@ -16,12 +16,16 @@ pub mod countries;
 pub mod rules;
 mod timeline;
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chipgate_classify::{Classification, Classifier, ClassifyError, Outcome};
 use chipgate_data::{DataError, DataSource};
 use chipgate_model::{ChipRecord, Date};
-use chipgate_rules::{evaluate, FactDef, FactKind, FactSchema, FactValue, Facts, RuleRef, Step, Tri};
+use chipgate_rules::{
+    evaluate, intern, intern_syms, FactDef, FactKind, FactSchema, FactValue, Facts, RuleRef, Step, Sym, Text, Tri,
+    Words,
+};
 use serde::Serialize;
 
 pub use countries::{Countries, CountryCode};
@@ -209,84 +213,104 @@ impl LicenseOutcome {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Reason {
     /// Requirement id, or `listed-party` for list entries.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// Kind.
     pub kind: &'static str,
     /// Title.
-    pub title: Arc<str>,
+    pub title: Text,
     /// Paragraph or section.
-    pub paragraph: Arc<str>,
+    pub paragraph: Sym,
     /// Citation.
-    pub citation: Arc<str>,
+    pub citation: Text,
     /// URL.
-    pub url: Arc<str>,
+    pub url: Sym,
     /// Evidence grade.
-    pub evidence: Arc<str>,
+    pub evidence: &'static str,
     /// The rule's words.
-    pub text: Arc<str>,
+    pub text: Text,
     /// The inputs that made it apply.
-    pub inputs: Vec<String>,
+    pub inputs: Vec<ReasonInput>,
     /// Interpretive note.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<Arc<str>>,
+    pub note: Option<Sym>,
+}
+
+/// One input that made a requirement apply: a comparison of the trace (rendered when
+/// displayed) or a sentence. Serialized as a string.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ReasonInput {
+    /// A comparison that held, e.g. `destination CN in [CN, MO]`.
+    Comparison(Words),
+    /// A sentence, e.g. for a listed party.
+    Text(String),
+}
+
+impl std::fmt::Display for ReasonInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReasonInput::Comparison(w) => w.fmt(f),
+            ReasonInput::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 /// A condition of an exception.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConditionReport {
     /// What the exporter must do.
-    pub text: Arc<str>,
+    pub text: Sym,
     /// Days BIS has to review a notification.
     pub notification_days: Option<u32>,
     /// If a notification is filed on the decision date, the day the review period ends.
     pub review_period_ends: Option<Date>,
     /// Source.
-    pub url: Arc<str>,
+    pub url: Sym,
 }
 
 /// An available license exception.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExceptionReport {
     /// Symbol, e.g. `NAC`.
-    pub symbol: Arc<str>,
+    pub symbol: Sym,
     /// Rule id.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// Title.
-    pub title: Arc<str>,
+    pub title: Sym,
     /// Section.
-    pub section: Arc<str>,
+    pub section: Sym,
     /// Citation.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// URL.
-    pub url: Arc<str>,
+    pub url: Sym,
     /// Requirements it resolves in this determination.
-    pub resolves: Vec<Arc<str>>,
+    pub resolves: Vec<Sym>,
     /// Conditions that apply.
     pub conditions: Vec<ConditionReport>,
     /// Eligibility words.
-    pub text: Arc<str>,
+    pub text: Sym,
 }
 
 /// The policy found for one requirement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyReport {
     /// Policy rule id.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// The requirement it is for.
-    pub requirement: Arc<str>,
+    pub requirement: Sym,
     /// The policy.
     pub policy: ReviewPolicy,
     /// Citation.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// URL.
-    pub url: Arc<str>,
+    pub url: Sym,
     /// Words.
-    pub text: Arc<str>,
+    pub text: Sym,
     /// Conditions the exporter must meet for this policy.
-    pub conditions: Arc<[String]>,
+    pub conditions: &'static [Sym],
     /// Note.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<Arc<str>>,
+    pub note: Option<Sym>,
 }
 
 /// A resolved place.
@@ -295,11 +319,11 @@ pub struct Place {
     /// ISO code.
     pub code: CountryCode,
     /// Name.
-    pub name: String,
+    pub name: Sym,
     /// What was given.
     pub given: String,
     /// Country Groups on the date.
-    pub groups: Vec<String>,
+    pub groups: &'static [Sym],
 }
 
 /// The parties as evaluated.
@@ -314,7 +338,7 @@ pub struct Parties {
     /// Ultimate parent headquarters.
     pub parent_hq: Option<Place>,
     /// Exporter as evaluated.
-    pub exporter: String,
+    pub exporter: Text,
     /// `given` or `item manufacturer`.
     pub exporter_basis: &'static str,
 }
@@ -326,15 +350,15 @@ pub type TraceStep = Step;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClassificationSummary {
     /// Rule version.
-    pub ruleset: Arc<str>,
+    pub ruleset: Sym,
     /// Citation.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// Outcome.
     pub outcome: Outcome,
     /// ECCN paragraphs.
-    pub eccn: Vec<Arc<str>>,
+    pub eccn: &'static [Sym],
     /// Sub-paragraphs met.
-    pub paragraphs: Vec<Arc<str>>,
+    pub paragraphs: &'static [Sym],
     /// TPP.
     pub tpp: Option<f64>,
     /// Performance density.
@@ -349,9 +373,9 @@ pub struct Decision {
     /// Date decided for.
     pub date: Date,
     /// Item id.
-    pub item: String,
+    pub item: Text,
     /// Item name.
-    pub item_name: String,
+    pub item_name: Text,
     /// Destination.
     pub destination: Place,
     /// Quantity.
@@ -363,7 +387,7 @@ pub struct Decision {
     /// Classification used.
     pub classification: ClassificationSummary,
     /// Content hash of the license-rule files.
-    pub license_rules_version: String,
+    pub license_rules_version: Sym,
     /// Id of the list snapshot used for listed parties.
     pub list_snapshot: Option<String>,
     /// Whether a license is required (also when an exception is available).
@@ -371,7 +395,7 @@ pub struct Decision {
     /// The outcome.
     pub outcome: LicenseOutcome,
     /// ECCN paragraphs of the item.
-    pub eccn: Vec<Arc<str>>,
+    pub eccn: &'static [Sym],
     /// Requirements that apply.
     pub reasons: Vec<Reason>,
     /// Available license exceptions and their conditions.
@@ -389,7 +413,7 @@ pub struct Decision {
     /// Every comparison made.
     pub trace: Vec<TraceStep>,
     /// Assumptions and context.
-    pub notes: Vec<String>,
+    pub notes: Vec<Text>,
 }
 
 /// Everything needed to decide.
@@ -398,6 +422,8 @@ pub struct Decider {
     classifier: Classifier,
     countries: Countries,
     rules: LicenseRules,
+    /// [`exporter_note`] for every vendor of the catalog, made once.
+    exporter_notes: HashMap<String, Sym>,
 }
 
 impl Decider {
@@ -422,10 +448,16 @@ impl Decider {
             (&e.path, &e.text),
             schema(),
         )?;
+        let exporter_notes = classifier
+            .catalog()
+            .iter()
+            .map(|r| (r.vendor.clone(), intern(&exporter_note(&r.vendor))))
+            .collect();
         Ok(Decider {
             classifier,
             countries,
             rules,
+            exporter_notes,
         })
     }
 
@@ -447,11 +479,28 @@ impl Decider {
     fn place(&self, field: &str, text: &str, date: Date) -> Result<Place, DecideError> {
         let code = self.countries.resolve(field, text)?;
         Ok(Place {
-            name: self.countries.name(code.as_str()).to_owned(),
-            groups: self.countries.groups_on(code.as_str(), date),
+            name: self.countries.name(&code),
+            groups: self.countries.groups_on(&code, date),
             given: text.to_owned(),
             code,
         })
+    }
+
+    /// The exporter as the rules test it: the recipient of a company-specific
+    /// requirement when the text names it (`NVIDIA`, `Nvidia Corporation`), else the text
+    /// in upper case.
+    fn normalize_exporter(&self, text: &str) -> Text {
+        let upper = text.trim().to_uppercase();
+        for r in self.rules.requirements.iter().filter_map(|r| r.recipient) {
+            if upper == r
+                || upper
+                    .strip_prefix(r)
+                    .is_some_and(|rest| rest.starts_with([' ', ',', '.']))
+            {
+                return Text::Static(r);
+            }
+        }
+        Text::from(upper)
     }
 
     /// Decides one request for one item on one date.
@@ -462,7 +511,9 @@ impl Decider {
         date: Date,
         lists: &dyn PartyLookup,
     ) -> Result<Decision, DecideError> {
-        let classification = self.classifier.classify(item, date)?;
+        // Only the verdict is used, and it depends on the date only through the rule
+        // version in force: catalog items reuse it.
+        let classification = self.classifier.classify_shared(item, date)?;
         self.decide_with(item, &classification, request, date, lists)
     }
 
@@ -489,7 +540,7 @@ impl Decider {
         }
         let mut notes = Vec::new();
         if destination.code.as_str() == "HK" {
-            notes.push("Hong Kong is treated as China (PRC) for these controls.".to_owned());
+            notes.push(Text::Static("Hong Kong is treated as China (PRC) for these controls."));
         }
         let end_user_hq = request
             .end_user_hq
@@ -501,72 +552,69 @@ impl Decider {
             .as_deref()
             .map(|t| self.place("parent_hq", t, date))
             .transpose()?;
-        let mut hq_countries: Vec<String> = Vec::new();
-        let mut hq_groups: Vec<String> = Vec::new();
         let hq_places: Vec<&Place> = match (&end_user_hq, &parent_hq) {
             (None, None) => {
-                notes.push(format!(
+                notes.push(Text::from(format!(
                     "No --end-user-hq or --parent-hq given: the end user is assumed to be headquartered in the destination ({}), with no parent elsewhere. Give both to apply the headquarters rule correctly.",
                     destination.code
-                ));
+                )));
                 vec![&destination]
             }
             (a, b) => a.iter().chain(b.iter()).collect(),
         };
-        for place in hq_places {
-            let code = if place.code.as_str() == "HK" {
-                "CN".to_owned()
-            } else {
-                place.code.to_string()
-            };
+        let mut hq_countries: Vec<Sym> = Vec::with_capacity(2);
+        for place in &hq_places {
+            let code = china_for_hong_kong(place.code.as_str());
             if !hq_countries.contains(&code) {
                 hq_countries.push(code);
             }
-            for g in &place.groups {
-                if !hq_groups.contains(g) {
-                    hq_groups.push(g.clone());
-                }
-            }
         }
-        let recipients: Vec<&str> = self
-            .rules
-            .requirements
-            .iter()
-            .filter_map(|r| r.recipient.as_deref())
-            .collect();
-        let (exporter_text, exporter_basis) = match &request.exporter {
-            Some(e) => (e.clone(), "given"),
-            None => {
-                notes.push(format!(
-                    "No --exporter given: the exporter is taken to be the item's manufacturer, {}.",
-                    item.vendor
-                ));
-                (item.vendor.clone(), "item manufacturer")
+        // One headquarters country (the usual case): its groups are already an interned list.
+        let hq_groups = match hq_places.as_slice() {
+            [one] => one.groups,
+            [a, b] if china_for_hong_kong(a.code.as_str()) == china_for_hong_kong(b.code.as_str()) => a.groups,
+            places => {
+                let mut groups: Vec<Sym> = Vec::new();
+                for place in places {
+                    for &g in place.groups {
+                        if !groups.contains(&g) {
+                            groups.push(g);
+                        }
+                    }
+                }
+                intern_syms(&groups)
             }
         };
-        let exporter = normalize_exporter(&exporter_text, &recipients);
-        let end_use = request.end_use.as_deref().map(|text| {
-            let lower = text.to_lowercase();
-            if lower.contains("supercomput") {
-                "supercomputer".to_owned()
-            } else {
-                "other".to_owned()
+        let (exporter_text, exporter_basis) = match &request.exporter {
+            Some(e) => (e.as_str(), "given"),
+            None => {
+                notes.push(match self.exporter_notes.get(item.vendor.as_str()) {
+                    Some(&note) => Text::Static(note),
+                    None => Text::from(exporter_note(&item.vendor)),
+                });
+                (item.vendor.as_str(), "item manufacturer")
             }
-        });
+        };
+        let exporter = self.normalize_exporter(exporter_text);
+        let end_use: Sym = match request.end_use.as_deref() {
+            None => "unspecified",
+            Some(text) if text.to_lowercase().contains("supercomput") => "supercomputer",
+            Some(_) => "other",
+        };
 
         let s = schema();
         let mut facts = Facts::new(s);
         let mut set = |name: &str, value: FactValue| {
             let _ = facts.set(s, name, value);
         };
-        let item_id = item.id().map(ToString::to_string).unwrap_or_default();
+        let chip = &classification.chip;
+        let eccn = intern_syms(&classification.eccn);
+        // Sets are interned: their members come from the data (ECCN paragraphs, country
+        // codes, group ids), so the number of distinct sets is bounded.
         if classification.outcome != Outcome::Indeterminate || !classification.eccn.is_empty() {
-            set(
-                "eccn",
-                FactValue::Set(classification.eccn.iter().map(ToString::to_string).collect()),
-            );
+            set("eccn", FactValue::Set(eccn));
         }
-        set("item", FactValue::Text(item_id.clone()));
+        set("item", FactValue::Text(chip.id.clone()));
         set("exporter", FactValue::Text(exporter.clone()));
         if let Some(dc) = item.datacenter {
             set("datacenter", FactValue::Bool(dc));
@@ -582,24 +630,20 @@ impl Decider {
                 set(name, FactValue::Number(v));
             }
         }
-        let dest_code = if destination.code.as_str() == "HK" {
-            "CN".to_owned()
-        } else {
-            destination.code.to_string()
-        };
-        set("destination", FactValue::Text(dest_code));
-        set("destination_groups", FactValue::Set(destination.groups.clone()));
-        set("hq_countries", FactValue::Set(hq_countries));
-        set("hq_groups", FactValue::Set(hq_groups));
         set(
-            "end_use",
-            FactValue::Text(end_use.clone().unwrap_or_else(|| "unspecified".to_owned())),
+            "destination",
+            FactValue::Text(Text::Static(china_for_hong_kong(destination.code.as_str()))),
         );
+        set("destination_groups", FactValue::Set(destination.groups));
+        set("hq_countries", FactValue::Set(intern_syms(&hq_countries)));
+        set("hq_groups", FactValue::Set(hq_groups));
+        set("end_use", FactValue::Text(Text::Static(end_use)));
 
-        let mut steps: Vec<Step> = Vec::new();
+        let mut steps: Vec<Step> = Vec::with_capacity(self.rules.max_steps);
         let mut reasons = Vec::new();
         let mut not_enforced = Vec::new();
-        let mut unknown: Vec<Arc<str>> = Vec::new();
+        let mut suspended_requirements: Vec<&Requirement> = Vec::new();
+        let mut unknown: Vec<Sym> = Vec::new();
         let mut triggered: Vec<&Requirement> = Vec::new();
         for r in self
             .rules
@@ -613,33 +657,38 @@ impl Decider {
                 &facts,
                 s,
                 RuleRef {
-                    id: &r.id,
-                    citation: &r.cite.citation,
+                    id: r.id,
+                    citation: r.cite.citation,
                 },
                 &mut steps,
             );
-            let inputs = steps
-                .get(first..)
-                .unwrap_or_default()
-                .iter()
-                .filter(|st| st.result == Tri::True)
-                .map(Step::words)
-                .collect::<Vec<_>>();
+            let inputs = || {
+                steps
+                    .get(first..)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|st| st.result == Tri::True)
+                    .map(|st| ReasonInput::Comparison(st.to_words()))
+                    .collect::<Vec<_>>()
+            };
             let suspended = r.not_enforced.as_ref().is_some_and(|n| n.from <= date) && !request.as_written;
             match result {
-                Tri::True if suspended => not_enforced.push(reason(r, inputs)),
+                Tri::True if suspended => {
+                    not_enforced.push(reason(r, inputs()));
+                    suspended_requirements.push(r);
+                }
                 Tri::True => {
-                    reasons.push(reason(r, inputs));
+                    reasons.push(reason(r, inputs()));
                     triggered.push(r);
                 }
-                Tri::Unknown if !suspended => unknown.push(r.id.clone()),
+                Tri::Unknown if !suspended => unknown.push(r.id),
                 _ => {}
             }
         }
         if request.as_written {
-            notes.push(
-                "Evaluated as written: provisions in the CFR text that BIS does not enforce were applied.".to_owned(),
-            );
+            notes.push(Text::Static(
+                "Evaluated as written: provisions in the CFR text that BIS does not enforce were applied.",
+            ));
         }
 
         let mut listed_parties = Vec::new();
@@ -653,27 +702,34 @@ impl Decider {
         }
         for hit in &listed_parties {
             reasons.push(Reason {
-                id: Arc::from("listed-party"),
+                id: "listed-party",
                 kind: "listed_party",
-                title: format!("{} `{}` is on the {}", hit.role.replace('_', " "), hit.query, hit.list).into(),
-                paragraph: "15 CFR 744.11 / Supp. No. 4 to Part 744 (Entity List) or the list's own authority".into(),
-                citation: hit.federal_register.as_deref().unwrap_or("list entry").into(),
-                url: "".into(),
-                evidence: "P".into(),
-                text: format!(
+                title: Text::from(format!(
+                    "{} `{}` is on the {}",
+                    hit.role.replace('_', " "),
+                    hit.query,
+                    hit.list
+                )),
+                paragraph: "15 CFR 744.11 / Supp. No. 4 to Part 744 (Entity List) or the list's own authority",
+                citation: Text::from(hit.federal_register.clone().unwrap_or_else(|| "list entry".to_owned())),
+                url: "",
+                evidence: "P",
+                text: Text::from(format!(
                     "License requirement: {}. License policy: {}.",
                     hit.license_requirement.as_deref().unwrap_or("not stated"),
                     hit.license_policy.as_deref().unwrap_or("not stated")
-                )
-                .into(),
-                inputs: vec![format!("{} = `{}` matched `{}`", hit.role, hit.query, hit.matched)],
+                )),
+                inputs: vec![ReasonInput::Text(format!(
+                    "{} = `{}` matched `{}`",
+                    hit.role, hit.query, hit.matched
+                ))],
                 note: None,
             });
         }
 
         // Exceptions: available when eligible and every triggered requirement is covered.
         let mut exceptions = Vec::new();
-        let mut covered: Vec<Arc<str>> = Vec::new();
+        let mut covered: Vec<Sym> = Vec::new();
         if !triggered.is_empty() {
             for x in self
                 .rules
@@ -686,18 +742,18 @@ impl Decider {
                     &facts,
                     s,
                     RuleRef {
-                        id: &x.id,
-                        citation: &x.cite.citation,
+                        id: x.id,
+                        citation: x.cite.citation,
                     },
                     &mut steps,
                 ) != Tri::True
                 {
                     continue;
                 }
-                let resolves: Vec<Arc<str>> = triggered
+                let resolves: Vec<Sym> = triggered
                     .iter()
                     .filter(|r| x.covers.iter().any(|c| **c == *r.id))
-                    .map(|r| r.id.clone())
+                    .map(|r| r.id)
                     .collect();
                 if resolves.is_empty() {
                     continue;
@@ -711,44 +767,43 @@ impl Decider {
                             &facts,
                             s,
                             RuleRef {
-                                id: &x.id,
-                                citation: &x.cite.citation,
+                                id: x.id,
+                                citation: x.cite.citation,
                             },
                             &mut steps,
                         ) == Tri::True
                     })
                     .map(|c| ConditionReport {
-                        text: c.text.clone(),
+                        text: c.text,
                         notification_days: c.notification_days,
                         review_period_ends: c
                             .notification_days
                             .map(|d| date.add_days(i32::try_from(d).unwrap_or(0))),
-                        url: c.url.clone(),
+                        url: c.url,
                     })
                     .collect();
                 for r in &resolves {
                     if !covered.contains(r) {
-                        covered.push(r.clone());
+                        covered.push(r);
                     }
                 }
                 exceptions.push(ExceptionReport {
-                    symbol: x.symbol.clone(),
-                    id: x.id.clone(),
-                    title: x.title.clone(),
-                    section: x.section.clone(),
-                    citation: x.cite.citation.clone(),
-                    url: x.cite.url.clone(),
+                    symbol: x.symbol,
+                    id: x.id,
+                    title: x.title,
+                    section: x.section,
+                    citation: x.cite.citation,
+                    url: x.cite.url,
                     resolves,
                     conditions,
-                    text: x.text.clone(),
+                    text: x.text,
                 });
             }
         }
         if !listed_parties.is_empty() && !exceptions.is_empty() {
-            notes.push(
-                "A party is on a restricted list: license exceptions are not available for this transaction."
-                    .to_owned(),
-            );
+            notes.push(Text::Static(
+                "A party is on a restricted list: license exceptions are not available for this transaction.",
+            ));
             exceptions.clear();
         }
 
@@ -769,30 +824,32 @@ impl Decider {
                     &facts,
                     s,
                     RuleRef {
-                        id: &p.id,
-                        citation: &p.cite.citation,
+                        id: p.id,
+                        citation: p.cite.citation,
                     },
                     &mut steps,
                 ) == Tri::True
                 {
                     review_policies.push(PolicyReport {
-                        id: p.id.clone(),
-                        requirement: r.id.clone(),
+                        id: p.id,
+                        requirement: r.id,
                         policy: p.policy,
-                        citation: p.cite.citation.clone(),
-                        url: p.cite.url.clone(),
-                        text: p.text.clone(),
-                        conditions: p.conditions.clone(),
-                        note: p.note.clone(),
+                        citation: p.cite.citation,
+                        url: p.cite.url,
+                        text: p.text,
+                        conditions: p.conditions,
+                        note: p.note,
                     });
                     break;
                 }
             }
             if !review_policies.iter().any(|p| p.requirement == r.id) {
-                notes.push(format!("No review policy is recorded for `{}`.", r.id));
+                notes.push(Text::from(format!("No review policy is recorded for `{}`.", r.id)));
             }
-            for e in r.events.iter().filter(|e| e.date <= date) {
-                notes.push(format!("{} ({}): {}", e.date, r.id, e.text));
+            for (e, note) in r.events.iter().zip(&r.event_notes) {
+                if e.date <= date {
+                    notes.push(Text::Static(note));
+                }
             }
         }
         let mut review_policy = review_policies.iter().map(|p| p.policy).max();
@@ -831,30 +888,21 @@ impl Decider {
             LicenseOutcome::NoLicenseRequired
         };
         if !license_required && !unknown.is_empty() && outcome == LicenseOutcome::Indeterminate {
-            notes.push(format!(
-                "Undecided requirements: {}.",
-                unknown.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(", ")
-            ));
+            notes.push(Text::from(format!("Undecided requirements: {}.", unknown.join(", "))));
         }
         if date > self.rules.compiled {
-            notes.push(format!(
-                "The date is after {} when chipgate's rule data were compiled; later rule changes are not known to it.",
-                self.rules.compiled
-            ));
+            notes.push(Text::Static(self.rules.compiled_note));
         }
-        for r in &not_enforced {
-            notes.push(format!(
-                "`{}` is in the CFR text but not enforced; use --as-written to apply it.",
-                r.id
-            ));
+        for r in &suspended_requirements {
+            notes.push(Text::Static(r.not_enforced_note));
         }
 
         let trace = steps;
         Ok(Decision {
             engine_version: chipgate_classify::ENGINE_VERSION,
             date,
-            item: item_id,
-            item_name: item.name.clone(),
+            item: chip.id.clone(),
+            item_name: chip.name.clone(),
             destination,
             quantity: request.quantity,
             parties: Parties {
@@ -867,19 +915,19 @@ impl Decider {
             },
             end_use: request.end_use.clone(),
             classification: ClassificationSummary {
-                ruleset: classification.ruleset.id.clone(),
-                citation: classification.ruleset.citation.clone(),
+                ruleset: classification.ruleset.id,
+                citation: classification.ruleset.citation,
                 outcome: classification.outcome,
-                eccn: classification.eccn.clone(),
-                paragraphs: classification.paragraphs.clone(),
+                eccn,
+                paragraphs: intern_syms(&classification.paragraphs),
                 tpp: classification.metrics.tpp,
                 performance_density: classification.metrics.performance_density,
             },
-            license_rules_version: self.rules.version.clone(),
+            license_rules_version: self.rules.version,
             list_snapshot: lists.snapshot_id(),
             license_required,
             outcome,
-            eccn: classification.eccn.clone(),
+            eccn,
             reasons,
             exceptions,
             review_policy,
@@ -903,36 +951,36 @@ impl Decider {
     }
 }
 
-fn normalize_exporter(text: &str, recipients: &[&str]) -> String {
-    let upper = text.trim().to_uppercase();
-    for r in recipients {
-        if upper == *r
-            || upper
-                .strip_prefix(r)
-                .is_some_and(|rest| rest.starts_with([' ', ',', '.']))
-        {
-            return (*r).to_owned();
-        }
-    }
-    upper
+/// The note of a decision whose exporter is taken to be the manufacturer.
+fn exporter_note(vendor: &str) -> String {
+    format!("No --exporter given: the exporter is taken to be the item's manufacturer, {vendor}.")
 }
 
-fn reason(r: &Requirement, inputs: Vec<String>) -> Reason {
+/// Hong Kong is treated as China for these controls.
+fn china_for_hong_kong(code: Sym) -> Sym {
+    if code == "HK" {
+        "CN"
+    } else {
+        code
+    }
+}
+
+fn reason(r: &Requirement, inputs: Vec<ReasonInput>) -> Reason {
     Reason {
-        id: r.id.clone(),
+        id: r.id,
         kind: match r.kind {
             RequirementKind::Destination => "destination",
             RequirementKind::Headquarters => "headquarters",
             RequirementKind::EndUse => "end_use",
             RequirementKind::CompanySpecific => "company_specific",
         },
-        title: r.title.clone(),
-        paragraph: r.section.clone(),
-        citation: r.cite.citation.clone(),
-        url: r.cite.url.clone(),
-        evidence: format!("{:?}", r.cite.evidence).into(),
-        text: r.text.clone(),
+        title: Text::Static(r.title),
+        paragraph: r.section,
+        citation: Text::Static(r.cite.citation),
+        url: r.cite.url,
+        evidence: r.cite.evidence.as_str(),
+        text: Text::Static(r.text),
         inputs,
-        note: r.note.clone(),
+        note: r.note,
     }
 }

@@ -2,10 +2,8 @@
 //! review policies and license exceptions, each effective-dated with its source, compiled
 //! against the decision [`schema`](crate::schema).
 
-use std::sync::Arc;
-
 use chipgate_model::Date;
-use chipgate_rules::{compile, Condition, Evidence, FactSchema};
+use chipgate_rules::{compile, eval::leaf_count, intern, intern_list, Condition, Evidence, FactSchema, Sym};
 use serde::{Deserialize, Serialize};
 
 use crate::DecideError;
@@ -14,9 +12,9 @@ use crate::DecideError;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cite {
     /// Citation, e.g. `88 FR 73458`.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// URL.
-    pub url: Arc<str>,
+    pub url: Sym,
     /// Evidence grade.
     pub evidence: Evidence,
 }
@@ -94,15 +92,15 @@ struct RawRequirement {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Requirement {
     /// Stable id.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// Kind.
     pub kind: RequirementKind,
     /// For company-specific requirements: the exporter informed.
-    pub recipient: Option<String>,
+    pub recipient: Option<Sym>,
     /// Title.
-    pub title: Arc<str>,
+    pub title: Sym,
     /// CFR section.
-    pub section: Arc<str>,
+    pub section: Sym,
     /// First day in force.
     pub effective: Date,
     /// First day no longer in force.
@@ -110,15 +108,19 @@ pub struct Requirement {
     /// Source.
     pub cite: Cite,
     /// The rule's words (or a close paraphrase, graded by evidence).
-    pub text: Arc<str>,
+    pub text: Sym,
     /// Interpretive note.
-    pub note: Option<Arc<str>>,
+    pub note: Option<Sym>,
     /// Condition.
     pub when: Condition,
     /// Announced non-enforcement.
     pub not_enforced: Option<NotEnforced>,
     /// Dated events.
     pub events: Vec<Event>,
+    /// The note each event adds to a decision on or after its date (compiled).
+    pub(crate) event_notes: Vec<Sym>,
+    /// The note a decision carries when this requirement applies but is not enforced.
+    pub(crate) not_enforced_note: Sym,
 }
 
 /// A review policy.
@@ -187,11 +189,11 @@ struct RawPolicy {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// Id.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// Policy.
     pub policy: ReviewPolicy,
     /// Requirement ids it applies to.
-    pub applies_to: Vec<String>,
+    pub applies_to: Vec<Sym>,
     /// First day.
     pub effective: Date,
     /// First day no longer.
@@ -199,11 +201,11 @@ pub struct Policy {
     /// Source.
     pub cite: Cite,
     /// Words.
-    pub text: Arc<str>,
+    pub text: Sym,
     /// Conditions the exporter must meet.
-    pub conditions: Arc<[String]>,
+    pub conditions: &'static [Sym],
     /// Note.
-    pub note: Option<Arc<str>>,
+    pub note: Option<Sym>,
     /// When it applies.
     pub when: Condition,
 }
@@ -244,11 +246,11 @@ struct RawException {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExceptionCondition {
     /// What the exporter must do.
-    pub text: Arc<str>,
+    pub text: Sym,
     /// Days BIS has to review a notification.
     pub notification_days: Option<u32>,
     /// Source.
-    pub url: Arc<str>,
+    pub url: Sym,
     /// When it applies.
     pub when: Condition,
 }
@@ -257,13 +259,13 @@ pub struct ExceptionCondition {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exception {
     /// Id.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// Symbol, e.g. `NAC`.
-    pub symbol: Arc<str>,
+    pub symbol: Sym,
     /// Title.
-    pub title: Arc<str>,
+    pub title: Sym,
     /// CFR section.
-    pub section: Arc<str>,
+    pub section: Sym,
     /// First day.
     pub effective: Date,
     /// First day no longer.
@@ -271,11 +273,11 @@ pub struct Exception {
     /// Source.
     pub cite: Cite,
     /// Requirement ids it resolves.
-    pub covers: Vec<String>,
+    pub covers: Vec<Sym>,
     /// Words.
-    pub text: Arc<str>,
+    pub text: Sym,
     /// Note.
-    pub note: Option<Arc<str>>,
+    pub note: Option<Sym>,
     /// Eligibility.
     pub when: Condition,
     /// Conditions.
@@ -294,7 +296,11 @@ pub struct LicenseRules {
     /// Date the data were compiled.
     pub compiled: Date,
     /// Content hash of the rule files (16 hex digits), recorded in every decision.
-    pub version: String,
+    pub version: Sym,
+    /// The note for decisions dated after `compiled`.
+    pub(crate) compiled_note: Sym,
+    /// Comparisons one determination can record at most (sizes the trace).
+    pub(crate) max_steps: usize,
 }
 
 #[derive(Deserialize)]
@@ -377,33 +383,42 @@ impl LicenseRules {
                 check_dates(file, &r.id, r.effective, r.until)?;
                 reqs.push(Requirement {
                     when: cond(file, &r.when, schema, format!("requirement[{i}].when"))?,
-                    id: Arc::from(r.id.as_str()),
+                    id: intern(&r.id),
                     kind: r.kind,
-                    recipient: r.recipient.map(|s| s.to_uppercase()),
-                    title: r.title.into(),
-                    section: r.section.into(),
+                    recipient: r.recipient.map(|s| intern(&s.to_uppercase())),
+                    title: intern(&r.title),
+                    section: intern(&r.section),
                     effective: r.effective,
                     until: r.until,
                     cite: Cite {
-                        citation: Arc::from(r.citation),
-                        url: r.url.into(),
+                        citation: intern(&r.citation),
+                        url: intern(&r.url),
                         evidence: r.evidence,
                     },
-                    text: r.text.into(),
-                    note: r.note.map(Arc::from),
+                    text: intern(&r.text),
+                    note: r.note.map(|n| intern(&n)),
                     not_enforced: r.not_enforced.map(|n| NotEnforced {
                         from: n.from,
                         cite: Cite {
-                            citation: Arc::from(n.citation),
-                            url: n.url.into(),
+                            citation: intern(&n.citation),
+                            url: intern(&n.url),
                             evidence: n.evidence,
                         },
                     }),
+                    event_notes: r
+                        .events
+                        .iter()
+                        .map(|e| intern(&format!("{} ({}): {}", e.date, r.id, e.text)))
+                        .collect(),
+                    not_enforced_note: intern(&format!(
+                        "`{}` is in the CFR text but not enforced; use --as-written to apply it.",
+                        r.id
+                    )),
                     events: r.events,
                 });
             }
         }
-        let mut ids: Vec<&str> = reqs.iter().map(|r| &*r.id).collect();
+        let mut ids: Vec<&str> = reqs.iter().map(|r| r.id).collect();
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
             return Err(DecideError::Data {
@@ -432,19 +447,19 @@ impl LicenseRules {
             check_dates(pfile, &p.id, p.effective, p.until)?;
             pols.push(Policy {
                 when: cond(pfile, &p.when, schema, format!("policy[{i}].when"))?,
-                id: Arc::from(p.id.as_str()),
+                id: intern(&p.id),
                 policy: p.policy,
-                applies_to: p.applies_to,
+                applies_to: p.applies_to.iter().map(|a| intern(a)).collect(),
                 effective: p.effective,
                 until: p.until,
                 cite: Cite {
-                    citation: Arc::from(p.citation),
-                    url: p.url.into(),
+                    citation: intern(&p.citation),
+                    url: intern(&p.url),
                     evidence: p.evidence,
                 },
-                text: p.text.into(),
-                conditions: p.conditions.into(),
-                note: p.note.map(Arc::from),
+                text: intern(&p.text),
+                conditions: intern_list(&p.conditions),
+                note: p.note.map(|n| intern(&n)),
             });
         }
         let (efile, etext) = exceptions;
@@ -460,32 +475,42 @@ impl LicenseRules {
             for (j, c) in x.conditions.into_iter().enumerate() {
                 conditions.push(ExceptionCondition {
                     when: cond(efile, &c.when, schema, format!("exception[{i}].conditions[{j}].when"))?,
-                    text: c.text.into(),
+                    text: intern(&c.text),
                     notification_days: c.notification_days,
-                    url: c.url.into(),
+                    url: intern(&c.url),
                 });
             }
             excs.push(Exception {
                 when: cond(efile, &x.when, schema, format!("exception[{i}].when"))?,
-                id: Arc::from(x.id.as_str()),
-                symbol: x.symbol.into(),
-                title: x.title.into(),
-                section: x.section.into(),
+                id: intern(&x.id),
+                symbol: intern(&x.symbol),
+                title: intern(&x.title),
+                section: intern(&x.section),
                 effective: x.effective,
                 until: x.until,
                 cite: Cite {
-                    citation: Arc::from(x.citation),
-                    url: x.url.into(),
+                    citation: intern(&x.citation),
+                    url: intern(&x.url),
                     evidence: x.evidence,
                 },
-                covers: x.covers,
-                text: x.text.into(),
-                note: x.note.map(Arc::from),
+                covers: x.covers.iter().map(|c| intern(c)).collect(),
+                text: intern(&x.text),
+                note: x.note.map(|n| intern(&n)),
                 conditions,
             });
         }
+        let max_steps = reqs.iter().map(|r| leaf_count(&r.when)).sum::<usize>()
+            + pols.iter().map(|p| leaf_count(&p.when)).sum::<usize>()
+            + excs
+                .iter()
+                .map(|x| leaf_count(&x.when) + x.conditions.iter().map(|c| leaf_count(&c.when)).sum::<usize>())
+                .sum::<usize>();
         Ok(LicenseRules {
-            version: content_hash(&[requirements.1, company.1, policies.1, exceptions.1]),
+            max_steps,
+            version: intern(&content_hash(&[requirements.1, company.1, policies.1, exceptions.1])),
+            compiled_note: intern(&format!(
+                "The date is after {compiled} when chipgate's rule data were compiled; later rule changes are not known to it."
+            )),
             requirements: reqs,
             policies: pols,
             exceptions: excs,

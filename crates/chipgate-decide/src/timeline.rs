@@ -1,8 +1,7 @@
 //! The determination over time: decide on every date where any input rule changes.
 
-use std::sync::Arc;
-
 use chipgate_model::{ChipRecord, Date};
+use chipgate_rules::Sym;
 use serde::Serialize;
 
 use crate::{DecideError, Decider, LicenseOutcome, PartyLookup, Request, ReviewPolicy};
@@ -19,9 +18,9 @@ pub struct TimelineEntry {
     /// Review policy.
     pub review_policy: Option<ReviewPolicy>,
     /// ECCN paragraphs.
-    pub eccn: Vec<Arc<str>>,
+    pub eccn: Vec<Sym>,
     /// Requirement ids that apply.
-    pub reasons: Vec<Arc<str>>,
+    pub reasons: Vec<Sym>,
     /// Exceptions available.
     pub exceptions: Vec<String>,
     /// What changed on `from`, in words.
@@ -65,7 +64,7 @@ pub(crate) fn build(
     let mut entries: Vec<TimelineEntry> = Vec::new();
     for date in dates {
         let d = decider.decide(item, request, date, lists)?;
-        let reasons: Vec<Arc<str>> = d.reasons.iter().map(|r| r.id.clone()).collect();
+        let reasons: Vec<Sym> = d.reasons.iter().map(|r| r.id).collect();
         let exceptions: Vec<String> = d.exceptions.iter().map(|x| x.symbol.to_string()).collect();
         if let Some(last) = entries.last() {
             if last.outcome == d.outcome
@@ -83,7 +82,7 @@ pub(crate) fn build(
                 changed_by.push(format!(
                     "classification {} → {} ({} {})",
                     list(&last.eccn),
-                    list(&d.eccn),
+                    list(d.eccn),
                     d.classification.ruleset,
                     d.classification.citation
                 ));
@@ -128,7 +127,7 @@ pub(crate) fn build(
             until: None,
             outcome: d.outcome,
             review_policy: d.review_policy,
-            eccn: d.eccn,
+            eccn: d.eccn.to_vec(),
             reasons,
             exceptions,
             changed_by,
@@ -149,7 +148,7 @@ pub(crate) fn build(
     })
 }
 
-fn list(eccn: &[Arc<str>]) -> String {
+fn list(eccn: &[Sym]) -> String {
     if eccn.is_empty() {
         "not controlled".to_owned()
     } else {

@@ -113,7 +113,7 @@ fn decision_scenarios() {
             }
         }
         for want in &s.not_enforced {
-            if !r.not_enforced.iter().any(|x| &*x.id == want) {
+            if !r.not_enforced.iter().any(|x| x.id == want) {
                 problems.push(format!("not-enforced `{want}` missing"));
             }
         }

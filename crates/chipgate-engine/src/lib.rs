@@ -299,7 +299,7 @@ impl Engine {
                             decision
                                 .exceptions
                                 .iter()
-                                .map(|x| &*x.symbol)
+                                .map(|x| x.symbol)
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
@@ -339,7 +339,7 @@ impl Engine {
         };
         let order = OrderRequest {
             order_ref: line.order_ref.clone(),
-            item_id: decision.item.clone(),
+            item_id: decision.item.to_string(),
             eccn: decision.eccn.iter().map(ToString::to_string).collect(),
             destination: decision.destination.code.to_string(),
             quantity: i64::try_from(line.quantity).map_err(|_| EngineError::Invalid {

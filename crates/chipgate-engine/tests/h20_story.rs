@@ -77,7 +77,7 @@ fn h20_story_route_open_held_licensed_shipped_exhausted() {
             .decision
             .reasons
             .iter()
-            .any(|r| &*r.id == "is-informed-nvidia-h20-2025-04-09"));
+            .any(|r| r.id == "is-informed-nvidia-h20-2025-04-09"));
         let Disposition::Held { reasons } = &april.result.disposition else {
             panic!("held")
         };

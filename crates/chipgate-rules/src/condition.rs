@@ -12,9 +12,10 @@
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
 
 use serde::Serialize;
+
+use crate::sym::{intern_list, Sym};
 
 /// The kind of value a fact holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -55,7 +56,11 @@ impl FactSchema {
 
     /// Index of a fact by name.
     pub fn index(&self, name: &str) -> Option<usize> {
-        self.facts.iter().position(|f| f.name == name)
+        // Callers pass the same literals the schema was built from: the pointer usually
+        // matches, and a length check rules most others out without comparing bytes.
+        self.facts
+            .iter()
+            .position(|f| std::ptr::eq(f.name, name) || (f.name.len() == name.len() && f.name.bytes().eq(name.bytes())))
     }
 
     /// Definition by index.
@@ -181,14 +186,14 @@ pub enum Condition {
         /// Fact index.
         fact: usize,
         /// Accepted values.
-        values: Arc<[String]>,
+        values: &'static [Sym],
     },
     /// A set fact shares at least one value with the list.
     HasAny {
         /// Fact index.
         fact: usize,
         /// Values looked for.
-        values: Arc<[String]>,
+        values: &'static [Sym],
     },
 }
 
@@ -209,7 +214,7 @@ fn err(path: &str, message: impl Into<String>) -> ConditionError {
     }
 }
 
-fn string_list(value: &toml::Value, path: &str) -> Result<Arc<[String]>, ConditionError> {
+fn string_list(value: &toml::Value, path: &str) -> Result<&'static [Sym], ConditionError> {
     let array = value
         .as_array()
         .ok_or_else(|| err(path, "expected a list of strings"))?;
@@ -218,11 +223,10 @@ fn string_list(value: &toml::Value, path: &str) -> Result<Arc<[String]>, Conditi
         .enumerate()
         .map(|(i, v)| {
             v.as_str()
-                .map(str::to_owned)
                 .ok_or_else(|| err(&format!("{path}[{i}]"), "expected a string"))
         })
         .collect::<Result<Vec<_>, _>>()
-        .map(Arc::from)
+        .map(|v| intern_list(&v))
 }
 
 fn fact_of(schema: &FactSchema, name: &str, path: &str, expected: FactKind) -> Result<usize, ConditionError> {

@@ -10,7 +10,66 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::condition::{Condition, FactKind, FactSchema};
+use crate::condition::{Condition, FactKind, FactSchema, Op};
+use crate::sym::Sym;
+
+/// A text that is either interned data ([`Sym`]) or shared request input. Cloning either
+/// is cheap; only the second touches a reference count.
+#[derive(Clone, Debug)]
+pub enum Text {
+    /// Text from the data files (country codes, ids), interned.
+    Static(Sym),
+    /// Text from a request (an exporter's name, a user spec's id).
+    Shared(Arc<str>),
+}
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Static(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl From<Sym> for Text {
+    fn from(s: Sym) -> Text {
+        Text::Static(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::Shared(Arc::from(s))
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
 
 /// A fact's value.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -21,9 +80,10 @@ pub enum FactValue {
     /// A flag.
     Bool(bool),
     /// A text.
-    Text(String),
-    /// A set of texts.
-    Set(Vec<String>),
+    Text(Text),
+    /// A set of texts from the data, interned with [`intern_list`](crate::intern_list)
+    /// (never request input: interned lists are never freed).
+    Set(&'static [Sym]),
 }
 
 impl std::fmt::Display for FactValue {
@@ -31,7 +91,7 @@ impl std::fmt::Display for FactValue {
         match self {
             FactValue::Number(n) => f.write_str(&chipgate_model::format_number(*n)),
             FactValue::Bool(b) => write!(f, "{b}"),
-            FactValue::Text(t) => f.write_str(t),
+            FactValue::Text(t) => f.write_str(t.as_str()),
             FactValue::Set(v) => write!(f, "[{}]", v.join(", ")),
         }
     }
@@ -165,7 +225,7 @@ pub enum Threshold {
     /// A flag value.
     Bool(bool),
     /// A list of texts.
-    List(Arc<[String]>),
+    List(&'static [Sym]),
 }
 
 impl std::fmt::Display for Threshold {
@@ -180,31 +240,75 @@ impl std::fmt::Display for Threshold {
 
 /// The rule a condition belongs to, as recorded in its steps.
 #[derive(Clone, Copy, Debug)]
-pub struct RuleRef<'a> {
+pub struct RuleRef {
     /// Rule id (paragraph, exclusion, requirement…).
-    pub id: &'a Arc<str>,
+    pub id: Sym,
     /// Its citation, e.g. `88 FR 73458`.
-    pub citation: &'a Arc<str>,
+    pub citation: Sym,
+}
+
+/// The operator of a step. Compares equal to its text (`step.op == "is"`) and is
+/// serialized as that text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepOp {
+    /// A numeric comparison.
+    Compare(Op),
+    /// A flag test.
+    Is,
+    /// A text in a list.
+    In,
+    /// A set sharing a value with a list.
+    HasAny,
+}
+
+impl StepOp {
+    /// The operator's text: `>=`, `>`, `<`, `<=`, `==`, `is`, `in` or `has_any`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepOp::Compare(op) => op.as_str(),
+            StepOp::Is => "is",
+            StepOp::In => "in",
+            StepOp::HasAny => "has_any",
+        }
+    }
+}
+
+impl PartialEq<&str> for StepOp {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Display for StepOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for StepOp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
 /// One comparison the evaluator made.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Step {
     /// The rule (paragraph, exclusion, requirement) the comparison belongs to.
-    pub rule: Arc<str>,
+    pub rule: Sym,
     /// The rule's citation.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// The fact tested.
     pub fact: &'static str,
     /// Its index in the schema.
     #[serde(skip)]
-    pub fact_index: usize,
+    pub fact_index: u32,
     /// The fact's label for people.
     pub label: &'static str,
     /// The input value, or null when missing.
     pub input: Option<FactValue>,
     /// The operator: `>=`, `>`, `<`, `<=`, `==`, `is`, `in` or `has_any`.
-    pub op: &'static str,
+    pub op: StepOp,
     /// What it was compared with.
     pub threshold: Threshold,
     /// The outcome of this comparison.
@@ -214,7 +318,7 @@ pub struct Step {
     pub margin: Option<f64>,
     /// Where the input came from (filled in by the caller that computed the fact).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<Arc<str>>,
+    pub source: Option<Text>,
 }
 
 impl Step {
@@ -227,16 +331,53 @@ impl Step {
 
     /// The comparison in words, e.g. `TPP 2,368 >= 2,400`.
     pub fn words(&self) -> String {
-        match self.op {
-            "is" => format!("{}: {} (needs {})", self.label, self.input_text(), self.threshold),
-            "has_any" => format!(
-                "{} {} includes any of {}",
-                self.label,
-                self.input_text(),
-                self.threshold
-            ),
-            op => format!("{} {} {op} {}", self.label, self.input_text(), self.threshold),
+        self.to_words().to_string()
+    }
+
+    /// The comparison as [`Words`]: its parts, rendered only when displayed.
+    pub fn to_words(&self) -> Words {
+        Words {
+            label: self.label,
+            input: self.input.clone(),
+            op: self.op,
+            threshold: self.threshold.clone(),
         }
+    }
+}
+
+/// A comparison in words (`TPP 2,368 >= 2,400`), kept as its parts and rendered only when
+/// displayed or serialized (as a string), so that deciding does not pay for formatting
+/// numbers nobody may read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Words {
+    label: &'static str,
+    input: Option<FactValue>,
+    op: StepOp,
+    threshold: Threshold,
+}
+
+impl std::fmt::Display for Words {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let label = self.label;
+        let threshold = &self.threshold;
+        match &self.input {
+            Some(input) => match self.op {
+                StepOp::Is => write!(f, "{label}: {input} (needs {threshold})"),
+                StepOp::HasAny => write!(f, "{label} {input} includes any of {threshold}"),
+                op => write!(f, "{label} {input} {op} {threshold}"),
+            },
+            None => match self.op {
+                StepOp::Is => write!(f, "{label}: missing (needs {threshold})"),
+                StepOp::HasAny => write!(f, "{label} missing includes any of {threshold}"),
+                op => write!(f, "{label} missing {op} {threshold}"),
+            },
+        }
+    }
+}
+
+impl Serialize for Words {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -246,7 +387,7 @@ pub fn evaluate(
     condition: &Condition,
     facts: &Facts,
     schema: &FactSchema,
-    rule: RuleRef<'_>,
+    rule: RuleRef,
     steps: &mut Vec<Step>,
 ) -> Tri {
     match condition {
@@ -269,7 +410,7 @@ pub fn evaluate(
                 rule,
                 *fact,
                 input,
-                op.as_str(),
+                StepOp::Compare(*op),
                 Threshold::Number(*value),
                 result,
                 margin,
@@ -288,7 +429,7 @@ pub fn evaluate(
                 rule,
                 *fact,
                 input,
-                "is",
+                StepOp::Is,
                 Threshold::Bool(*is),
                 result,
                 None,
@@ -298,7 +439,7 @@ pub fn evaluate(
         Condition::In { fact, values } => {
             let input = facts.get(*fact);
             let result = match input {
-                Some(FactValue::Text(t)) => Tri::from_bool(values.iter().any(|v| v == t)),
+                Some(FactValue::Text(t)) => Tri::from_bool(values.iter().any(|v| same(v, t.as_str()))),
                 _ => Tri::Unknown,
             };
             push(
@@ -307,8 +448,8 @@ pub fn evaluate(
                 rule,
                 *fact,
                 input,
-                "in",
-                Threshold::List(values.clone()),
+                StepOp::In,
+                Threshold::List(values),
                 result,
                 None,
             );
@@ -317,7 +458,7 @@ pub fn evaluate(
         Condition::HasAny { fact, values } => {
             let input = facts.get(*fact);
             let result = match input {
-                Some(FactValue::Set(set)) => Tri::from_bool(set.iter().any(|s| values.contains(s))),
+                Some(FactValue::Set(set)) => Tri::from_bool(set.iter().any(|s| values.iter().any(|v| same(s, v)))),
                 _ => Tri::Unknown,
             };
             push(
@@ -326,8 +467,8 @@ pub fn evaluate(
                 rule,
                 *fact,
                 input,
-                "has_any",
-                Threshold::List(values.clone()),
+                StepOp::HasAny,
+                Threshold::List(values),
                 result,
                 None,
             );
@@ -337,23 +478,24 @@ pub fn evaluate(
 }
 
 #[expect(clippy::too_many_arguments, reason = "one private constructor for a plain record")]
+#[inline(always)]
 fn push(
     steps: &mut Vec<Step>,
     schema: &FactSchema,
-    rule: RuleRef<'_>,
+    rule: RuleRef,
     fact: usize,
     input: Option<&FactValue>,
-    op: &'static str,
+    op: StepOp,
     threshold: Threshold,
     result: Tri,
     margin: Option<f64>,
 ) {
     let (name, label) = schema.get(fact).map_or(("?", "?"), |f| (f.name, f.label));
     steps.push(Step {
-        rule: rule.id.clone(),
-        citation: rule.citation.clone(),
+        rule: rule.id,
+        citation: rule.citation,
         fact: name,
-        fact_index: fact,
+        fact_index: u32::try_from(fact).unwrap_or(u32::MAX),
         label,
         input: input.cloned(),
         op,
@@ -362,6 +504,22 @@ fn push(
         margin,
         source: None,
     });
+}
+
+/// String equality for the short, mostly interned texts of facts and thresholds: the
+/// same pointer is equal at once, and a short byte loop beats a call to `memcmp`.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || (a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
+}
+
+/// The number of comparisons (leaves) in a condition: the steps one evaluation records.
+pub fn leaf_count(condition: &Condition) -> usize {
+    match condition {
+        Condition::All(parts) | Condition::Any(parts) => parts.iter().map(leaf_count).sum(),
+        Condition::Not(inner) => leaf_count(inner),
+        Condition::Compare { .. } | Condition::Flag { .. } | Condition::In { .. } | Condition::HasAny { .. } => 1,
+    }
 }
 
 /// The facts a condition refers to, by index (for "missing input" reports).

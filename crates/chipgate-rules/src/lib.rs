@@ -13,10 +13,12 @@
 pub mod condition;
 pub mod eval;
 pub mod ruleset;
+pub mod sym;
 
 pub use condition::{compile, Condition, ConditionError, FactDef, FactKind, FactSchema, Op};
-pub use eval::{evaluate, FactError, FactValue, Facts, RuleRef, Step, Threshold, Tri};
+pub use eval::{evaluate, FactError, FactValue, Facts, RuleRef, Step, StepOp, Text, Threshold, Tri, Words};
 pub use ruleset::{
     Evidence, Exclusion, ExclusionResult, Paragraph, ParagraphResult, RuleBook, RuleSet, RulesError, Source, Verdict,
     Warning,
 };
+pub use sym::{intern, intern_list, intern_syms, Sym};

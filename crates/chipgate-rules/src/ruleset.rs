@@ -3,13 +3,13 @@
 //! its Federal Register source. [`RuleBook`] picks the version in force on a date.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use chipgate_model::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::condition::{compile, Condition, ConditionError, FactSchema};
-use crate::eval::{evaluate, referenced_facts, Facts, RuleRef, Step, Tri};
+use crate::eval::{evaluate, leaf_count, referenced_facts, Facts, RuleRef, Step, Tri};
+use crate::sym::{intern, intern_list, Sym};
 
 /// How well a rule's text is evidenced (grades of `reference/regulations.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,13 +28,27 @@ pub enum Evidence {
     D,
 }
 
+impl Evidence {
+    /// The grade's letters, e.g. `PQ`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::P => "P",
+            Evidence::PQ => "PQ",
+            Evidence::L => "L",
+            Evidence::N => "N",
+            Evidence::G => "G",
+            Evidence::D => "D",
+        }
+    }
+}
+
 /// Where a rule comes from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Source {
     /// Federal Register or CFR citation, e.g. `88 FR 73458`.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// URL of the text.
-    pub url: Arc<str>,
+    pub url: Sym,
     /// Evidence grade.
     pub evidence: Evidence,
 }
@@ -97,17 +111,17 @@ struct RawExclusion {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Paragraph {
     /// Paragraph id, e.g. `3A090.a.2`.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// The ECCN paragraph it reports, e.g. `3A090.a`.
-    pub eccn: Arc<str>,
+    pub eccn: Sym,
     /// The regulation's words.
-    pub text: Arc<str>,
+    pub text: Sym,
     /// Its source.
     pub source: Source,
     /// Interpretive note.
     pub note: Option<String>,
     /// ECCN paragraphs that take precedence when they also apply.
-    pub yields_to: Vec<Arc<str>>,
+    pub yields_to: Vec<Sym>,
     /// The condition.
     pub when: Condition,
     /// Index of its ECCN group in the rule set (compiled).
@@ -122,11 +136,11 @@ pub struct Paragraph {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exclusion {
     /// Id, e.g. `3A090 Note 2`.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// The regulation's words.
     pub text: String,
     /// ECCN paragraphs it takes items out of.
-    pub excludes: Vec<Arc<str>>,
+    pub excludes: Vec<Sym>,
     /// Its source.
     pub source: Source,
     /// The condition under which it applies.
@@ -137,7 +151,7 @@ pub struct Exclusion {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RuleSet {
     /// Stable id, e.g. `ccl-2023-11-17`.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// Title of the rule.
     pub title: String,
     /// First day in force.
@@ -149,11 +163,13 @@ pub struct RuleSet {
     /// What changed.
     pub summary: Option<String>,
     /// Open points and interpretive choices.
-    pub notes: Arc<[String]>,
+    pub notes: &'static [Sym],
     /// Paragraphs, in evaluation order.
     pub paragraphs: Vec<Paragraph>,
     /// Exclusion notes.
     pub exclusions: Vec<Exclusion>,
+    /// Comparisons one evaluation records (compiled; sizes the trace).
+    steps: usize,
 }
 
 /// A problem in a rule file.
@@ -229,13 +245,13 @@ impl RuleSet {
         };
         let mut warnings = Vec::new();
         let file_source = Source {
-            citation: Arc::from(raw.citation.as_str()),
-            url: Arc::from(raw.url.as_str()),
+            citation: intern(&raw.citation),
+            url: intern(&raw.url),
             evidence: raw.evidence,
         };
         let own_source = |citation: Option<String>, url: Option<String>, evidence: Option<Evidence>| Source {
-            citation: citation.map_or_else(|| file_source.citation.clone(), Arc::from),
-            url: url.map_or_else(|| file_source.url.clone(), Arc::from),
+            citation: citation.map_or(file_source.citation, |c| intern(&c)),
+            url: url.map_or(file_source.url, |u| intern(&u)),
             evidence: evidence.unwrap_or(file_source.evidence),
         };
         if raw.paragraphs.is_empty() {
@@ -249,19 +265,19 @@ impl RuleSet {
             }
             let when = compile(&p.when, schema, &format!("paragraphs[{index}].when")).map_err(cond_err)?;
             paragraphs.push(Paragraph {
-                id: Arc::from(p.id.as_str()),
-                eccn: Arc::from(p.eccn.as_str()),
-                text: Arc::from(p.text),
+                id: intern(&p.id),
+                eccn: intern(&p.eccn),
+                text: intern(&p.text),
                 source: own_source(p.citation, p.url, p.evidence),
                 note: p.note,
-                yields_to: p.yields_to.iter().map(|s| Arc::from(s.as_str())).collect(),
+                yields_to: p.yields_to.iter().map(|s| intern(s)).collect(),
                 when,
                 group: 0,
                 yields: Vec::new(),
                 excluded_by: Vec::new(),
             });
         }
-        let groups: BTreeSet<&str> = paragraphs.iter().map(|p| &*p.eccn).collect();
+        let groups: BTreeSet<&str> = paragraphs.iter().map(|p| p.eccn).collect();
         for p in &paragraphs {
             for y in &p.yields_to {
                 if !groups.contains(&**y) {
@@ -299,18 +315,18 @@ impl RuleSet {
             }
             let when = compile(&x.when, schema, &format!("exclusions[{index}].when")).map_err(cond_err)?;
             exclusions.push(Exclusion {
-                id: Arc::from(x.id.as_str()),
+                id: intern(&x.id),
                 text: x.text,
-                excludes: x.excludes.iter().map(|s| Arc::from(s.as_str())).collect(),
+                excludes: x.excludes.iter().map(|s| intern(s)).collect(),
                 source: own_source(x.citation, x.url, x.evidence),
                 when,
             });
         }
-        let group_names: Vec<Arc<str>> = {
-            let mut names: Vec<Arc<str>> = Vec::new();
+        let group_names: Vec<Sym> = {
+            let mut names: Vec<Sym> = Vec::new();
             for p in &paragraphs {
                 if !names.contains(&p.eccn) {
-                    names.push(p.eccn.clone());
+                    names.push(p.eccn);
                 }
             }
             names
@@ -337,13 +353,15 @@ impl RuleSet {
         }
         Ok((
             RuleSet {
-                id: Arc::from(raw.id.as_str()),
+                id: intern(&raw.id),
                 title: raw.title,
                 effective: raw.effective,
                 published: raw.published,
                 source: file_source,
                 summary: raw.summary,
-                notes: Arc::from(raw.notes),
+                notes: intern_list(&raw.notes),
+                steps: paragraphs.iter().map(|p| leaf_count(&p.when)).sum::<usize>()
+                    + exclusions.iter().map(|x| leaf_count(&x.when)).sum::<usize>(),
                 paragraphs,
                 exclusions,
             },
@@ -353,19 +371,19 @@ impl RuleSet {
 
     /// Evaluates every paragraph and exclusion against the facts.
     pub fn evaluate(&self, facts: &Facts, schema: &FactSchema) -> Verdict {
-        let mut steps = Vec::with_capacity(32);
+        let mut steps = Vec::with_capacity(self.steps);
         let exclusions: Vec<ExclusionResult> = self
             .exclusions
             .iter()
             .map(|x| ExclusionResult {
-                id: x.id.clone(),
+                id: x.id,
                 result: evaluate(
                     &x.when,
                     facts,
                     schema,
                     RuleRef {
-                        id: &x.id,
-                        citation: &x.source.citation,
+                        id: x.id,
+                        citation: x.source.citation,
                     },
                     &mut steps,
                 ),
@@ -380,8 +398,8 @@ impl RuleSet {
                 facts,
                 schema,
                 RuleRef {
-                    id: &p.id,
-                    citation: &p.source.citation,
+                    id: p.id,
+                    citation: p.source.citation,
                 },
                 &mut steps,
             );
@@ -391,7 +409,7 @@ impl RuleSet {
                 if let (Some(x), Some(r)) = (self.exclusions.get(i), exclusions.get(i)) {
                     excluded = excluded.or(r.result);
                     if r.result != Tri::False {
-                        excluded_by.push(x.id.clone());
+                        excluded_by.push(x.id);
                     }
                 }
             }
@@ -413,8 +431,8 @@ impl RuleSet {
                     .collect();
             }
             paragraphs.push(ParagraphResult {
-                id: p.id.clone(),
-                eccn: p.eccn.clone(),
+                id: p.id,
+                eccn: p.eccn,
                 condition,
                 result,
                 excluded_by,
@@ -434,8 +452,8 @@ impl RuleSet {
                 }
             }
         }
-        let mut eccn: Vec<Arc<str>> = Vec::new();
-        let mut undetermined: Vec<Arc<str>> = Vec::new();
+        let mut eccn: Vec<Sym> = Vec::new();
+        let mut undetermined: Vec<Sym> = Vec::new();
         let mut seen = vec![false; groups];
         for p in &self.paragraphs {
             if superseded.get(p.group) == Some(&true) || seen.get(p.group) == Some(&true) {
@@ -445,8 +463,8 @@ impl RuleSet {
                 *s = true;
             }
             match group_result.get(p.group) {
-                Some(Tri::True) => eccn.push(p.eccn.clone()),
-                Some(Tri::Unknown) => undetermined.push(p.eccn.clone()),
+                Some(Tri::True) => eccn.push(p.eccn),
+                Some(Tri::Unknown) => undetermined.push(p.eccn),
                 _ => {}
             }
         }
@@ -461,21 +479,21 @@ impl RuleSet {
 
     /// Looks a paragraph up by id.
     pub fn paragraph(&self, id: &str) -> Option<&Paragraph> {
-        self.paragraphs.iter().find(|p| &*p.id == id)
+        self.paragraphs.iter().find(|p| p.id == id)
     }
 
     /// Looks an exclusion up by id.
     pub fn exclusion(&self, id: &str) -> Option<&Exclusion> {
-        self.exclusions.iter().find(|x| &*x.id == id)
+        self.exclusions.iter().find(|x| x.id == id)
     }
 
     /// The source of a paragraph or exclusion by id, else the file's.
-    pub fn source_of(&self, id: &Arc<str>) -> &Source {
-        // Steps carry the rule's own `Arc`, so a pointer comparison usually finds it.
-        if let Some(p) = self.paragraphs.iter().find(|p| Arc::ptr_eq(&p.id, id)) {
+    pub fn source_of(&self, id: Sym) -> &Source {
+        // Steps carry the rule's own interned id, so a pointer comparison usually finds it.
+        if let Some(p) = self.paragraphs.iter().find(|p| std::ptr::eq(p.id, id)) {
             return &p.source;
         }
-        if let Some(x) = self.exclusions.iter().find(|x| Arc::ptr_eq(&x.id, id)) {
+        if let Some(x) = self.exclusions.iter().find(|x| std::ptr::eq(x.id, id)) {
             return &x.source;
         }
         self.paragraph(id)
@@ -489,7 +507,7 @@ impl RuleSet {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExclusionResult {
     /// Its id.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// Whether it applies.
     pub result: Tri,
 }
@@ -498,17 +516,17 @@ pub struct ExclusionResult {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParagraphResult {
     /// Paragraph id.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// The ECCN paragraph it reports.
-    pub eccn: Arc<str>,
+    pub eccn: Sym,
     /// The condition alone.
     pub condition: Tri,
     /// After exclusions.
     pub result: Tri,
     /// Exclusions that apply or may apply.
-    pub excluded_by: Vec<Arc<str>>,
+    pub excluded_by: Vec<Sym>,
     /// The ECCN paragraph that takes precedence, when one applies.
-    pub superseded_by: Option<Arc<str>>,
+    pub superseded_by: Option<Sym>,
     /// Facts that were missing when the result is unknown.
     pub missing_facts: Vec<&'static str>,
 }
@@ -517,9 +535,9 @@ pub struct ParagraphResult {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verdict {
     /// ECCN paragraphs that apply, after exclusions and precedence.
-    pub eccn: Vec<Arc<str>>,
+    pub eccn: Vec<Sym>,
     /// ECCN paragraphs that may apply but cannot be decided.
-    pub undetermined: Vec<Arc<str>>,
+    pub undetermined: Vec<Sym>,
     /// Every paragraph's result.
     pub paragraphs: Vec<ParagraphResult>,
     /// Every exclusion's result.
@@ -553,7 +571,7 @@ impl RuleBook {
         }
         let mut ids = BTreeSet::new();
         for v in &versions {
-            if !ids.insert(v.id.clone()) {
+            if !ids.insert(v.id) {
                 return Err(RulesError::Invalid {
                     origin: v.id.to_string(),
                     message: "duplicate rule-set id".to_owned(),
@@ -565,8 +583,14 @@ impl RuleBook {
 
     /// The version in force on `date`.
     pub fn in_force(&self, date: Date) -> Result<&RuleSet, RulesError> {
-        match self.versions.iter().rev().find(|v| v.effective <= date) {
-            Some(v) => Ok(v),
+        let index = self.in_force_index(date)?;
+        self.versions.get(index).ok_or(RulesError::Empty)
+    }
+
+    /// The position (in [`RuleBook::versions`]) of the version in force on `date`.
+    pub fn in_force_index(&self, date: Date) -> Result<usize, RulesError> {
+        match self.versions.iter().rposition(|v| v.effective <= date) {
+            Some(i) => Ok(i),
             None => {
                 let first = self.versions.first().ok_or(RulesError::Empty)?;
                 Err(RulesError::OutOfScope {
@@ -585,6 +609,6 @@ impl RuleBook {
 
     /// A version by id.
     pub fn get(&self, id: &str) -> Option<&RuleSet> {
-        self.versions.iter().find(|v| &*v.id == id)
+        self.versions.iter().find(|v| v.id == id)
     }
 }

@@ -92,8 +92,8 @@ fn rule_book_picks_the_version_in_force_and_refuses_dates_before() {
     );
     let (b, _) = RuleSet::from_toml(&b_text, "rules/v2.toml", &schema()).unwrap();
     let book = RuleBook::new(vec![b, a.clone()]).unwrap();
-    assert_eq!(&*book.in_force("2024-01-01".parse().unwrap()).unwrap().id, "v1");
-    assert_eq!(&*book.in_force("2024-12-02".parse().unwrap()).unwrap().id, "v2");
+    assert_eq!(book.in_force("2024-01-01".parse().unwrap()).unwrap().id, "v1");
+    assert_eq!(book.in_force("2024-12-02".parse().unwrap()).unwrap().id, "v2");
     let err = book.in_force("2023-11-16".parse().unwrap()).unwrap_err().to_string();
     assert!(err.starts_with("date 2023-11-16 is before 2023-11-17"), "{err}");
     assert!(RuleBook::new(vec![a.clone(), a]).is_err());

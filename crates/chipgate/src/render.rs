@@ -16,7 +16,7 @@ fn mark(result: Tri) -> &'static str {
     }
 }
 
-fn outcome_text(outcome: Outcome, eccn: &[std::sync::Arc<str>]) -> String {
+fn outcome_text(outcome: Outcome, eccn: &[&str]) -> String {
     match outcome {
         Outcome::Controlled => format!("controlled: {}", eccn.join(", ")),
         Outcome::NotControlled => "not controlled under 3A090/4A090".to_owned(),
@@ -101,7 +101,7 @@ pub(crate) fn classification(c: &Classification) -> String {
     let mut seen = Vec::new();
     for step in &notes {
         if !seen.contains(&step.rule) {
-            seen.push(step.rule.clone());
+            seen.push(step.rule);
             let result = c
                 .trace
                 .iter()
@@ -286,7 +286,7 @@ struct RuleVersionView<'a> {
     url: &'a str,
     paragraphs: Vec<&'a str>,
     exclusions: Vec<&'a str>,
-    notes: &'a [String],
+    notes: &'a [&'a str],
 }
 
 /// Rule versions as JSON-ready data.
@@ -296,15 +296,15 @@ pub(crate) fn rules_json(classifier: &Classifier) -> impl Serialize + '_ {
         .versions()
         .iter()
         .map(|v| RuleVersionView {
-            id: &v.id,
+            id: v.id,
             title: &v.title,
             effective: v.effective.to_string(),
             published: v.published.map(|d| d.to_string()),
-            citation: &v.source.citation,
-            url: &v.source.url,
-            paragraphs: v.paragraphs.iter().map(|p| &*p.id).collect(),
-            exclusions: v.exclusions.iter().map(|x| &*x.id).collect(),
-            notes: &v.notes,
+            citation: v.source.citation,
+            url: v.source.url,
+            paragraphs: v.paragraphs.iter().map(|p| p.id).collect(),
+            exclusions: v.exclusions.iter().map(|x| x.id).collect(),
+            notes: v.notes,
         })
         .collect::<Vec<_>>()
 }
@@ -318,7 +318,7 @@ pub(crate) fn rules(classifier: &Classifier) -> String {
             "{} — in force from {} ({}, {})",
             v.id, v.effective, v.source.citation, v.source.url
         );
-        let paragraphs: Vec<&str> = v.paragraphs.iter().map(|p| &*p.id).collect();
+        let paragraphs: Vec<&str> = v.paragraphs.iter().map(|p| p.id).collect();
         let _ = writeln!(s, "  paragraphs: {}", paragraphs.join(", "));
         for x in &v.exclusions {
             let _ = writeln!(s, "  exclusion: {}", x.id);

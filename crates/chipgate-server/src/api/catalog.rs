@@ -1,12 +1,10 @@
 //! Reference data: the chip catalog (with computed metrics and classification on a date),
 //! one record, a chip's timeline, and the rule versions with their numeric thresholds.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use chipgate_classify::{Outcome, RulesetRef, Timeline};
 use chipgate_model::{ChipRecord, Date, ItemKind};
-use chipgate_rules::{Condition, FactSchema, RuleSet};
+use chipgate_rules::{Condition, FactSchema, RuleSet, Sym};
 use serde::Serialize;
 
 use super::Segment;
@@ -40,9 +38,9 @@ pub struct ChipView {
     /// Outcome on the date.
     pub outcome: Outcome,
     /// ECCN paragraphs on the date.
-    pub eccn: Vec<Arc<str>>,
+    pub eccn: Vec<Sym>,
     /// Sub-paragraphs met.
-    pub paragraphs: Vec<Arc<str>>,
+    pub paragraphs: Vec<Sym>,
     /// Rule version applied.
     pub ruleset: RulesetRef,
 }
@@ -60,9 +58,9 @@ pub(super) async fn chips(
     for record in classifier.catalog().iter() {
         let c = classifier.classify(record, date).map_err(ApiError::from)?;
         out.push(ChipView {
-            id: c.chip.id.clone(),
-            name: c.chip.name.clone(),
-            vendor: c.chip.vendor.clone(),
+            id: c.chip.id.to_string(),
+            name: c.chip.name.to_string(),
+            vendor: c.chip.vendor.to_string(),
             model: record.model.clone(),
             kind: c.chip.kind,
             datacenter: c.chip.datacenter,
@@ -126,7 +124,7 @@ pub struct SetTest {
     /// Fact name.
     pub fact: &'static str,
     /// Accepted values.
-    pub values: Vec<String>,
+    pub values: Vec<Sym>,
 }
 
 /// A condition flattened for drawing: when `conjunctive`, it holds exactly when every
@@ -182,15 +180,15 @@ fn flattened(condition: &Condition) -> Flattened {
 #[derive(Debug, Clone, Serialize)]
 pub struct ParagraphView {
     /// Id, e.g. `3A090.a.2`.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// ECCN paragraph it reports.
-    pub eccn: Arc<str>,
+    pub eccn: Sym,
     /// The regulation's words.
-    pub text: Arc<str>,
+    pub text: Sym,
     /// Citation.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// Paragraphs that take precedence.
-    pub yields_to: Vec<Arc<str>>,
+    pub yields_to: Vec<Sym>,
     /// Its condition.
     #[serde(flatten)]
     pub when: Flattened,
@@ -200,11 +198,11 @@ pub struct ParagraphView {
 #[derive(Debug, Clone, Serialize)]
 pub struct ExclusionView {
     /// Id, e.g. `3A090 Note 2`.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// The regulation's words.
     pub text: String,
     /// Paragraphs it takes items out of.
-    pub excludes: Vec<Arc<str>>,
+    pub excludes: Vec<Sym>,
     /// Its condition.
     #[serde(flatten)]
     pub when: Flattened,
@@ -214,7 +212,7 @@ pub struct ExclusionView {
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleVersionView {
     /// Id.
-    pub id: Arc<str>,
+    pub id: Sym,
     /// Title.
     pub title: String,
     /// First day in force.
@@ -224,9 +222,9 @@ pub struct RuleVersionView {
     /// Publication date.
     pub published: Option<Date>,
     /// Citation.
-    pub citation: Arc<str>,
+    pub citation: Sym,
     /// URL.
-    pub url: Arc<str>,
+    pub url: Sym,
     /// What changed.
     pub summary: Option<String>,
     /// Paragraphs.
@@ -234,27 +232,27 @@ pub struct RuleVersionView {
     /// Exclusion notes.
     pub exclusions: Vec<ExclusionView>,
     /// Notes.
-    pub notes: Arc<[String]>,
+    pub notes: &'static [Sym],
 }
 
 fn version_view(version: &RuleSet, next: Option<&RuleSet>) -> RuleVersionView {
     RuleVersionView {
-        id: version.id.clone(),
+        id: version.id,
         title: version.title.clone(),
         effective: version.effective,
         until: next.map(|n| n.effective.pred()),
         published: version.published,
-        citation: version.source.citation.clone(),
-        url: version.source.url.clone(),
+        citation: version.source.citation,
+        url: version.source.url,
         summary: version.summary.clone(),
         paragraphs: version
             .paragraphs
             .iter()
             .map(|p| ParagraphView {
-                id: p.id.clone(),
-                eccn: p.eccn.clone(),
-                text: p.text.clone(),
-                citation: p.source.citation.clone(),
+                id: p.id,
+                eccn: p.eccn,
+                text: p.text,
+                citation: p.source.citation,
                 yields_to: p.yields_to.clone(),
                 when: flattened(&p.when),
             })
@@ -263,13 +261,13 @@ fn version_view(version: &RuleSet, next: Option<&RuleSet>) -> RuleVersionView {
             .exclusions
             .iter()
             .map(|x| ExclusionView {
-                id: x.id.clone(),
+                id: x.id,
                 text: x.text.clone(),
                 excludes: x.excludes.clone(),
                 when: flattened(&x.when),
             })
             .collect(),
-        notes: version.notes.clone(),
+        notes: version.notes,
     }
 }
 
