@@ -86,6 +86,30 @@ struct Record {
     tids: Box<[u32]>,
 }
 
+/// What candidate filtering needs of a vocabulary token, in 8 bytes.
+#[derive(Debug, Clone, Copy)]
+struct VMeta {
+    /// [`PTok::mask`].
+    mask: u32,
+    /// Length of the text in bytes (names are cut at `4 * MAX_NAME_BYTES` bytes, so it fits).
+    len: u16,
+    /// First byte of the text (0 when empty).
+    first: u8,
+    /// The token is Latin script.
+    latin: bool,
+}
+
+impl VMeta {
+    fn of(t: &PTok) -> Self {
+        VMeta {
+            mask: t.mask,
+            len: u16::try_from(t.text.len()).unwrap_or(u16::MAX),
+            first: t.text.as_bytes().first().copied().unwrap_or(0),
+            latin: t.script == crate::normalize::Script::Latin,
+        }
+    }
+}
+
 struct ClearedRec {
     key: String,
     name: String,
@@ -103,11 +127,19 @@ pub struct ScreeningIndex {
     records: Vec<Record>,
     vocab: FxHashMap<Box<str>, u32>,
     vtoks: Vec<PTok>,
+    /// Compact facts about each vocabulary token (parallel to `vtoks`), read while filtering
+    /// candidate tokens without touching the token's strings.
+    vmeta: Vec<VMeta>,
     df: Vec<u32>,
+    /// Token weight of each record's name (parallel to `records`), for the candidate bound.
+    rec_total: Vec<f32>,
     post_off: Vec<u32>,
     post: Vec<u32>,
+    /// Deletion neighbourhood of the name words: for each word of 3 letters or more its
+    /// whole-word hash, and for each of 4 letters or more the hash of every one-byte
+    /// deletion (both kinds of key in one table, so that one look-up per deletion of the
+    /// query finds list words equal to it and list words sharing it).
     dels: HashTable,
-    whole: HashTable,
     skel_map: FxHashMap<Box<str>, Vec<u32>>,
     wskel_map: FxHashMap<Box<str>, Vec<u32>>,
     exact_names: FxHashMap<String, Vec<u32>>,
@@ -115,36 +147,59 @@ pub struct ScreeningIndex {
     cleared: Vec<ClearedRec>,
 }
 
+/// Per-record state of one candidate search, kept together so that crediting a record
+/// touches one cache line (the record arrays are far larger than the L1/L2 caches).
+#[derive(Default, Clone, Copy)]
+struct Slot {
+    /// Generation ([`Scratch::cur_gen`]) in which `acc` and `credited` were last reset.
+    gen: u32,
+    /// Item ([`Scratch::cur_seen`]) that last credited the record.
+    seen: u32,
+    /// Accumulated query weight covered.
+    acc: f32,
+    /// The query positions already credited in this query (bit i = token i).
+    credited: u64,
+}
+
+/// Thread-local buffers of the query path, reused across queries so that screening does
+/// not allocate per token or per candidate.
 #[derive(Default)]
 struct Scratch {
-    acc: Vec<f32>,
-    gen: Vec<u32>,
-    seen: Vec<u32>,
+    slots: Vec<Slot>,
     cur_gen: u32,
     cur_seen: u32,
     touched: Vec<u32>,
     cands: Vec<Link>,
     links: Vec<Link>,
     sim_cache: SimCache,
-    /// Per record: the query positions already credited in this query (bit i = token i).
-    credited: Vec<u64>,
     /// Candidate-generation items: (weight, query positions, start, end into `item_sims`).
     items: Vec<(f32, u64, usize, usize)>,
     item_sims: Vec<(u32, f32)>,
     touched_copy: Vec<u32>,
+    /// Similar vocabulary tokens of one query token, and the raw candidates behind them.
+    sims: Vec<(u32, f32)>,
+    cand: Vec<u32>,
+    /// Per vocabulary token: (stamp, similarity) of the item being credited to touched
+    /// records only (a stamp equal to `cur_seen` marks the item's tokens).
+    tok_sims: Vec<(u32, f32)>,
+    /// Token weights of the query.
+    weights: Vec<f32>,
 }
 
 impl Scratch {
-    fn begin(&mut self, n: usize) {
-        if self.acc.len() < n {
-            self.acc.resize(n, 0.0);
-            self.gen.resize(n, 0);
-            self.seen.resize(n, 0);
-            self.credited.resize(n, 0);
+    fn begin(&mut self, n: usize, vocab: usize) {
+        if self.slots.len() < n {
+            self.slots.resize(n, Slot::default());
+        }
+        if self.tok_sims.len() < vocab {
+            self.tok_sims.resize(vocab, (0, 0.0));
         }
         if self.cur_gen >= u32::MAX - 1 || self.cur_seen >= u32::MAX - 1024 {
-            self.gen.iter_mut().for_each(|g| *g = 0);
-            self.seen.iter_mut().for_each(|g| *g = 0);
+            self.slots.iter_mut().for_each(|s| {
+                s.gen = 0;
+                s.seen = 0;
+            });
+            self.tok_sims.iter_mut().for_each(|t| t.0 = 0);
             self.cur_gen = 0;
             self.cur_seen = 0;
         }
@@ -158,26 +213,29 @@ impl Scratch {
 
     /// Credits query positions `mask` (token weights `w`, similarity `sim`) to a record, once
     /// per item and once per position; `open` false only updates records already touched.
+    #[inline]
     fn credit(&mut self, r: u32, mask: u64, flat: f32, sim: f32, w: &[f32], open: bool) {
-        let i = r as usize;
-        if i >= self.acc.len() || self.seen[i] == self.cur_seen {
+        let Some(slot) = self.slots.get_mut(r as usize) else {
+            return;
+        };
+        if slot.seen == self.cur_seen {
             return;
         }
-        if self.gen[i] != self.cur_gen {
+        if slot.gen != self.cur_gen {
             if !open {
                 return;
             }
-            self.gen[i] = self.cur_gen;
-            self.acc[i] = 0.0;
-            self.credited[i] = 0;
+            slot.gen = self.cur_gen;
+            slot.acc = 0.0;
+            slot.credited = 0;
             self.touched.push(r);
         }
-        self.seen[i] = self.cur_seen;
+        slot.seen = self.cur_seen;
         let v = if mask == 0 {
             flat * sim
         } else {
-            let fresh = mask & !self.credited[i];
-            self.credited[i] |= mask;
+            let fresh = mask & !slot.credited;
+            slot.credited |= mask;
             let mut m = fresh;
             let mut sum = 0.0;
             while m != 0 {
@@ -187,7 +245,7 @@ impl Scratch {
             }
             sum * sim
         };
-        self.acc[i] += v;
+        slot.acc += v;
     }
 }
 
@@ -419,7 +477,6 @@ impl ScreeningIndex {
         }
         // 5. Deletion neighbourhood and skeleton maps, for name words.
         let mut dels: Vec<(u64, u32)> = Vec::new();
-        let mut whole: Vec<(u64, u32)> = Vec::new();
         let mut skel_map: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
         let mut wskel_map: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
         for (id, t) in vtoks.iter().enumerate() {
@@ -429,7 +486,7 @@ impl ScreeningIndex {
             let id = id as u32;
             let b = t.text.as_bytes();
             if (3..=MAX_DEL_LEN).contains(&b.len()) {
-                whole.push((del_hash(b, usize::MAX), id));
+                dels.push((del_hash(b, usize::MAX), id));
             }
             if (4..=MAX_DEL_LEN).contains(&b.len()) {
                 for i in delete_positions(b) {
@@ -447,18 +504,20 @@ impl ScreeningIndex {
             v.sort_by_key(|&id| std::cmp::Reverse(df.get(id as usize).copied().unwrap_or(0)));
         }
         let dels = HashTable::new(dels);
-        let whole = HashTable::new(whole);
+        let vmeta: Vec<VMeta> = vtoks.iter().map(VMeta::of).collect();
+        let rec_total: Vec<f32> = records.iter().map(|r| r.name.total).collect();
         ScreeningIndex {
             entries,
             info,
             records,
             vocab,
             vtoks,
+            vmeta,
             df,
+            rec_total,
             post_off,
             post,
             dels,
-            whole,
             skel_map,
             wskel_map,
             exact_names,
@@ -566,21 +625,20 @@ impl ScreeningIndex {
         }
         let b = q.text.as_bytes();
         if (3..=MAX_DEL_LEN).contains(&b.len()) {
-            // q is a deletion of a list word.
+            // q is a deletion of a list word (the table's whole-word key of q is q itself,
+            // the exact match, skipped below).
             self.dels.lookup(del_hash(b, usize::MAX), cand);
             for i in delete_positions(b) {
-                let h = del_hash(b, i);
                 // A deletion of q is a list word, or a deletion of one.
-                self.whole.lookup(h, cand);
-                self.dels.lookup(h, cand);
+                self.dels.lookup(del_hash(b, i), cand);
             }
         }
         if phonetic && q.skel.len() >= 3 {
             if let Some(v) = self.skel_map.get(&q.skel) {
-                let first = b.first();
+                let first = b.first().copied().unwrap_or(0);
                 for &id in v.iter().take(MAX_BUCKET) {
-                    if let Some(t) = self.vtoks.get(id as usize) {
-                        if t.text.as_bytes().first() == first && t.text.len().abs_diff(b.len()) <= 3 {
+                    if let Some(m) = self.vmeta.get(id as usize) {
+                        if m.len > 0 && m.first == first && usize::from(m.len).abs_diff(b.len()) <= 3 {
                             cand.push(id);
                         }
                     }
@@ -599,9 +657,9 @@ impl ScreeningIndex {
                 };
                 for &id in v.iter().take(cap) {
                     if self
-                        .vtoks
+                        .vmeta
                         .get(id as usize)
-                        .map(|t| t.text.len() <= max_len)
+                        .map(|m| usize::from(m.len) <= max_len)
                         .unwrap_or(false)
                     {
                         cand.push(id);
@@ -611,8 +669,20 @@ impl ScreeningIndex {
         }
         cand.sort_unstable();
         cand.dedup();
+        let q_latin = q.script == crate::normalize::Script::Latin;
         for &id in cand.iter() {
             if Some(id) == exact {
+                continue;
+            }
+            // Every candidate is a name word, like q: two Latin words whose letter sets differ
+            // in more than six letters are more than three edits apart, and [`tok_sim`] gives
+            // them 0 (checked here on the compact metadata, without reading the strings).
+            if q_latin
+                && self
+                    .vmeta
+                    .get(id as usize)
+                    .is_some_and(|m| m.latin && (m.mask ^ q.mask).count_ones() > 6)
+            {
                 continue;
             }
             if let Some(v) = self.vtoks.get(id as usize) {
@@ -631,7 +701,7 @@ impl ScreeningIndex {
 
     /// Candidate records for a prepared query, best estimate first.
     fn candidates(&self, q: &Prepared, threshold: f64, scratch: &mut Scratch) -> Vec<(f32, u32)> {
-        scratch.begin(self.records.len());
+        scratch.begin(self.records.len(), self.df.len());
         let wq = q.total.max(1e-6);
         // The score is at most about (query coverage + 1) / 2, and the accumulator bounds the
         // query coverage from above: candidates that cannot reach the threshold are dropped.
@@ -655,8 +725,8 @@ impl ScreeningIndex {
         let mut item_sims = std::mem::take(&mut scratch.item_sims);
         items.clear();
         item_sims.clear();
-        let mut sims: Vec<(u32, f32)> = Vec::new();
-        let mut cand: Vec<u32> = Vec::new();
+        let mut sims = std::mem::take(&mut scratch.sims);
+        let mut cand = std::mem::take(&mut scratch.cand);
         let mut push_item = |w: f32, mask: u64, s: &[(u32, f32)], items: &mut Vec<(f32, u64, usize, usize)>| {
             let start = item_sims.len();
             item_sims.extend_from_slice(s);
@@ -715,7 +785,9 @@ impl ScreeningIndex {
                 push_item(jt.weight, pos_bit(pi) | pos_bit(pi + 1), &sims, &mut items);
             }
         }
-        let weights: Vec<f32> = q.toks.iter().map(|t| t.weight).collect();
+        let mut weights = std::mem::take(&mut scratch.weights);
+        weights.clear();
+        weights.extend(q.toks.iter().map(|t| t.weight));
         // Heaviest (rarest) first; once the items left cannot lift an untouched record to
         // the bound, only records already touched are updated.
         items.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
@@ -738,15 +810,25 @@ impl ScreeningIndex {
                     }
                 }
             } else {
+                // Few touched records, many postings: look each touched record's tokens up
+                // in the item (marked in `tok_sims` with this item's stamp) instead.
+                let stamp = scratch.cur_seen;
+                for &(t, s) in tids {
+                    if let Some(slot) = scratch.tok_sims.get_mut(t as usize) {
+                        *slot = (stamp, s);
+                    }
+                }
                 touched_copy.clear();
                 touched_copy.extend_from_slice(&scratch.touched);
                 for &r in &touched_copy {
                     let Some(rec) = self.records.get(r as usize) else {
                         continue;
                     };
-                    let best = tids
+                    let best = rec
+                        .tids
                         .iter()
-                        .filter(|(t, _)| rec.tids.binary_search(t).is_ok())
+                        .filter_map(|&t| scratch.tok_sims.get(t as usize))
+                        .filter(|&&(st, _)| st == stamp)
                         .map(|&(_, s)| s)
                         .fold(0.0f32, f32::max);
                     if best > 0.0 {
@@ -758,19 +840,17 @@ impl ScreeningIndex {
         scratch.items = items;
         scratch.item_sims = item_sims;
         scratch.touched_copy = touched_copy;
+        scratch.sims = sims;
+        scratch.cand = cand;
+        scratch.weights = weights;
         let mut out: Vec<(f32, u32)> = Vec::with_capacity(scratch.touched.len().min(4096));
         for &r in &scratch.touched {
-            let raw = scratch.acc.get(r as usize).copied().unwrap_or(0.0).min(wq);
+            let raw = scratch.slots.get(r as usize).map(|s| s.acc).unwrap_or(0.0).min(wq);
             let acc = (raw + free_w).min(wq);
             if acc < min_cover {
                 continue;
             }
-            let wr = self
-                .records
-                .get(r as usize)
-                .map(|x| x.name.total)
-                .unwrap_or(1.0)
-                .max(1e-6);
+            let wr = self.rec_total.get(r as usize).copied().unwrap_or(1.0).max(1e-6);
             // Upper bound of the score: query coverage ≤ acc / wq; list-side coverage about
             // the same weight over the list name's weight (with room for fuzzy links).
             let cq = (acc / wq).min(1.0);
