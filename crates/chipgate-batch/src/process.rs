@@ -94,6 +94,8 @@ impl Periods {
 pub struct Determination {
     /// Destination code as resolved.
     pub destination: String,
+    /// The end user's headquarters country as resolved (its screening country hint).
+    pub end_user_hq: Option<&'static str>,
     /// ECCN paragraphs.
     pub eccn: &'static [&'static str],
     /// Outcome.
@@ -140,6 +142,7 @@ impl Determination {
         }
         Determination {
             destination: d.destination.code.to_string(),
+            end_user_hq: d.parties.end_user_hq.as_ref().map(|p| p.code.as_str()),
             eccn: d.eccn,
             outcome: d.outcome,
             license_required: d.license_required,
@@ -474,7 +477,7 @@ impl<'e> Processor<'e> {
             Ok(d) => d,
             Err(e) => return Ok(Err(e)),
         };
-        let hits = match self.screen(&row, &det.destination) {
+        let hits = match self.screen(&row, det.end_user_hq) {
             Ok(h) => h,
             Err(e) => return Ok(Err(e)),
         };
@@ -572,11 +575,11 @@ impl<'e> Processor<'e> {
         })
     }
 
-    fn screen(&mut self, row: &OrderRow, destination: &str) -> Result<Vec<HitBrief>, LineError> {
+    fn screen(&mut self, row: &OrderRow, end_user_hq: Option<&str>) -> Result<Vec<HitBrief>, LineError> {
         let mut hits = Vec::new();
-        // The same country signal as `Engine::check_order`, so that a batch line and the
-        // recorded order agree.
-        let end_user_country = row.end_user_hq.as_ref().map(|_| destination);
+        // The same country signal as `Engine::check_order` (the end user's headquarters
+        // when given), so that a batch line and the recorded order agree.
+        let end_user_country = end_user_hq;
         for (role, name, country) in [
             ("end_user", row.end_user.as_deref(), end_user_country),
             ("consignee", row.consignee.as_deref(), None),

@@ -261,11 +261,14 @@ impl Engine {
         let mut hits = Vec::new();
         for (role, name) in [("end_user", &request.end_user), ("consignee", &request.consignee)] {
             if let Some(name) = name {
-                let country = request
+                // The end user's country is where it is headquartered, when given; a
+                // consignee's country is not asked for, so it is screened without one.
+                let country = decision
+                    .parties
                     .end_user_hq
-                    .as_deref()
+                    .as_ref()
                     .filter(|_| role == "end_user")
-                    .map(|_| decision.destination.code.as_str());
+                    .map(|p| p.code.as_str());
                 let report = self.screen(name, country, None)?;
                 for hit in &report.hits {
                     hits.push(format!(
