@@ -2,7 +2,8 @@
 //!
 //! Owns: the condition language ([`condition`]), the one generic three-valued evaluator
 //! that records every comparison ([`eval`]), and the classification rule-set format with
-//! its validator and date selection ([`ruleset`]).
+//! its validator and date selection ([`ruleset`]); the interning of rule text ([`sym`]),
+//! so that a trace copies pointers to ids and citations rather than strings.
 //! Does not: know chips, countries or parties. Callers compute named facts and hand
 //! them over with a [`FactSchema`]; rules refer to facts by name only, and a rule file
 //! naming an unknown fact is refused at load.
