@@ -225,6 +225,11 @@ impl Classifier {
         &self.metrics
     }
 
+    /// The metrics of a record with their derivations (computed once for catalog records).
+    pub fn metrics_report(&self, record: &ChipRecord) -> Arc<MetricsReport> {
+        self.prepared(record).report.clone()
+    }
+
     /// Validator warnings from loading.
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings

@@ -263,43 +263,40 @@ fn end_user_is_screened_with_its_headquarters_country_not_the_destination() {
     let engine = Engine::load(&Embedded).unwrap();
     let l20 = engine.classifier().catalog().get("nvidia-l20").unwrap().clone();
     let mut ledger = Ledger::open("sqlite::memory:").unwrap();
+    // The country each party was screened with, by role.
+    let mut screened = |order: &OrderLine| {
+        let check = engine
+            .check_order(
+                &mut ledger,
+                &l20,
+                order,
+                date("2025-07-15"),
+                "officer",
+                at("2025-07-15"),
+            )
+            .unwrap();
+        check
+            .screening
+            .into_iter()
+            .map(|s| (s.role, s.report.country))
+            .collect::<Vec<_>>()
+    };
     let mut order = line("SO-HQ-1", 1);
     order.request.destination = "SG".to_owned();
     order.request.end_user_hq = Some("Hong Kong".to_owned());
     order.request.consignee = Some("Example Logistics Pte Ltd".to_owned());
-    let check = engine
-        .check_order(
-            &mut ledger,
-            &l20,
-            &order,
-            date("2025-07-15"),
-            "officer",
-            at("2025-07-15"),
-        )
-        .unwrap();
-    let country = |role: &str| {
-        check
-            .screening
-            .iter()
-            .find(|s| s.role == role)
-            .map(|s| s.report.country.clone())
-            .unwrap()
-    };
-    assert_eq!(country("end_user").as_deref(), Some("HK"));
-    assert_eq!(country("consignee"), None);
-
+    assert_eq!(
+        screened(&order),
+        [
+            ("end_user".to_owned(), Some("HK".to_owned())),
+            ("consignee".to_owned(), None)
+        ]
+    );
     // Without a headquarters the end user is screened without a country signal.
     order.order_ref = "SO-HQ-2".to_owned();
     order.request.end_user_hq = None;
-    let check = engine
-        .check_order(
-            &mut ledger,
-            &l20,
-            &order,
-            date("2025-07-15"),
-            "officer",
-            at("2025-07-15"),
-        )
-        .unwrap();
-    assert_eq!(check.screening.first().map(|s| s.report.country.clone()), Some(None));
+    assert_eq!(
+        screened(&order),
+        [("end_user".to_owned(), None), ("consignee".to_owned(), None)]
+    );
 }

@@ -155,8 +155,10 @@ pub(crate) fn chip_list(classifier: &Classifier) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{:<34} {:<7} {:<4} {:>9}  name", "id", "kind", "dc", "TPP");
     for record in classifier.catalog().iter() {
-        let metrics = chipgate_model::compute_metrics(record, classifier.metrics_config());
-        let tpp = metrics.tpp.map_or("-".to_owned(), |t| format_number(t.value.get()));
+        let tpp = classifier
+            .metrics_report(record)
+            .tpp
+            .map_or("-".to_owned(), format_number);
         let dc = match record.datacenter {
             Some(true) => "yes",
             Some(false) => "no",
