@@ -29,10 +29,8 @@ use chipgate_rules::{
 use serde::Serialize;
 
 pub use countries::{Countries, CountryCode};
-pub use rules::{Cite, Exception, LicenseRules, Policy, Requirement, RequirementKind, ReviewPolicy};
+pub use rules::{Cite, Exception, LicenseRules, Policy, Requirement, RequirementKind, ReviewPolicy, RuleHeader};
 pub use timeline::{DecisionTimeline, TimelineEntry};
-
-use rules::in_force;
 
 /// The facts license rules may test.
 pub fn schema() -> &'static FactSchema {
@@ -645,20 +643,15 @@ impl Decider {
         let mut suspended_requirements: Vec<&Requirement> = Vec::new();
         let mut unknown: Vec<Sym> = Vec::new();
         let mut triggered: Vec<&Requirement> = Vec::new();
-        for r in self
-            .rules
-            .requirements
-            .iter()
-            .filter(|r| in_force(r.effective, r.until, date))
-        {
+        for r in self.rules.requirements.iter().filter(|r| r.header.in_force(date)) {
             let first = steps.len();
             let result = evaluate(
                 &r.when,
                 &facts,
                 s,
                 RuleRef {
-                    id: r.id,
-                    citation: r.cite.citation,
+                    id: r.header.id,
+                    citation: r.header.cite.citation,
                 },
                 &mut steps,
             );
@@ -681,7 +674,7 @@ impl Decider {
                     reasons.push(reason(r, inputs()));
                     triggered.push(r);
                 }
-                Tri::Unknown if !suspended => unknown.push(r.id),
+                Tri::Unknown if !suspended => unknown.push(r.header.id),
                 _ => {}
             }
         }
@@ -731,19 +724,14 @@ impl Decider {
         let mut exceptions = Vec::new();
         let mut covered: Vec<Sym> = Vec::new();
         if !triggered.is_empty() {
-            for x in self
-                .rules
-                .exceptions
-                .iter()
-                .filter(|x| in_force(x.effective, x.until, date))
-            {
+            for x in self.rules.exceptions.iter().filter(|x| x.header.in_force(date)) {
                 if evaluate(
                     &x.when,
                     &facts,
                     s,
                     RuleRef {
-                        id: x.id,
-                        citation: x.cite.citation,
+                        id: x.header.id,
+                        citation: x.header.cite.citation,
                     },
                     &mut steps,
                 ) != Tri::True
@@ -752,8 +740,8 @@ impl Decider {
                 }
                 let resolves: Vec<Sym> = triggered
                     .iter()
-                    .filter(|r| x.covers.iter().any(|c| **c == *r.id))
-                    .map(|r| r.id)
+                    .filter(|r| x.covers.iter().any(|c| **c == *r.header.id))
+                    .map(|r| r.header.id)
                     .collect();
                 if resolves.is_empty() {
                     continue;
@@ -767,8 +755,8 @@ impl Decider {
                             &facts,
                             s,
                             RuleRef {
-                                id: x.id,
-                                citation: x.cite.citation,
+                                id: x.header.id,
+                                citation: x.header.cite.citation,
                             },
                             &mut steps,
                         ) == Tri::True
@@ -789,14 +777,14 @@ impl Decider {
                 }
                 exceptions.push(ExceptionReport {
                     symbol: x.symbol,
-                    id: x.id,
+                    id: x.header.id,
                     title: x.title,
                     section: x.section,
-                    citation: x.cite.citation,
-                    url: x.cite.url,
+                    citation: x.header.cite.citation,
+                    url: x.header.cite.url,
                     resolves,
                     conditions,
-                    text: x.text,
+                    text: x.header.text,
                 });
             }
         }
@@ -810,13 +798,8 @@ impl Decider {
         // Review policy per triggered requirement: the first policy in force that applies.
         let mut review_policies = Vec::new();
         for r in &triggered {
-            for p in self
-                .rules
-                .policies
-                .iter()
-                .filter(|p| in_force(p.effective, p.until, date))
-            {
-                if !p.applies_to.iter().any(|a| **a == *r.id) {
+            for p in self.rules.policies.iter().filter(|p| p.header.in_force(date)) {
+                if !p.applies_to.iter().any(|a| **a == *r.header.id) {
                     continue;
                 }
                 if evaluate(
@@ -824,27 +807,30 @@ impl Decider {
                     &facts,
                     s,
                     RuleRef {
-                        id: p.id,
-                        citation: p.cite.citation,
+                        id: p.header.id,
+                        citation: p.header.cite.citation,
                     },
                     &mut steps,
                 ) == Tri::True
                 {
                     review_policies.push(PolicyReport {
-                        id: p.id,
-                        requirement: r.id,
+                        id: p.header.id,
+                        requirement: r.header.id,
                         policy: p.policy,
-                        citation: p.cite.citation,
-                        url: p.cite.url,
-                        text: p.text,
+                        citation: p.header.cite.citation,
+                        url: p.header.cite.url,
+                        text: p.header.text,
                         conditions: p.conditions,
-                        note: p.note,
+                        note: p.header.note,
                     });
                     break;
                 }
             }
-            if !review_policies.iter().any(|p| p.requirement == r.id) {
-                notes.push(Text::from(format!("No review policy is recorded for `{}`.", r.id)));
+            if !review_policies.iter().any(|p| p.requirement == r.header.id) {
+                notes.push(Text::from(format!(
+                    "No review policy is recorded for `{}`.",
+                    r.header.id
+                )));
             }
             for (e, note) in r.events.iter().zip(&r.event_notes) {
                 if e.date <= date {
@@ -860,7 +846,7 @@ impl Decider {
         }
 
         let license_required = !reasons.is_empty();
-        let all_covered = triggered.iter().all(|r| covered.contains(&r.id)) && listed_parties.is_empty();
+        let all_covered = triggered.iter().all(|r| covered.contains(&r.header.id)) && listed_parties.is_empty();
         let mut missing_inputs = Vec::new();
         let outcome = if license_required {
             if !exceptions.is_empty() && all_covered {
@@ -967,7 +953,7 @@ fn china_for_hong_kong(code: Sym) -> Sym {
 
 fn reason(r: &Requirement, inputs: Vec<ReasonInput>) -> Reason {
     Reason {
-        id: r.id,
+        id: r.header.id,
         kind: match r.kind {
             RequirementKind::Destination => "destination",
             RequirementKind::Headquarters => "headquarters",
@@ -976,11 +962,11 @@ fn reason(r: &Requirement, inputs: Vec<ReasonInput>) -> Reason {
         },
         title: Text::Static(r.title),
         paragraph: r.section,
-        citation: Text::Static(r.cite.citation),
-        url: r.cite.url,
-        evidence: r.cite.evidence.as_str(),
-        text: Text::Static(r.text),
+        citation: Text::Static(r.header.cite.citation),
+        url: r.header.cite.url,
+        evidence: r.header.cite.evidence.as_str(),
+        text: Text::Static(r.header.text),
         inputs,
-        note: r.note,
+        note: r.header.note,
     }
 }

@@ -19,6 +19,50 @@ pub struct Cite {
     pub evidence: Evidence,
 }
 
+/// What every license rule (requirement, review policy, exception) has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleHeader {
+    /// Stable id.
+    pub id: Sym,
+    /// First day in force.
+    pub effective: Date,
+    /// First day no longer in force.
+    pub until: Option<Date>,
+    /// Source.
+    pub cite: Cite,
+    /// The rule's words (or a close paraphrase, graded by evidence).
+    pub text: Sym,
+    /// Interpretive note.
+    pub note: Option<Sym>,
+}
+
+impl RuleHeader {
+    /// True when the rule is in force on `date`: from `effective`, before `until`.
+    pub fn in_force(&self, date: Date) -> bool {
+        self.effective <= date && self.until.is_none_or(|u| date < u)
+    }
+}
+
+/// The [`RuleHeader`] of a raw record of any kind (they share the field names), with its
+/// dates checked; returns early with the error.
+macro_rules! header {
+    ($file:expr, $raw:expr) => {{
+        check_dates($file, &$raw.id, $raw.effective, $raw.until)?;
+        RuleHeader {
+            id: intern(&$raw.id),
+            effective: $raw.effective,
+            until: $raw.until,
+            cite: Cite {
+                citation: intern(&$raw.citation),
+                url: intern(&$raw.url),
+                evidence: $raw.evidence,
+            },
+            text: intern(&$raw.text),
+            note: $raw.note.as_deref().map(intern),
+        }
+    }};
+}
+
 /// What kind of requirement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -91,8 +135,8 @@ struct RawRequirement {
 /// A license requirement.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Requirement {
-    /// Stable id.
-    pub id: Sym,
+    /// Id, dates in force, source, words and note.
+    pub header: RuleHeader,
     /// Kind.
     pub kind: RequirementKind,
     /// For company-specific requirements: the exporter informed.
@@ -101,16 +145,6 @@ pub struct Requirement {
     pub title: Sym,
     /// CFR section.
     pub section: Sym,
-    /// First day in force.
-    pub effective: Date,
-    /// First day no longer in force.
-    pub until: Option<Date>,
-    /// Source.
-    pub cite: Cite,
-    /// The rule's words (or a close paraphrase, graded by evidence).
-    pub text: Sym,
-    /// Interpretive note.
-    pub note: Option<Sym>,
     /// Condition.
     pub when: Condition,
     /// Announced non-enforcement.
@@ -188,24 +222,14 @@ struct RawPolicy {
 /// A review-policy rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
-    /// Id.
-    pub id: Sym,
+    /// Id, dates in force, source, words and note.
+    pub header: RuleHeader,
     /// Policy.
     pub policy: ReviewPolicy,
     /// Requirement ids it applies to.
     pub applies_to: Vec<Sym>,
-    /// First day.
-    pub effective: Date,
-    /// First day no longer.
-    pub until: Option<Date>,
-    /// Source.
-    pub cite: Cite,
-    /// Words.
-    pub text: Sym,
     /// Conditions the exporter must meet.
     pub conditions: &'static [Sym],
-    /// Note.
-    pub note: Option<Sym>,
     /// When it applies.
     pub when: Condition,
 }
@@ -258,26 +282,16 @@ pub struct ExceptionCondition {
 /// A license exception.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exception {
-    /// Id.
-    pub id: Sym,
+    /// Id, dates in force, source, words and note.
+    pub header: RuleHeader,
     /// Symbol, e.g. `NAC`.
     pub symbol: Sym,
     /// Title.
     pub title: Sym,
     /// CFR section.
     pub section: Sym,
-    /// First day.
-    pub effective: Date,
-    /// First day no longer.
-    pub until: Option<Date>,
-    /// Source.
-    pub cite: Cite,
     /// Requirement ids it resolves.
     pub covers: Vec<Sym>,
-    /// Words.
-    pub text: Sym,
-    /// Note.
-    pub note: Option<Sym>,
     /// Eligibility.
     pub when: Condition,
     /// Conditions.
@@ -380,23 +394,13 @@ impl LicenseRules {
                         ),
                     });
                 }
-                check_dates(file, &r.id, r.effective, r.until)?;
                 reqs.push(Requirement {
+                    header: header!(file, r),
                     when: cond(file, &r.when, schema, format!("requirement[{i}].when"))?,
-                    id: intern(&r.id),
                     kind: r.kind,
                     recipient: r.recipient.map(|s| intern(&s.to_uppercase())),
                     title: intern(&r.title),
                     section: intern(&r.section),
-                    effective: r.effective,
-                    until: r.until,
-                    cite: Cite {
-                        citation: intern(&r.citation),
-                        url: intern(&r.url),
-                        evidence: r.evidence,
-                    },
-                    text: intern(&r.text),
-                    note: r.note.map(|n| intern(&n)),
                     not_enforced: r.not_enforced.map(|n| NotEnforced {
                         from: n.from,
                         cite: Cite {
@@ -418,7 +422,7 @@ impl LicenseRules {
                 });
             }
         }
-        let mut ids: Vec<&str> = reqs.iter().map(|r| r.id).collect();
+        let mut ids: Vec<&str> = reqs.iter().map(|r| r.header.id).collect();
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
             return Err(DecideError::Data {
@@ -444,22 +448,12 @@ impl LicenseRules {
             for a in &p.applies_to {
                 known(pfile, &p.id, a)?;
             }
-            check_dates(pfile, &p.id, p.effective, p.until)?;
             pols.push(Policy {
+                header: header!(pfile, p),
                 when: cond(pfile, &p.when, schema, format!("policy[{i}].when"))?,
-                id: intern(&p.id),
                 policy: p.policy,
                 applies_to: p.applies_to.iter().map(|a| intern(a)).collect(),
-                effective: p.effective,
-                until: p.until,
-                cite: Cite {
-                    citation: intern(&p.citation),
-                    url: intern(&p.url),
-                    evidence: p.evidence,
-                },
-                text: intern(&p.text),
                 conditions: intern_list(&p.conditions),
-                note: p.note.map(|n| intern(&n)),
             });
         }
         let (efile, etext) = exceptions;
@@ -470,7 +464,7 @@ impl LicenseRules {
             for c in &x.covers {
                 known(efile, &x.id, c)?;
             }
-            check_dates(efile, &x.id, x.effective, x.until)?;
+            let header = header!(efile, x);
             let mut conditions = Vec::new();
             for (j, c) in x.conditions.into_iter().enumerate() {
                 conditions.push(ExceptionCondition {
@@ -481,21 +475,12 @@ impl LicenseRules {
                 });
             }
             excs.push(Exception {
+                header,
                 when: cond(efile, &x.when, schema, format!("exception[{i}].when"))?,
-                id: intern(&x.id),
                 symbol: intern(&x.symbol),
                 title: intern(&x.title),
                 section: intern(&x.section),
-                effective: x.effective,
-                until: x.until,
-                cite: Cite {
-                    citation: intern(&x.citation),
-                    url: intern(&x.url),
-                    evidence: x.evidence,
-                },
                 covers: x.covers.iter().map(|c| intern(c)).collect(),
-                text: intern(&x.text),
-                note: x.note.map(|n| intern(&n)),
                 conditions,
             });
         }
@@ -522,18 +507,18 @@ impl LicenseRules {
     pub fn event_dates(&self) -> Vec<Date> {
         let mut dates = Vec::new();
         for r in &self.requirements {
-            dates.push(r.effective);
-            dates.extend(r.until);
+            dates.push(r.header.effective);
+            dates.extend(r.header.until);
             dates.extend(r.not_enforced.as_ref().map(|n| n.from));
             dates.extend(r.events.iter().map(|e| e.date));
         }
         for p in &self.policies {
-            dates.push(p.effective);
-            dates.extend(p.until);
+            dates.push(p.header.effective);
+            dates.extend(p.header.until);
         }
         for x in &self.exceptions {
-            dates.push(x.effective);
-            dates.extend(x.until);
+            dates.push(x.header.effective);
+            dates.extend(x.header.until);
         }
         dates
     }
@@ -547,9 +532,4 @@ fn check_dates(file: &str, id: &str, effective: Date, until: Option<Date>) -> Re
         }),
         _ => Ok(()),
     }
-}
-
-/// True when a dated rule is in force on `date`.
-pub fn in_force(effective: Date, until: Option<Date>, date: Date) -> bool {
-    effective <= date && until.is_none_or(|u| date < u)
 }

@@ -136,7 +136,7 @@ pub(crate) fn build(
     let mut events = Vec::new();
     for r in &decider.rules().requirements {
         for e in &r.events {
-            events.push(format!("{}: {} [{}]", e.date, e.text, r.id));
+            events.push(format!("{}: {} [{}]", e.date, e.text, r.header.id));
         }
     }
     events.sort();
