@@ -110,7 +110,41 @@ pub fn format_number(value: f64) -> String {
     if !value.is_finite() {
         return value.to_string();
     }
-    let rounded = (value * 100.0).round() / 100.0;
+    let scaled = (value * 100.0).round();
+    // Below 10^12 the rounded value is an exact integer number of hundredths: format it
+    // with integer arithmetic (the float formatter's exact mode is slow). Above, the
+    // general path.
+    if scaled.abs() >= 1e14 {
+        return format_number_general(scaled / 100.0);
+    }
+    let negative = scaled < 0.0;
+    // In range and integral by the check above.
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "checked range")]
+    let hundredths = scaled.abs() as u64;
+    let (int_part, frac) = (hundredths / 100, hundredths % 100);
+    let digits = int_part.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 4);
+    if negative {
+        out.push('-');
+    }
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if frac != 0 {
+        out.push('.');
+        out.push(char::from(b'0' + (frac / 10) as u8));
+        if frac % 10 != 0 {
+            out.push(char::from(b'0' + (frac % 10) as u8));
+        }
+    }
+    out
+}
+
+/// [`format_number`] through the float formatter, for very large values.
+fn format_number_general(rounded: f64) -> String {
     let negative = rounded < 0.0;
     let text = format!("{:.2}", rounded.abs());
     let (int_part, frac_part) = text.split_once('.').unwrap_or((text.as_str(), ""));
@@ -143,6 +177,31 @@ mod tests {
         assert_eq!(format_number(-32.0), "-32");
         assert_eq!(format_number(1_234_567.5), "1,234,567.5");
         assert_eq!(format_number(0.004), "0");
+    }
+
+    proptest::proptest! {
+        /// The integer path gives exactly what the float formatter gives.
+        #[test]
+        fn integer_formatting_matches_the_float_formatter(value in -1e12f64..1e12f64, scale in 0u32..8) {
+            let v = value / 10f64.powi(i32::try_from(scale).unwrap_or(0));
+            proptest::prop_assert_eq!(format_number(v), format_number_general((v * 100.0).round() / 100.0));
+        }
+    }
+
+    #[test]
+    fn formats_edge_values() {
+        for (v, text) in [
+            (-0.004, "0"),
+            (-0.005, "-0.01"),
+            (0.1, "0.1"),
+            (0.05, "0.05"),
+            (999.995, "1,000"),
+            (1e15, "1,000,000,000,000,000"),
+            (-1234.5, "-1,234.5"),
+        ] {
+            assert_eq!(format_number(v), text, "{v}");
+            assert_eq!(format_number_general((v * 100.0).round() / 100.0), text, "{v}");
+        }
     }
 
     #[test]
