@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use crate::country::is_country_code;
 use crate::error::ScreenError;
-use crate::hash::{del_hash, FxHashMap};
+use crate::hash::{del_hash, del_hashes, FxHashMap};
 use crate::loaders::ClearedParties;
 use crate::model::{ListEntry, ListSnapshot, SnapshotInfo};
 use crate::normalize::{normalize, normalize_variants, validate_name, NormalizedName, TokenKind};
 use crate::report::{round4, Hit, HitEntry, PairScore, Reason, ScreenReport};
 use crate::scoring::{
-    align, align_with, prepare, prepare_list, tok_sim, token_weight, Alignment, Link, PTok, Prepared, SimCache,
+    align, align_with, prepare, prepare_list, tok_sim_ref, token_weight, Alignment, Link, PTok, Prepared, SimCache,
+    TokRef,
 };
 
 /// The default threshold: a hit needs a score of at least 0.80.
@@ -86,27 +87,66 @@ struct Record {
     tids: Box<[u32]>,
 }
 
-/// What candidate filtering needs of a vocabulary token, in 8 bytes.
+/// A vocabulary token, compactly: what candidate filtering and [`tok_sim_ref`] need, with
+/// the token's text, phonetic skeleton and consonant skeleton stored one after the other in
+/// [`ScreeningIndex::vtext`] (so that scoring a candidate word touches this record and one
+/// place of the arena instead of three separate heap strings).
 #[derive(Debug, Clone, Copy)]
 struct VMeta {
     /// [`PTok::mask`].
     mask: u32,
-    /// Length of the text in bytes (names are cut at `4 * MAX_NAME_BYTES` bytes, so it fits).
+    /// Start of the text in the arena; the skeleton follows it, then the consonant skeleton.
+    off: u32,
+    /// Length of the text in bytes (names are cut at `4 * MAX_NAME_BYTES` bytes, so it fits;
+    /// both skeletons are no longer than the text).
     len: u16,
+    /// Length of the phonetic skeleton in bytes.
+    skel_len: u16,
+    /// Length of the consonant skeleton in bytes.
+    wskel_len: u16,
     /// First byte of the text (0 when empty).
     first: u8,
     /// The token is Latin script.
     latin: bool,
+    kind: TokenKind,
+    script: crate::normalize::Script,
 }
 
 impl VMeta {
-    fn of(t: &PTok) -> Self {
+    /// Appends the token's strings to the arena and describes them.
+    fn push(t: &PTok, arena: &mut String) -> Self {
+        let off = u32::try_from(arena.len()).unwrap_or(u32::MAX);
+        arena.push_str(&t.text);
+        arena.push_str(&t.skel);
+        arena.push_str(&t.wskel);
         VMeta {
             mask: t.mask,
+            off,
             len: u16::try_from(t.text.len()).unwrap_or(u16::MAX),
+            skel_len: u16::try_from(t.skel.len()).unwrap_or(u16::MAX),
+            wskel_len: u16::try_from(t.wskel.len()).unwrap_or(u16::MAX),
             first: t.text.as_bytes().first().copied().unwrap_or(0),
             latin: t.script == crate::normalize::Script::Latin,
+            kind: t.kind,
+            script: t.script,
         }
+    }
+
+    /// The token's comparison keys, borrowed from the arena.
+    #[inline]
+    fn tok<'a>(&self, arena: &'a str) -> Option<TokRef<'a>> {
+        let a = self.off as usize;
+        let b = a + usize::from(self.len);
+        let c = b + usize::from(self.skel_len);
+        let d = c + usize::from(self.wskel_len);
+        Some(TokRef {
+            text: arena.get(a..b)?,
+            skel: arena.get(b..c)?,
+            wskel: arena.get(c..d)?,
+            kind: self.kind,
+            script: self.script,
+            mask: self.mask,
+        })
     }
 }
 
@@ -126,10 +166,10 @@ pub struct ScreeningIndex {
     info: Arc<SnapshotInfo>,
     records: Vec<Record>,
     vocab: FxHashMap<Box<str>, u32>,
-    vtoks: Vec<PTok>,
-    /// Compact facts about each vocabulary token (parallel to `vtoks`), read while filtering
-    /// candidate tokens without touching the token's strings.
+    /// Each vocabulary token, compactly (by vocabulary id).
     vmeta: Vec<VMeta>,
+    /// The vocabulary tokens' texts and skeletons, one after the other (see [`VMeta`]).
+    vtext: String,
     df: Vec<u32>,
     /// Token weight of each record's name (parallel to `records`), for the candidate bound.
     rec_total: Vec<f32>,
@@ -253,10 +293,12 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// A multimap from 64-bit hashes to token ids: pairs sorted by hash, plus a table of where
-/// each 16-bit hash prefix starts, so that a look-up touches one or two cache lines.
+/// A multimap from 64-bit hashes to token ids: hashes sorted (with their ids in a parallel
+/// array), plus a table of where each hash prefix starts, so that a look-up reads one entry
+/// of that table and scans a few hashes of one cache line or two.
 struct HashTable {
-    pairs: Vec<(u64, u32)>,
+    keys: Vec<u64>,
+    ids: Vec<u32>,
     starts: Vec<u32>,
 }
 
@@ -276,21 +318,46 @@ impl HashTable {
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        HashTable { pairs, starts }
+        HashTable {
+            keys: pairs.iter().map(|p| p.0).collect(),
+            ids: pairs.iter().map(|p| p.1).collect(),
+            starts,
+        }
     }
 
-    fn lookup(&self, h: u64, out: &mut Vec<u32>) {
-        let b = (h >> (64 - Self::BITS)) as usize;
-        let (Some(&lo), Some(&hi)) = (self.starts.get(b), self.starts.get(b + 1)) else {
-            return;
-        };
-        let bucket = self.pairs.get(lo as usize..hi as usize).unwrap_or(&[]);
-        let start = bucket.partition_point(|&(x, _)| x < h);
-        for &(x, id) in bucket.get(start..).unwrap_or(&[]) {
-            if x != h {
-                break;
+    /// The ids of each hash in turn (in the order of the sorted pairs), with the memory
+    /// reads of all of them started first: the reads are independent, so their cache misses
+    /// overlap instead of following one another. At most `MAX_DEL_LEN + 1` hashes.
+    fn lookup_many(&self, hs: &[u64], out: &mut Vec<u32>) {
+        const N: usize = MAX_DEL_LEN + 1;
+        let mut lo_hi = [(0usize, 0usize); N];
+        for (r, &h) in lo_hi.iter_mut().zip(hs) {
+            let b = (h >> (64 - Self::BITS)) as usize;
+            if let (Some(&lo), Some(&hi)) = (self.starts.get(b), self.starts.get(b + 1)) {
+                *r = (lo as usize, hi as usize);
             }
-            out.push(id);
+        }
+        let n = hs.len().min(N);
+        let mut touch = 0u64;
+        for &(lo, hi) in lo_hi.iter().take(n) {
+            if lo < hi {
+                touch ^= self.keys.get(lo).copied().unwrap_or(0);
+            }
+        }
+        std::hint::black_box(touch);
+        for (&(lo, hi), &h) in lo_hi.iter().zip(hs) {
+            let bucket = self.keys.get(lo..hi).unwrap_or(&[]);
+            let Some(start) = bucket.iter().position(|&x| x >= h) else {
+                continue;
+            };
+            for (k, &x) in bucket.iter().enumerate().skip(start) {
+                if x != h {
+                    break;
+                }
+                if let Some(&id) = self.ids.get(lo + k) {
+                    out.push(id);
+                }
+            }
         }
     }
 }
@@ -504,15 +571,17 @@ impl ScreeningIndex {
             v.sort_by_key(|&id| std::cmp::Reverse(df.get(id as usize).copied().unwrap_or(0)));
         }
         let dels = HashTable::new(dels);
-        let vmeta: Vec<VMeta> = vtoks.iter().map(VMeta::of).collect();
+        let mut vtext = String::with_capacity(vtoks.iter().map(|t| t.text.len() + t.skel.len() + t.wskel.len()).sum());
+        let vmeta: Vec<VMeta> = vtoks.iter().map(|t| VMeta::push(t, &mut vtext)).collect();
+        drop(vtoks);
         let rec_total: Vec<f32> = records.iter().map(|r| r.name.total).collect();
         ScreeningIndex {
             entries,
             info,
             records,
             vocab,
-            vtoks,
             vmeta,
+            vtext,
             df,
             rec_total,
             post_off,
@@ -626,12 +695,11 @@ impl ScreeningIndex {
         let b = q.text.as_bytes();
         if (3..=MAX_DEL_LEN).contains(&b.len()) {
             // q is a deletion of a list word (the table's whole-word key of q is q itself,
-            // the exact match, skipped below).
-            self.dels.lookup(del_hash(b, usize::MAX), cand);
-            for i in delete_positions(b) {
-                // A deletion of q is a list word, or a deletion of one.
-                self.dels.lookup(del_hash(b, i), cand);
-            }
+            // the exact match, skipped below); a deletion of q is a list word, or a deletion
+            // of one.
+            let mut hs = [0u64; MAX_DEL_LEN + 1];
+            let n = del_hashes(b, &mut hs);
+            self.dels.lookup_many(hs.get(..n).unwrap_or(&[]), cand);
         }
         if phonetic && q.skel.len() >= 3 {
             if let Some(v) = self.skel_map.get(&q.skel) {
@@ -670,25 +738,42 @@ impl ScreeningIndex {
         cand.sort_unstable();
         cand.dedup();
         let q_latin = q.script == crate::normalize::Script::Latin;
-        for &id in cand.iter() {
-            if Some(id) == exact {
-                continue;
+        let qr = q.as_ref();
+        // Every candidate is a name word, like q: two Latin words whose letter sets differ in
+        // more than six letters are more than three edits apart, and [`tok_sim`] gives them 0
+        // (checked on the compact metadata, without reading the strings).
+        let skip = |m: &VMeta| q_latin && m.latin && (m.mask ^ q.mask).count_ones() > 6;
+        let arena = self.vtext.as_bytes();
+        for chunk in cand.chunks(16) {
+            // Read the chunk's metadata, then its texts, before scoring: independent reads
+            // whose cache misses overlap.
+            let mut touch = 0u32;
+            for &id in chunk {
+                touch ^= self.vmeta.get(id as usize).map(|m| m.mask).unwrap_or(0);
             }
-            // Every candidate is a name word, like q: two Latin words whose letter sets differ
-            // in more than six letters are more than three edits apart, and [`tok_sim`] gives
-            // them 0 (checked here on the compact metadata, without reading the strings).
-            if q_latin
-                && self
-                    .vmeta
-                    .get(id as usize)
-                    .is_some_and(|m| m.latin && (m.mask ^ q.mask).count_ones() > 6)
-            {
-                continue;
+            for &id in chunk {
+                if let Some(m) = self.vmeta.get(id as usize) {
+                    if !skip(m) {
+                        touch ^= u32::from(arena.get(m.off as usize).copied().unwrap_or(0));
+                    }
+                }
             }
-            if let Some(v) = self.vtoks.get(id as usize) {
-                let (s, _) = tok_sim(q, v);
-                if s > 0.0 {
-                    out.push((id, s));
+            std::hint::black_box(touch);
+            for &id in chunk {
+                if Some(id) == exact {
+                    continue;
+                }
+                let Some(m) = self.vmeta.get(id as usize) else {
+                    continue;
+                };
+                if skip(m) {
+                    continue;
+                }
+                if let Some(v) = m.tok(&self.vtext) {
+                    let (s, _) = tok_sim_ref(&qr, &v);
+                    if s > 0.0 {
+                        out.push((id, s));
+                    }
                 }
             }
         }
@@ -805,8 +890,17 @@ impl ScreeningIndex {
             };
             if open || postings <= scratch.touched.len() * 8 {
                 for &(tid, s) in tids {
-                    for &r in self.postings(tid) {
-                        scratch.credit(r, mask, w, s, &weights, open);
+                    for chunk in self.postings(tid).chunks(32) {
+                        // Read the chunk's records' slots first: independent reads whose
+                        // cache misses overlap.
+                        let mut touch = 0u32;
+                        for &r in chunk {
+                            touch ^= scratch.slots.get(r as usize).map(|x| x.gen).unwrap_or(0);
+                        }
+                        std::hint::black_box(touch);
+                        for &r in chunk {
+                            scratch.credit(r, mask, w, s, &weights, open);
+                        }
                     }
                 }
             } else {
@@ -880,6 +974,24 @@ impl ScreeningIndex {
         out
     }
 
+    /// Reads the names of the given records (their tokens and the tokens' texts) ahead of
+    /// aligning them: independent reads whose cache misses overlap, instead of one miss after
+    /// another inside the alignment.
+    fn touch_records(&self, rs: impl Iterator<Item = u32> + Clone) {
+        let mut touch = 0usize;
+        for r in rs.clone() {
+            touch ^= self.records.get(r as usize).map(|x| x.name.toks.len()).unwrap_or(0);
+        }
+        for r in rs {
+            if let Some(rec) = self.records.get(r as usize) {
+                for t in &rec.name.toks {
+                    touch ^= t.id as usize ^ usize::from(t.text.as_bytes().first().copied().unwrap_or(0));
+                }
+            }
+        }
+        std::hint::black_box(touch);
+    }
+
     /// Screens one name with the default options.
     pub fn screen_name(&self, name: &str, country: Option<&str>) -> Result<ScreenReport, ScreenError> {
         self.screen(Query { name, country }, ScreenOptions::default())
@@ -921,11 +1033,14 @@ impl ScreeningIndex {
                 let mut buf_l = std::mem::take(&mut scratch.links);
                 let mut cache = std::mem::take(&mut scratch.sim_cache);
                 cache.clear();
-                for (i, (est, r)) in cands.into_iter().enumerate() {
+                for (i, &(est, r)) in cands.iter().enumerate() {
                     // Candidates come best estimate first: after the first few, stop where
                     // the estimate falls well below the threshold.
                     if i >= MIN_SCORED && f64::from(est) < options.threshold - f64::from(EST_MARGIN) {
                         break;
+                    }
+                    if i % 8 == 0 {
+                        self.touch_records(cands.get(i..).unwrap_or(&[]).iter().take(8).map(|c| c.1));
                     }
                     let Some(rec) = self.records.get(r as usize) else {
                         continue;

@@ -222,8 +222,8 @@ pub(crate) fn weak_skeleton(t: &str) -> String {
     k
 }
 
-/// Optimal-string-alignment distance of two byte strings, stopping early above `max`
-/// (returns `max + 1` then).
+/// Optimal-string-alignment distance of two byte strings, capped above `max` (returns
+/// `max + 1` then; the length of the other string when one is empty).
 pub(crate) fn osa(a: &[u8], b: &[u8], max: usize) -> usize {
     let (la, lb) = (a.len(), b.len());
     if la.abs_diff(lb) > max {
@@ -232,48 +232,46 @@ pub(crate) fn osa(a: &[u8], b: &[u8], max: usize) -> usize {
     if la == 0 || lb == 0 {
         return la.max(lb);
     }
-    const CAP: usize = 48;
-    if lb >= CAP || la >= CAP {
-        return osa_vec(a, b).min(max + 1);
+    if la <= 64 {
+        return osa_bits(a, b).min(max + 1);
     }
-    // Three rolling rows of small counters; rows rotate by index, no copies. Every cell holds
-    // min(distance of the prefixes, cap): a cell more than `max` off the diagonal is at least
-    // that far apart, so it is `cap` and only the band |i - j| <= max is computed (the cell
-    // just past each end of the band is set to `cap` for the next row to read).
-    let cap = (max + 1) as u8;
-    let mut rows = [[cap; CAP]; 3];
-    for (j, cell) in rows[0].iter_mut().enumerate().take(lb + 1) {
-        *cell = (j as u8).min(cap);
+    osa_vec(a, b).min(max + 1)
+}
+
+/// Optimal-string-alignment distance of `a` (1 to 64 bytes) and `b`, bit-parallel (Hyyrö
+/// 2003, "A bit-vector algorithm for computing Levenshtein and Damerau edit distances"):
+/// one column of the dynamic programme per byte of `b`, as bit vectors of the vertical
+/// differences over `a`.
+fn osa_bits(a: &[u8], b: &[u8]) -> usize {
+    let m = a.len();
+    let last = 1u64 << (m - 1);
+    let mut vp = if m == 64 { u64::MAX } else { (1u64 << m) - 1 };
+    let mut vn = 0u64;
+    let mut d0 = 0u64;
+    let mut pm_old = 0u64;
+    let mut dist = m;
+    for &c in b {
+        // Positions of `c` in `a`.
+        let mut pm = 0u64;
+        for (i, &x) in a.iter().enumerate() {
+            pm |= u64::from(x == c) << i;
+        }
+        let tr = ((!d0 & pm) << 1) & pm_old;
+        d0 = ((((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn) | tr;
+        let hp = vn | !(d0 | vp);
+        let hn = d0 & vp;
+        if hp & last != 0 {
+            dist += 1;
+        } else if hn & last != 0 {
+            dist -= 1;
+        }
+        let hp = (hp << 1) | 1;
+        let hn = hn << 1;
+        vp = hn | !(d0 | hp);
+        vn = hp & d0;
+        pm_old = pm;
     }
-    for i in 1..=la {
-        let (cur_i, prev_i, prev2_i) = (i % 3, (i + 2) % 3, (i + 1) % 3);
-        let ai = a[i - 1];
-        let mut row_min = u8::MAX;
-        let (lo, hi) = (i.saturating_sub(max).max(1), (i + max).min(lb));
-        rows[cur_i][0] = (i as u8).min(cap);
-        rows[cur_i][lo - 1] = if lo == 1 { (i as u8).min(cap) } else { cap };
-        if hi < lb {
-            rows[cur_i][hi + 1] = cap;
-        }
-        for j in lo..=hi {
-            let bj = b[j - 1];
-            let cost = u8::from(ai != bj);
-            let up = rows[prev_i][j].saturating_add(1);
-            let left = rows[cur_i][j - 1].saturating_add(1);
-            let diag = rows[prev_i][j - 1].saturating_add(cost);
-            let mut v = up.min(left).min(diag);
-            if i > 1 && j > 1 && ai == b[j - 2] && a[i - 2] == bj {
-                v = v.min(rows[prev2_i][j - 2].saturating_add(1));
-            }
-            let v = v.min(cap);
-            rows[cur_i][j] = v;
-            row_min = row_min.min(v);
-        }
-        if usize::from(row_min) > max {
-            return max + 1;
-        }
-    }
-    usize::from(rows[la % 3][lb])
+    dist
 }
 
 fn osa_vec(a: &[u8], b: &[u8]) -> usize {
@@ -414,8 +412,42 @@ pub(crate) fn korean_key(t: &str) -> String {
     }
 }
 
+/// The parts of a token that [`tok_sim`] compares, borrowed (from a [`PTok`] or from the
+/// index's compact vocabulary arena).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TokRef<'a> {
+    pub text: &'a str,
+    pub skel: &'a str,
+    pub wskel: &'a str,
+    pub kind: TokenKind,
+    pub script: Script,
+    /// [`PTok::mask`].
+    pub mask: u32,
+}
+
+impl PTok {
+    /// The token's comparison keys, borrowed.
+    #[inline]
+    pub(crate) fn as_ref(&self) -> TokRef<'_> {
+        TokRef {
+            text: &self.text,
+            skel: &self.skel,
+            wskel: &self.wskel,
+            kind: self.kind,
+            script: self.script,
+            mask: self.mask,
+        }
+    }
+}
+
 /// Similarity of two tokens and how it was found.
+#[inline]
 pub(crate) fn tok_sim(a: &PTok, b: &PTok) -> (f32, MatchMethod) {
+    tok_sim_ref(&a.as_ref(), &b.as_ref())
+}
+
+/// [`tok_sim`] on borrowed tokens.
+pub(crate) fn tok_sim_ref(a: &TokRef<'_>, b: &TokRef<'_>) -> (f32, MatchMethod) {
     if a.text == b.text {
         return (1.0, MatchMethod::Exact);
     }
@@ -430,7 +462,7 @@ pub(crate) fn tok_sim(a: &PTok, b: &PTok) -> (f32, MatchMethod) {
         return (0.0, MatchMethod::Initial);
     }
     if a.kind == TokenKind::LegalForm || b.kind == TokenKind::LegalForm {
-        if a.kind == b.kind && legal_family(&a.text).is_some() && legal_family(&a.text) == legal_family(&b.text) {
+        if a.kind == b.kind && legal_family(a.text).is_some() && legal_family(a.text) == legal_family(b.text) {
             return (LEGAL_FAMILY_SIM, MatchMethod::LegalForm);
         }
         return (0.0, MatchMethod::Exact);
@@ -446,15 +478,15 @@ pub(crate) fn tok_sim(a: &PTok, b: &PTok) -> (f32, MatchMethod) {
     }
     if a.script.syllabic() || b.script.syllabic() {
         // Syllables read from Han or Hangul: exact, or a romanisation variant (Hangul).
-        if (a.script == Script::Hangul || b.script == Script::Hangul) && korean_key(&a.text) == korean_key(&b.text) {
+        if (a.script == Script::Hangul || b.script == Script::Hangul) && korean_key(a.text) == korean_key(b.text) {
             return (ROMANIZATION_SIM, MatchMethod::Romanization);
         }
         return (0.0, MatchMethod::Exact);
     }
-    let (mut s, mut how) = text_sim(&a.text, &b.text, &a.skel, &b.skel);
+    let (mut s, mut how) = text_sim(a.text, b.text, a.skel, b.skel);
     match (a.script.vowels_unreliable(), b.script.vowels_unreliable()) {
         (true, true) => {
-            let k = skel_sim(&a.wskel, &b.wskel, a.text.len().max(b.text.len()));
+            let k = skel_sim(a.wskel, b.wskel, a.text.len().max(b.text.len()));
             if k > s {
                 s = k;
                 how = MatchMethod::ConsonantSkeleton;
@@ -463,9 +495,9 @@ pub(crate) fn tok_sim(a: &PTok, b: &PTok) -> (f32, MatchMethod) {
         (true, false) | (false, true) => {
             let (x, y) = if a.script.vowels_unreliable() { (a, b) } else { (b, a) };
             let k = if x.script == Script::Abugida {
-                abugida_sim(&x.text, &y.text)
+                abugida_sim(x.text, y.text)
             } else {
-                abjad_sim(&x.text, &y.text)
+                abjad_sim(x.text, y.text)
             };
             if k > s {
                 s = k;
@@ -1075,11 +1107,18 @@ pub(crate) fn abjad_sim(abjad: &str, latin: &str) -> f32 {
     }
     for i in 1..=n {
         cur[0] = prev[0] + skip_a(a[i - 1]);
+        let mut row_min = cur[0];
         for j in 1..=m {
             let del_a = prev[j] + skip_a(a[i - 1]);
             let del_l = cur[j - 1] + skip_l(l[j - 1]);
             let sub = prev[j - 1] + unit_cost(a[i - 1], l[j - 1]);
             cur[j] = del_a.min(del_l).min(sub);
+            row_min = row_min.min(cur[j]);
+        }
+        // Every alignment passes through this row and costs are not negative: above one
+        // (1.5 or more, costs being multiples of 0.5) the similarity below is 0.
+        if row_min > 1.0 {
+            return 0.0;
         }
         std::mem::swap(&mut prev, &mut cur);
     }
@@ -1164,11 +1203,48 @@ fn all_latin(toks: &[PTok], mask: u64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{osa, osa_vec};
+    use super::{osa, osa_bits, osa_vec};
 
-    /// The banded, capped [`osa`] equals the full dynamic programme capped at `max + 1`.
+    /// The bit-parallel distance equals the full dynamic programme, for every length of
+    /// the bit vector up to 64.
     #[test]
-    fn banded_osa_matches_full_table() {
+    fn bit_parallel_osa_matches_full_table() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..20_000 {
+            let alpha: &[u8] = [&b"ab"[..], b"abc", b"abcd", b"aeiouxyz"][round % 4];
+            let la = 1 + (next() % 64) as usize;
+            let lb = if round % 3 == 0 {
+                1 + (next() % 70) as usize
+            } else {
+                la.saturating_sub(3) + (next() % 7) as usize
+            };
+            let a: Vec<u8> = (0..la).map(|_| alpha[(next() % alpha.len() as u64) as usize]).collect();
+            let mut b: Vec<u8> = (0..lb).map(|_| alpha[(next() % alpha.len() as u64) as usize]).collect();
+            if round % 2 == 0 {
+                // A few edits of `a` (swaps, substitutions) instead of a random string.
+                b = a.clone();
+                for _ in 0..(next() % 4) {
+                    let i = (next() % la as u64) as usize;
+                    if i + 1 < b.len() && next() % 2 == 0 {
+                        b.swap(i, i + 1);
+                    } else if i < b.len() {
+                        b[i] = alpha[(next() % alpha.len() as u64) as usize];
+                    }
+                }
+            }
+            assert_eq!(osa_bits(&a, &b), osa_vec(&a, &b), "{:?} {:?}", a, b);
+        }
+    }
+
+    /// The capped [`osa`] equals the full dynamic programme capped at `max + 1`.
+    #[test]
+    fn capped_osa_matches_full_table() {
         let words: Vec<Vec<u8>> = {
             // Every string of length 0..=6 over a three-letter alphabet is too many; a
             // deterministic sample of them, plus longer words with typos, covers the band edges.
