@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use chipgate_data::{DataError, DataSource};
 use chipgate_model::{compute_metrics, ChipRecord, Date, InputRef, ItemKind, Metrics, MetricsConfig};
 use chipgate_rules::{
-    intern, intern_list, FactDef, FactKind, FactSchema, FactValue, Facts, RuleBook, RuleSet, RulesError, Sym, Text,
+    intern, intern_syms, FactDef, FactKind, FactSchema, FactValue, Facts, RuleBook, RuleSet, RulesError, Sym, Text,
     Tri, Warning,
 };
 
@@ -261,10 +261,10 @@ impl Classifier {
                 if let Some(done) = slot.get() {
                     return Ok(done.clone());
                 }
-                let made = Arc::new(self.classify_under(record, rules, rules.effective, 0)?);
+                let made = Arc::new(self.classify_prepared(record, &prepared, rules, rules.effective, 0)?);
                 Ok(slot.get_or_init(|| made).clone())
             }
-            None => Ok(Arc::new(self.classify_under(record, rules, date, 0)?)),
+            None => Ok(Arc::new(self.classify_prepared(record, &prepared, rules, date, 0)?)),
         }
     }
 
@@ -276,9 +276,20 @@ impl Classifier {
         date: Date,
         depth: usize,
     ) -> Result<Classification, ClassifyError> {
+        self.classify_prepared(record, &self.prepared(record), rules, date, depth)
+    }
+
+    /// [`Classifier::classify_under`] with the record's prepared metrics and facts.
+    fn classify_prepared(
+        &self,
+        record: &ChipRecord,
+        prepared: &Prepared,
+        rules: &RuleSet,
+        date: Date,
+        depth: usize,
+    ) -> Result<Classification, ClassifyError> {
         self.catalog.check_record(record)?;
         let schema = schema();
-        let prepared = self.prepared(record);
         let metrics = &prepared.metrics;
         let mut facts = prepared.facts.clone();
         let kind = prepared.chip.kind;
@@ -307,7 +318,7 @@ impl Classifier {
             }
             if !undecided {
                 // ECCN paragraphs come from the rule data: the list is bounded, so interned.
-                let _ = facts.set(schema, "component_eccns", FactValue::Set(intern_list(&eccns)));
+                let _ = facts.set(schema, "component_eccns", FactValue::Set(intern_syms(&eccns)));
             }
         }
 
