@@ -570,7 +570,6 @@ impl Decider {
         // One headquarters country (the usual case): its groups are already an interned list.
         let hq_groups = match hq_places.as_slice() {
             [one] => one.groups,
-            [a, b] if china_for_hong_kong(a.code.as_str()) == china_for_hong_kong(b.code.as_str()) => a.groups,
             places => {
                 let mut groups: Vec<Sym> = Vec::new();
                 for place in places {
