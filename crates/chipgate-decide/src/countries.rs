@@ -95,6 +95,15 @@ pub struct GroupChange {
     pub note: Option<String>,
 }
 
+/// Hong Kong is treated as China for these controls: the code the rules see.
+pub(crate) fn china_for_hong_kong(code: &str) -> &str {
+    if code == "HK" {
+        "CN"
+    } else {
+        code
+    }
+}
+
 /// A country's Country Groups from a date on (until the next segment's date).
 #[derive(Debug, Clone)]
 struct Segment {
@@ -191,7 +200,7 @@ impl Countries {
 
     /// Membership of one country between its change dates.
     fn segments_of(&self, code: &str) -> Vec<Segment> {
-        let own = if code == "HK" { "CN" } else { code };
+        let own = china_for_hong_kong(code);
         let mut dates: Vec<Date> = self
             .changes
             .iter()
@@ -234,7 +243,7 @@ impl Countries {
         close.sort();
         let mut suggestions: Vec<String> = Vec::new();
         for (_, code) in close {
-            let label = format!("{code} ({})", self.names.get(code).copied().unwrap_or(code));
+            let label = format!("{code} ({})", self.name(&CountryCode(code)));
             if !suggestions.contains(&label) {
                 suggestions.push(label);
             }
@@ -262,7 +271,7 @@ impl Countries {
 
     /// Membership computed from the groups as of `as_of` and the dated changes.
     fn compute_groups_on(&self, code: &str, date: Date) -> Vec<String> {
-        let code = if code == "HK" { "CN" } else { code };
+        let code = china_for_hong_kong(code);
         let mut out = Vec::new();
         for (id, (_, members)) in &self.groups {
             let mut member = members.contains(code);

@@ -29,6 +29,8 @@ use chipgate_rules::{
 use serde::Serialize;
 
 pub use countries::{Countries, CountryCode};
+
+use countries::china_for_hong_kong;
 pub use rules::{Cite, Exception, LicenseRules, Policy, Requirement, RequirementKind, ReviewPolicy, RuleHeader};
 pub use timeline::{DecisionTimeline, TimelineEntry};
 
@@ -939,15 +941,6 @@ impl Decider {
 /// The note of a decision whose exporter is taken to be the manufacturer.
 fn exporter_note(vendor: &str) -> String {
     format!("No --exporter given: the exporter is taken to be the item's manufacturer, {vendor}.")
-}
-
-/// Hong Kong is treated as China for these controls.
-fn china_for_hong_kong(code: Sym) -> Sym {
-    if code == "HK" {
-        "CN"
-    } else {
-        code
-    }
 }
 
 fn reason(r: &Requirement, inputs: Vec<ReasonInput>) -> Reason {
