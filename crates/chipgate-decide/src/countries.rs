@@ -1,5 +1,11 @@
-//! Countries (ISO 3166-1 alpha-2, names, aliases) and EAR Country Groups with dated
-//! membership changes, from `data/countries/`.
+//! Countries (ISO 3166-1 alpha-2, names, aliases), EAR Country Groups with dated
+//! membership changes and windows of uncertain membership, and the places the rules treat
+//! specially (a place governed as another country, places that are not destinations,
+//! regions of a country), all from `data/countries/`.
+//!
+//! Key design decision: membership is precomputed per country as segments between dated
+//! changes; a change whose date is not known is an [`Uncertain`] window in which the
+//! determination is made both ways (`Decider` compares the answers).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,6 +58,8 @@ struct RawGroups {
     group: Vec<RawGroup>,
     #[serde(default)]
     change: Vec<GroupChange>,
+    #[serde(default)]
+    uncertain: Vec<Uncertain>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +68,107 @@ struct RawGroup {
     id: String,
     label: String,
     members: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlaces {
+    #[serde(default)]
+    treated_as: Vec<RawTreatedAs>,
+    #[serde(default)]
+    not_a_destination: Vec<RawNotADestination>,
+    #[serde(default)]
+    region: Vec<RawRegion>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTreatedAs {
+    country: String,
+    #[serde(rename = "as")]
+    as_country: String,
+    effective: Date,
+    citation: String,
+    url: String,
+    evidence: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotADestination {
+    country: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegion {
+    country: String,
+    id: String,
+    name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+}
+
+/// A place whose license requirements are governed by another country's entries (Hong
+/// Kong by China's).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreatedAs {
+    /// The place.
+    pub country: Sym,
+    /// The country whose entries govern it.
+    pub as_country: Sym,
+    /// From when.
+    pub effective: Date,
+    /// The note a decision for this place carries (words, citation, URL, grade).
+    pub note: Sym,
+}
+
+/// A region of a country that the rules distinguish (Crimea, the so-called DNR/LNR).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Region {
+    /// Country code.
+    pub country: Sym,
+    /// Region id the rules test (`destination_region`).
+    pub id: Sym,
+    /// Name.
+    pub name: Sym,
+}
+
+/// A membership change known to have happened on a date that is not known: inside the
+/// window the groups may be the recorded ones or these (`add`ed, `remove`d).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uncertain {
+    /// Country code.
+    pub country: String,
+    /// First day in doubt; absent: every date before `until`.
+    #[serde(default)]
+    pub from: Option<Date>,
+    /// First day no longer in doubt.
+    pub until: Date,
+    /// Groups the country may have been in, besides the recorded ones.
+    #[serde(default)]
+    pub add: Vec<String>,
+    /// Groups the country may not have been in, although recorded.
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// The missing fact, in words.
+    pub missing: String,
+    /// Citation.
+    pub citation: String,
+    /// Source URL.
+    pub source: String,
+    /// Evidence grade.
+    pub evidence: String,
+}
+
+impl Uncertain {
+    /// True when `date` is in the window.
+    pub fn covers(&self, date: Date) -> bool {
+        self.from.is_none_or(|f| f <= date) && date < self.until
+    }
 }
 
 /// Whether a change adds or removes a member.
@@ -95,15 +204,6 @@ pub struct GroupChange {
     pub note: Option<String>,
 }
 
-/// Hong Kong is treated as China for these controls: the code the rules see.
-pub(crate) fn china_for_hong_kong(code: &str) -> &str {
-    if code == "HK" {
-        "CN"
-    } else {
-        code
-    }
-}
-
 /// A country's Country Groups from a date on (until the next segment's date).
 #[derive(Debug, Clone)]
 struct Segment {
@@ -123,6 +223,13 @@ pub struct Countries {
     /// Members by group as of `as_of`.
     groups: BTreeMap<String, (String, BTreeSet<String>)>,
     changes: Vec<GroupChange>,
+    uncertain: Vec<Uncertain>,
+    treated_as: BTreeMap<Sym, TreatedAs>,
+    not_a_destination: BTreeMap<Sym, Sym>,
+    /// Regions by country.
+    regions: BTreeMap<Sym, Vec<Region>>,
+    /// Region aliases (normalised) to (country, region).
+    region_aliases: BTreeMap<String, (Sym, Sym)>,
     /// Citation of the group tables.
     pub citation: String,
     /// URL of the group tables.
@@ -138,14 +245,18 @@ fn normalize(text: &str) -> String {
 }
 
 impl Countries {
-    /// Parses `countries.toml` and `groups.toml`.
-    pub fn from_toml(countries: &str, groups: &str) -> Result<Countries, DecideError> {
+    /// Parses `countries.toml`, `groups.toml` and `places.toml`.
+    pub fn from_toml(countries: &str, groups: &str, places: &str) -> Result<Countries, DecideError> {
         let raw: RawCountries = toml::from_str(countries).map_err(|e| DecideError::Data {
             file: "countries/countries.toml".to_owned(),
             message: e.to_string(),
         })?;
         let raw_groups: RawGroups = toml::from_str(groups).map_err(|e| DecideError::Data {
             file: "countries/groups.toml".to_owned(),
+            message: e.to_string(),
+        })?;
+        let raw_places: RawPlaces = toml::from_str(places).map_err(|e| DecideError::Data {
+            file: "countries/places.toml".to_owned(),
             message: e.to_string(),
         })?;
         let mut names = BTreeMap::new();
@@ -179,12 +290,96 @@ impl Countries {
                 });
             }
         }
+        let places_error = |message: String| DecideError::Data {
+            file: "countries/places.toml".to_owned(),
+            message,
+        };
+        let known = |code: &str| names.get_key_value(code).map(|(&k, _)| k);
+        for u in &raw_groups.uncertain {
+            if known(&u.country).is_none() || u.add.iter().chain(&u.remove).any(|g| !groups.contains_key(g)) {
+                return Err(DecideError::Data {
+                    file: "countries/groups.toml".to_owned(),
+                    message: format!(
+                        "uncertain entry names unknown country `{}` or an unknown group",
+                        u.country
+                    ),
+                });
+            }
+            if u.from.is_some_and(|f| f >= u.until) {
+                return Err(DecideError::Data {
+                    file: "countries/groups.toml".to_owned(),
+                    message: format!("uncertain entry for `{}`: `from` must be before `until`", u.country),
+                });
+            }
+        }
+        let mut treated_as = BTreeMap::new();
+        for t in raw_places.treated_as {
+            let (Some(country), Some(as_country)) = (known(&t.country), known(&t.as_country)) else {
+                return Err(places_error(format!(
+                    "treated_as names unknown country `{}` or `{}`",
+                    t.country, t.as_country
+                )));
+            };
+            let note = intern(&format!(
+                "{} ({}, {}, evidence {}).",
+                t.text, t.citation, t.url, t.evidence
+            ));
+            treated_as.insert(
+                country,
+                TreatedAs {
+                    country,
+                    as_country,
+                    effective: t.effective,
+                    note,
+                },
+            );
+        }
+        let mut not_a_destination = BTreeMap::new();
+        for n in raw_places.not_a_destination {
+            let Some(country) = known(&n.country) else {
+                return Err(places_error(format!(
+                    "not_a_destination names unknown country `{}`",
+                    n.country
+                )));
+            };
+            not_a_destination.insert(country, intern(&n.text));
+        }
+        let mut regions: BTreeMap<Sym, Vec<Region>> = BTreeMap::new();
+        let mut region_aliases = BTreeMap::new();
+        for r in raw_places.region {
+            let Some(country) = known(&r.country) else {
+                return Err(places_error(format!(
+                    "region `{}` names unknown country `{}`",
+                    r.id, r.country
+                )));
+            };
+            let region = Region {
+                country,
+                id: intern(&r.id),
+                name: intern(&r.name),
+            };
+            for alias in r.aliases.iter().chain([&r.id, &r.name]) {
+                let key = normalize(alias);
+                if aliases.contains_key(&key) {
+                    return Err(places_error(format!(
+                        "region alias `{alias}` is also a country name or code"
+                    )));
+                }
+                region_aliases.insert(key, (country, region.id));
+            }
+            regions.entry(country).or_default().push(region);
+        }
         let mut countries = Countries {
             names,
             aliases,
             segments: BTreeMap::new(),
             groups,
             changes: raw_groups.change,
+            uncertain: raw_groups.uncertain,
+            treated_as,
+            not_a_destination,
+            regions,
+            region_aliases,
             citation: raw_groups.citation,
             url: raw_groups.url,
             as_of: raw_groups.as_of,
@@ -200,7 +395,7 @@ impl Countries {
 
     /// Membership of one country between its change dates.
     fn segments_of(&self, code: &str) -> Vec<Segment> {
-        let own = china_for_hong_kong(code);
+        let own = self.governed_by(code);
         let mut dates: Vec<Date> = self
             .changes
             .iter()
@@ -271,7 +466,7 @@ impl Countries {
 
     /// Membership computed from the groups as of `as_of` and the dated changes.
     fn compute_groups_on(&self, code: &str, date: Date) -> Vec<String> {
-        let code = china_for_hong_kong(code);
+        let code = self.governed_by(code);
         let mut out = Vec::new();
         for (id, (_, members)) in &self.groups {
             let mut member = members.contains(code);
@@ -296,6 +491,90 @@ impl Countries {
         out
     }
 
+    /// The country whose entries govern `code` (China for Hong Kong), else `code`.
+    ///
+    /// The mapping's `effective` date (2020-12-23 for Hong Kong) precedes every date
+    /// chipgate decides for, so it applies on every date; the note says from when.
+    pub fn governed_by<'a>(&self, code: &'a str) -> &'a str {
+        match self.treated_as.get(code) {
+            Some(t) => t.as_country,
+            None => code,
+        }
+    }
+
+    /// The rule that makes `code` governed by another country's entries, if any.
+    pub fn treated_as(&self, code: &CountryCode) -> Option<&TreatedAs> {
+        self.treated_as.get(code.0)
+    }
+
+    /// Why `code` cannot be a destination, if it cannot.
+    pub fn not_a_destination(&self, code: &CountryCode) -> Option<Sym> {
+        self.not_a_destination.get(code.0).copied()
+    }
+
+    /// The regions the rules distinguish in a country (empty for most).
+    pub fn regions(&self, code: &CountryCode) -> &[Region] {
+        self.regions.get(code.0).map_or(&[], Vec::as_slice)
+    }
+
+    /// A region named by its id, name or alias: its country and region.
+    pub fn resolve_region_name(&self, text: &str) -> Option<(CountryCode, &Region)> {
+        let &(country, id) = self.region_aliases.get(&normalize(text))?;
+        let region = self.regions(&CountryCode(country)).iter().find(|r| r.id == id)?;
+        Some((CountryCode(country), region))
+    }
+
+    /// A region of `country` by id, name or alias; the error lists the regions.
+    pub fn resolve_region(&self, country: &CountryCode, text: &str) -> Result<&Region, DecideError> {
+        let regions = self.regions(country);
+        let found = self
+            .region_aliases
+            .get(&normalize(text))
+            .filter(|(c, _)| *c == country.0)
+            .and_then(|(_, id)| regions.iter().find(|r| r.id == *id));
+        found.ok_or_else(|| DecideError::Invalid {
+            field: "region".to_owned(),
+            message: if regions.is_empty() {
+                format!("`{text}`: chipgate distinguishes no regions of {}", country.0)
+            } else {
+                format!(
+                    "`{text}` is not a region of {}; use one of {}",
+                    country.0,
+                    regions
+                        .iter()
+                        .map(|r| format!("`{}`", r.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        })
+    }
+
+    /// The window of uncertain membership of a country on a date, with the groups it
+    /// would have if the unknown change had already happened.
+    pub fn uncertain_on(&self, code: &CountryCode, date: Date) -> Option<(&Uncertain, &'static [Sym])> {
+        let own = self.governed_by(code.0);
+        let u = self.uncertain.iter().find(|u| u.country == own && u.covers(date))?;
+        let mut groups: Vec<&str> = self
+            .groups_on(code, date)
+            .iter()
+            .copied()
+            .filter(|g| !u.remove.iter().any(|r| r == g))
+            .collect();
+        for g in &u.add {
+            if !groups.contains(&g.as_str()) {
+                groups.push(g);
+            }
+        }
+        groups.sort_unstable();
+        Some((u, intern_list(&groups)))
+    }
+
+    /// Windows of uncertain membership (for timelines).
+    pub fn uncertain(&self) -> &[Uncertain] {
+        &self.uncertain
+    }
+
     /// Dated changes (for timelines).
     pub fn changes(&self) -> &[GroupChange] {
         &self.changes
@@ -310,6 +589,7 @@ mod tests {
         Countries::from_toml(
             include_str!("../../../data/countries/countries.toml"),
             include_str!("../../../data/countries/groups.toml"),
+            include_str!("../../../data/countries/places.toml"),
         )
         .unwrap_or_else(|e| panic!("bundled countries: {e}"))
     }

@@ -10,9 +10,14 @@
 //! Key design decision: every requirement, policy and exception is a dated record with
 //! a condition over named facts, evaluated by the same generic evaluator as the ECCN
 //! rules. The code knows how to combine results (required, covered by an exception,
-//! most restrictive policy); the data knows the law.
+//! most restrictive policy) in named phases ([`determine`]: places → facts → embargoes →
+//! control-list requirements → end uses → general prohibitions → listed parties →
+//! exceptions → policies → outcome); the data knows the law, including which places are
+//! special (Hong Kong, regions) and which memberships are uncertain.
 
+pub mod context;
 pub mod countries;
+mod determine;
 pub mod rules;
 mod timeline;
 
@@ -22,16 +27,12 @@ use std::sync::OnceLock;
 use chipgate_classify::{Classification, Classifier, ClassifyError, Outcome};
 use chipgate_data::{DataError, DataSource};
 use chipgate_model::{ChipRecord, Date};
-use chipgate_rules::{
-    evaluate, intern, intern_syms, FactDef, FactKind, FactSchema, FactValue, Facts, RuleRef, Step, Sym, Text, Tri,
-    Words,
-};
+use chipgate_rules::{intern, FactDef, FactError, FactKind, FactSchema, Step, Sym, Text, Words};
 use serde::Serialize;
 
-pub use countries::{Countries, CountryCode};
-
-use countries::china_for_hong_kong;
-pub use rules::{Cite, Exception, LicenseRules, Policy, Requirement, RequirementKind, ReviewPolicy, RuleHeader};
+pub use context::{EndUseReport, EndUses, NotEvaluated, Vendors};
+pub use countries::{Countries, CountryCode, Region, Uncertain};
+pub use rules::{Cite, Exception, Layer, LicenseRules, Policy, Requirement, RequirementKind, ReviewPolicy, RuleHeader};
 pub use timeline::{DecisionTimeline, TimelineEntry};
 
 /// The facts license rules may test.
@@ -64,7 +65,36 @@ pub fn schema() -> &'static FactSchema {
                 "headquarters of end user and ultimate parent",
             ),
             def("hq_groups", FactKind::Set, "Country Groups of those headquarters"),
-            def("end_use", FactKind::Text, "end use"),
+            def(
+                "end_uses",
+                FactKind::Set,
+                "end uses known to the exporter (ids of data/license/end-uses.toml; give --end-use)",
+            ),
+            def(
+                "destination_region",
+                FactKind::Text,
+                "region of the destination country (give --region)",
+            ),
+            def(
+                "on_ccl",
+                FactKind::Bool,
+                "whether the item is on the CCL (give --eccn with its ECCN outside 3A090/4A090, or EAR99)",
+            ),
+            def(
+                "designer_hq",
+                FactKind::Text,
+                "headquarters country of the item's designer",
+            ),
+            def(
+                "designer_groups",
+                FactKind::Set,
+                "Country Groups of the designer's headquarters",
+            ),
+            def(
+                "us_person",
+                FactKind::Bool,
+                "whether a US person performs or supports the transaction (give --us-person)",
+            ),
         ])
     })
 }
@@ -99,6 +129,9 @@ pub enum DecideError {
     /// Inputs that cannot hold together.
     #[error("{0}")]
     Contradiction(String),
+    /// A fact was set against the schema wrongly (a defect in chipgate, reported).
+    #[error("internal error: {0}")]
+    Schema(#[from] FactError),
     /// A field value is out of range.
     #[error("`{field}`: {message}")]
     Invalid {
@@ -175,12 +208,19 @@ pub struct Request {
     pub end_user_hq: Option<String>,
     /// Where its ultimate parent is headquartered.
     pub parent_hq: Option<String>,
-    /// End use, free text (`supercomputer` is recognised).
+    /// End use: ids of the end-use vocabulary (comma-separated) or free text.
     pub end_use: Option<String>,
     /// Exporter; defaults to the item's manufacturer.
     pub exporter: Option<String>,
     /// Evaluate provisions that are in the text but not enforced as if enforced.
     pub as_written: bool,
+    /// Region of the destination country (e.g. `crimea`), where the rules distinguish them.
+    pub region: Option<String>,
+    /// The item's ECCN outside 3A090/4A090 as the exporter classified it (e.g. `5A992.c`,
+    /// `EAR99`): tells the Part 746 rules whether the item is on the CCL.
+    pub eccn: Option<String>,
+    /// Whether a US person performs or supports the transaction (15 CFR 744.6).
+    pub us_person: Option<bool>,
 }
 
 /// Outcome of a determination.
@@ -324,6 +364,9 @@ pub struct Place {
     pub given: String,
     /// Country Groups on the date.
     pub groups: &'static [Sym],
+    /// Region of the country, where the rules distinguish them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
 }
 
 /// The parties as evaluated.
@@ -382,8 +425,10 @@ pub struct Decision {
     pub quantity: Option<u64>,
     /// Parties.
     pub parties: Parties,
-    /// End use as given, and as recognised.
+    /// End use as given.
     pub end_use: Option<String>,
+    /// How the end use was read (vocabulary ids recognised, or unmapped).
+    pub end_uses: Option<EndUseReport>,
     /// Classification used.
     pub classification: ClassificationSummary,
     /// Content hash of the license-rule files.
@@ -398,8 +443,11 @@ pub struct Decision {
     pub eccn: &'static [Sym],
     /// Requirements that apply.
     pub reasons: Vec<Reason>,
-    /// Available license exceptions and their conditions.
+    /// Available license exceptions and their conditions: each resolves every
+    /// requirement that applies.
     pub exceptions: Vec<ExceptionReport>,
+    /// Exceptions eligible for some requirement but not usable here, and why.
+    pub exceptions_ruled_out: Vec<RuledOut>,
     /// The most restrictive review policy among the requirements that apply.
     pub review_policy: Option<ReviewPolicy>,
     /// The policy found for each requirement.
@@ -414,6 +462,20 @@ pub struct Decision {
     pub trace: Vec<TraceStep>,
     /// Assumptions and context.
     pub notes: Vec<Text>,
+    /// Rules chipgate does not evaluate: `no_license_required` means "under every rule
+    /// chipgate evaluates".
+    pub not_evaluated: &'static [NotEvaluated],
+}
+
+/// An exception that is eligible for a requirement but cannot be used for this order.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuledOut {
+    /// Symbol, e.g. `NAC`.
+    pub symbol: Sym,
+    /// Rule id.
+    pub id: Sym,
+    /// Why, in words.
+    pub why: String,
 }
 
 /// Everything needed to decide.
@@ -422,30 +484,50 @@ pub struct Decider {
     classifier: Classifier,
     countries: Countries,
     rules: LicenseRules,
+    end_uses: EndUses,
+    vendors: Vendors,
+    /// Rules not evaluated, from `license/scope.toml` (leaked once: every decision points
+    /// to the same list).
+    scope: &'static [NotEvaluated],
     /// [`exporter_note`] for every vendor of the catalog, made once.
     exporter_notes: HashMap<String, Sym>,
 }
 
+/// The data files of a determination, in the order the version hash covers them.
+const REQUIREMENT_FILES: [&str; 5] = [
+    "license/part746.toml",
+    "license/requirements.toml",
+    "license/company-specific.toml",
+    "license/part744.toml",
+    "license/general-prohibitions.toml",
+];
+
 impl Decider {
-    /// Loads classification data, countries and license rules.
+    /// Loads classification data, countries, license rules and their context.
     pub fn load(source: &dyn DataSource) -> Result<Decider, DecideError> {
         let classifier = Classifier::load(source)?;
         let countries = Countries::from_toml(
             &source.read("countries/countries.toml")?.text,
             &source.read("countries/groups.toml")?.text,
+            &source.read("countries/places.toml")?.text,
         )?;
-        let files = [
-            source.read("license/requirements.toml")?,
-            source.read("license/company-specific.toml")?,
-            source.read("license/policies.toml")?,
-            source.read("license/exceptions.toml")?,
-        ];
-        let [r, c, p, e] = &files;
+        let requirement_files = REQUIREMENT_FILES
+            .iter()
+            .map(|f| source.read(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        let policies = source.read("license/policies.toml")?;
+        let exceptions = source.read("license/exceptions.toml")?;
+        let end_uses = source.read("license/end-uses.toml")?;
+        let vendors = source.read("license/vendors.toml")?;
+        let scope = source.read("license/scope.toml")?;
         let rules = LicenseRules::from_files(
-            (&r.path, &r.text),
-            (&c.path, &c.text),
-            (&p.path, &p.text),
-            (&e.path, &e.text),
+            &requirement_files
+                .iter()
+                .map(|f| (f.path.as_str(), f.text.as_str()))
+                .collect::<Vec<_>>(),
+            (&policies.path, &policies.text),
+            (&exceptions.path, &exceptions.text),
+            &[&end_uses.text, &vendors.text, &scope.text],
             schema(),
         )?;
         let exporter_notes = classifier
@@ -453,7 +535,13 @@ impl Decider {
             .iter()
             .map(|r| (r.vendor.clone(), intern(&exporter_note(&r.vendor))))
             .collect();
+        let vendors = Vendors::from_toml(&vendors.path, &vendors.text, |code| {
+            countries.resolve("vendor", code).is_ok_and(|c| c.as_str() == code)
+        })?;
         Ok(Decider {
+            end_uses: EndUses::from_toml(&end_uses.path, &end_uses.text)?,
+            scope: Box::leak(context::scope_from_toml(&scope.path, &scope.text)?.into_boxed_slice()),
+            vendors,
             classifier,
             countries,
             rules,
@@ -476,31 +564,14 @@ impl Decider {
         &self.rules
     }
 
-    fn place(&self, field: &str, text: &str, date: Date) -> Result<Place, DecideError> {
-        let code = self.countries.resolve(field, text)?;
-        Ok(Place {
-            name: self.countries.name(&code),
-            groups: self.countries.groups_on(&code, date),
-            given: text.to_owned(),
-            code,
-        })
+    /// The end-use vocabulary.
+    pub fn end_uses(&self) -> &EndUses {
+        &self.end_uses
     }
 
-    /// The exporter as the rules test it: the recipient of a company-specific
-    /// requirement when the text names it (`NVIDIA`, `Nvidia Corporation`), else the text
-    /// in upper case.
-    fn normalize_exporter(&self, text: &str) -> Text {
-        let upper = text.trim().to_uppercase();
-        for r in self.rules.requirements.iter().filter_map(|r| r.recipient) {
-            if upper == r
-                || upper
-                    .strip_prefix(r)
-                    .is_some_and(|rest| rest.starts_with([' ', ',', '.']))
-            {
-                return Text::Static(r);
-            }
-        }
-        Text::from(upper)
+    /// What no determination evaluates.
+    pub fn not_evaluated(&self) -> &'static [NotEvaluated] {
+        self.scope
     }
 
     /// Decides one request for one item on one date.
@@ -526,405 +597,16 @@ impl Decider {
         date: Date,
         lists: &dyn PartyLookup,
     ) -> Result<Decision, DecideError> {
-        if request.quantity == Some(0) {
-            return Err(DecideError::Invalid {
-                field: "quantity".to_owned(),
-                message: "must be at least 1".to_owned(),
-            });
-        }
-        let destination = self.place("destination", &request.destination, date)?;
-        if destination.code.as_str() == "US" {
-            return Err(DecideError::Contradiction(
-                "destination `US` is the United States: chipgate determines license requirements for exports from the United States".to_owned(),
-            ));
-        }
-        let mut notes = Vec::new();
-        if destination.code.as_str() == "HK" {
-            notes.push(Text::Static("Hong Kong is treated as China (PRC) for these controls."));
-        }
-        let end_user_hq = request
-            .end_user_hq
-            .as_deref()
-            .map(|t| self.place("end_user_hq", t, date))
-            .transpose()?;
-        let parent_hq = request
-            .parent_hq
-            .as_deref()
-            .map(|t| self.place("parent_hq", t, date))
-            .transpose()?;
-        let hq_places: Vec<&Place> = match (&end_user_hq, &parent_hq) {
-            (None, None) => {
-                notes.push(Text::from(format!(
-                    "No --end-user-hq or --parent-hq given: the end user is assumed to be headquartered in the destination ({}), with no parent elsewhere. Give both to apply the headquarters rule correctly.",
-                    destination.code
-                )));
-                vec![&destination]
-            }
-            (a, b) => a.iter().chain(b.iter()).collect(),
-        };
-        let mut hq_countries: Vec<Sym> = Vec::with_capacity(2);
-        for place in &hq_places {
-            let code = china_for_hong_kong(place.code.as_str());
-            if !hq_countries.contains(&code) {
-                hq_countries.push(code);
-            }
-        }
-        // One headquarters country (the usual case): its groups are already an interned list.
-        let hq_groups = match hq_places.as_slice() {
-            [one] => one.groups,
-            places => {
-                let mut groups: Vec<Sym> = Vec::new();
-                for place in places {
-                    for &g in place.groups {
-                        if !groups.contains(&g) {
-                            groups.push(g);
-                        }
-                    }
-                }
-                intern_syms(&groups)
-            }
-        };
-        let (exporter_text, exporter_basis) = match &request.exporter {
-            Some(e) => (e.as_str(), "given"),
-            None => {
-                notes.push(match self.exporter_notes.get(item.vendor.as_str()) {
-                    Some(&note) => Text::Static(note),
-                    None => Text::from(exporter_note(&item.vendor)),
-                });
-                (item.vendor.as_str(), "item manufacturer")
-            }
-        };
-        let exporter = self.normalize_exporter(exporter_text);
-        let end_use: Sym = match request.end_use.as_deref() {
-            None => "unspecified",
-            Some(text) if text.to_lowercase().contains("supercomput") => "supercomputer",
-            Some(_) => "other",
-        };
-
-        let s = schema();
-        let mut facts = Facts::new(s);
-        let mut set = |name: &str, value: FactValue| {
-            let _ = facts.set(s, name, value);
-        };
-        let chip = &classification.chip;
-        let eccn = intern_syms(&classification.eccn);
-        // Sets are interned: their members come from the data (ECCN paragraphs, country
-        // codes, group ids), so the number of distinct sets is bounded.
-        if classification.outcome != Outcome::Indeterminate || !classification.eccn.is_empty() {
-            set("eccn", FactValue::Set(eccn));
-        }
-        set("item", FactValue::Text(chip.id.clone()));
-        set("exporter", FactValue::Text(exporter.clone()));
-        if let Some(dc) = item.datacenter {
-            set("datacenter", FactValue::Bool(dc));
-        }
-        let m = &classification.metrics;
-        for (name, value) in [
-            ("tpp", m.tpp),
-            ("memory_bandwidth_gbs", m.memory_bandwidth_gbs),
-            ("interconnect_gbs", m.interconnect_gbs),
-            ("memory_bandwidth_density", m.memory_bandwidth_density),
-        ] {
-            if let Some(v) = value {
-                set(name, FactValue::Number(v));
-            }
-        }
-        set(
-            "destination",
-            FactValue::Text(Text::Static(china_for_hong_kong(destination.code.as_str()))),
-        );
-        set("destination_groups", FactValue::Set(destination.groups));
-        set("hq_countries", FactValue::Set(intern_syms(&hq_countries)));
-        set("hq_groups", FactValue::Set(hq_groups));
-        set("end_use", FactValue::Text(Text::Static(end_use)));
-
-        let mut steps: Vec<Step> = Vec::with_capacity(self.rules.max_steps);
-        let mut reasons = Vec::new();
-        let mut not_enforced = Vec::new();
-        let mut suspended_requirements: Vec<&Requirement> = Vec::new();
-        let mut unknown: Vec<Sym> = Vec::new();
-        let mut triggered: Vec<&Requirement> = Vec::new();
-        for r in self.rules.requirements.iter().filter(|r| r.header.in_force(date)) {
-            let first = steps.len();
-            let result = evaluate(
-                &r.when,
-                &facts,
-                s,
-                RuleRef {
-                    id: r.header.id,
-                    citation: r.header.cite.citation,
-                },
-                &mut steps,
-            );
-            let inputs = || {
-                steps
-                    .get(first..)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter(|st| st.result == Tri::True)
-                    .map(|st| ReasonInput::Comparison(st.to_words()))
-                    .collect::<Vec<_>>()
-            };
-            let suspended = r.not_enforced.as_ref().is_some_and(|n| n.from <= date) && !request.as_written;
-            match result {
-                Tri::True if suspended => {
-                    not_enforced.push(reason(r, inputs()));
-                    suspended_requirements.push(r);
-                }
-                Tri::True => {
-                    reasons.push(reason(r, inputs()));
-                    triggered.push(r);
-                }
-                Tri::Unknown if !suspended => unknown.push(r.header.id),
-                _ => {}
-            }
-        }
-        if request.as_written {
-            notes.push(Text::Static(
-                "Evaluated as written: provisions in the CFR text that BIS does not enforce were applied.",
-            ));
-        }
-
-        let mut listed_parties = Vec::new();
-        for (role, name) in [("end_user", &request.end_user), ("consignee", &request.consignee)] {
-            if let Some(name) = name {
-                for mut hit in lists.lookup(name) {
-                    hit.role = role.to_owned();
-                    listed_parties.push(hit);
-                }
-            }
-        }
-        for hit in &listed_parties {
-            reasons.push(Reason {
-                id: "listed-party",
-                kind: "listed_party",
-                title: Text::from(format!(
-                    "{} `{}` is on the {}",
-                    hit.role.replace('_', " "),
-                    hit.query,
-                    hit.list
-                )),
-                paragraph: "15 CFR 744.11 / Supp. No. 4 to Part 744 (Entity List) or the list's own authority",
-                citation: Text::from(hit.federal_register.clone().unwrap_or_else(|| "list entry".to_owned())),
-                url: "",
-                evidence: "P",
-                text: Text::from(format!(
-                    "License requirement: {}. License policy: {}.",
-                    hit.license_requirement.as_deref().unwrap_or("not stated"),
-                    hit.license_policy.as_deref().unwrap_or("not stated")
-                )),
-                inputs: vec![ReasonInput::Text(format!(
-                    "{} = `{}` matched `{}`",
-                    hit.role, hit.query, hit.matched
-                ))],
-                note: None,
-            });
-        }
-
-        // Exceptions: available when eligible and every triggered requirement is covered.
-        let mut exceptions = Vec::new();
-        let mut covered: Vec<Sym> = Vec::new();
-        if !triggered.is_empty() {
-            for x in self.rules.exceptions.iter().filter(|x| x.header.in_force(date)) {
-                if evaluate(
-                    &x.when,
-                    &facts,
-                    s,
-                    RuleRef {
-                        id: x.header.id,
-                        citation: x.header.cite.citation,
-                    },
-                    &mut steps,
-                ) != Tri::True
-                {
-                    continue;
-                }
-                let resolves: Vec<Sym> = triggered
-                    .iter()
-                    .filter(|r| x.covers.iter().any(|c| **c == *r.header.id))
-                    .map(|r| r.header.id)
-                    .collect();
-                if resolves.is_empty() {
-                    continue;
-                }
-                let conditions = x
-                    .conditions
-                    .iter()
-                    .filter(|c| {
-                        evaluate(
-                            &c.when,
-                            &facts,
-                            s,
-                            RuleRef {
-                                id: x.header.id,
-                                citation: x.header.cite.citation,
-                            },
-                            &mut steps,
-                        ) == Tri::True
-                    })
-                    .map(|c| ConditionReport {
-                        text: c.text,
-                        notification_days: c.notification_days,
-                        review_period_ends: c
-                            .notification_days
-                            .map(|d| date.add_days(i32::try_from(d).unwrap_or(0))),
-                        url: c.url,
-                    })
-                    .collect();
-                for r in &resolves {
-                    if !covered.contains(r) {
-                        covered.push(r);
-                    }
-                }
-                exceptions.push(ExceptionReport {
-                    symbol: x.symbol,
-                    id: x.header.id,
-                    title: x.title,
-                    section: x.section,
-                    citation: x.header.cite.citation,
-                    url: x.header.cite.url,
-                    resolves,
-                    conditions,
-                    text: x.header.text,
-                });
-            }
-        }
-        if !listed_parties.is_empty() && !exceptions.is_empty() {
-            notes.push(Text::Static(
-                "A party is on a restricted list: license exceptions are not available for this transaction.",
-            ));
-            exceptions.clear();
-        }
-
-        // Review policy per triggered requirement: the first policy in force that applies.
-        let mut review_policies = Vec::new();
-        for r in &triggered {
-            for p in self.rules.policies.iter().filter(|p| p.header.in_force(date)) {
-                if !p.applies_to.iter().any(|a| **a == *r.header.id) {
-                    continue;
-                }
-                if evaluate(
-                    &p.when,
-                    &facts,
-                    s,
-                    RuleRef {
-                        id: p.header.id,
-                        citation: p.header.cite.citation,
-                    },
-                    &mut steps,
-                ) == Tri::True
-                {
-                    review_policies.push(PolicyReport {
-                        id: p.header.id,
-                        requirement: r.header.id,
-                        policy: p.policy,
-                        citation: p.header.cite.citation,
-                        url: p.header.cite.url,
-                        text: p.header.text,
-                        conditions: p.conditions,
-                        note: p.header.note,
-                    });
-                    break;
-                }
-            }
-            if !review_policies.iter().any(|p| p.requirement == r.header.id) {
-                notes.push(Text::from(format!(
-                    "No review policy is recorded for `{}`.",
-                    r.header.id
-                )));
-            }
-            for (e, note) in r.events.iter().zip(&r.event_notes) {
-                if e.date <= date {
-                    notes.push(Text::Static(note));
-                }
-            }
-        }
-        let mut review_policy = review_policies.iter().map(|p| p.policy).max();
-        for hit in &listed_parties {
-            if let Some(p) = hit.license_policy.as_deref().and_then(ReviewPolicy::from_phrase) {
-                review_policy = review_policy.max(Some(p));
-            }
-        }
-
-        let license_required = !reasons.is_empty();
-        let all_covered = triggered.iter().all(|r| covered.contains(&r.header.id)) && listed_parties.is_empty();
-        let mut missing_inputs = Vec::new();
-        let outcome = if license_required {
-            if !exceptions.is_empty() && all_covered {
-                LicenseOutcome::LicenseExceptionAvailable
-            } else {
-                LicenseOutcome::LicenseRequired
-            }
-        } else if !unknown.is_empty() {
-            for m in &classification.missing_inputs {
-                let text = format!("{}: {}", m.fact, m.inputs.join("; "));
-                if !missing_inputs.contains(&text) {
-                    missing_inputs.push(text);
-                }
-            }
-            for id in &unknown {
-                for st in steps.iter().filter(|st| st.rule == *id && st.result == Tri::Unknown) {
-                    let text = format!("{} (needed by {id})", st.fact);
-                    if !missing_inputs.contains(&text) {
-                        missing_inputs.push(text);
-                    }
-                }
-            }
-            LicenseOutcome::Indeterminate
-        } else {
-            LicenseOutcome::NoLicenseRequired
-        };
-        if !license_required && !unknown.is_empty() && outcome == LicenseOutcome::Indeterminate {
-            notes.push(Text::from(format!("Undecided requirements: {}.", unknown.join(", "))));
-        }
-        if date > self.rules.compiled {
-            notes.push(Text::Static(self.rules.compiled_note));
-        }
-        for r in &suspended_requirements {
-            notes.push(Text::Static(r.not_enforced_note));
-        }
-
-        let trace = steps;
-        Ok(Decision {
-            engine_version: chipgate_classify::ENGINE_VERSION,
-            date,
-            item: chip.id.clone(),
-            item_name: chip.name.clone(),
-            destination,
-            quantity: request.quantity,
-            parties: Parties {
-                end_user: request.end_user.clone(),
-                consignee: request.consignee.clone(),
-                end_user_hq,
-                parent_hq,
-                exporter,
-                exporter_basis,
+        determine::decide(
+            self,
+            &determine::Inputs {
+                item,
+                classification,
+                request,
+                date,
+                lists,
             },
-            end_use: request.end_use.clone(),
-            classification: ClassificationSummary {
-                ruleset: classification.ruleset.id,
-                citation: classification.ruleset.citation,
-                outcome: classification.outcome,
-                eccn,
-                paragraphs: intern_syms(&classification.paragraphs),
-                tpp: classification.metrics.tpp,
-                performance_density: classification.metrics.performance_density,
-            },
-            license_rules_version: self.rules.version,
-            list_snapshot: lists.snapshot_id(),
-            license_required,
-            outcome,
-            eccn,
-            reasons,
-            exceptions,
-            review_policy,
-            review_policies,
-            not_enforced,
-            listed_parties,
-            missing_inputs,
-            trace,
-            notes,
-        })
+        )
     }
 
     /// The determination over time, with the event that changed it.
@@ -941,24 +623,4 @@ impl Decider {
 /// The note of a decision whose exporter is taken to be the manufacturer.
 fn exporter_note(vendor: &str) -> String {
     format!("No --exporter given: the exporter is taken to be the item's manufacturer, {vendor}.")
-}
-
-fn reason(r: &Requirement, inputs: Vec<ReasonInput>) -> Reason {
-    Reason {
-        id: r.header.id,
-        kind: match r.kind {
-            RequirementKind::Destination => "destination",
-            RequirementKind::Headquarters => "headquarters",
-            RequirementKind::EndUse => "end_use",
-            RequirementKind::CompanySpecific => "company_specific",
-        },
-        title: Text::Static(r.title),
-        paragraph: r.section,
-        citation: Text::Static(r.header.cite.citation),
-        url: r.header.cite.url,
-        evidence: r.header.cite.evidence.as_str(),
-        text: Text::Static(r.header.text),
-        inputs,
-        note: r.header.note,
-    }
 }

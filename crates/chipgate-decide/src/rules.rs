@@ -1,6 +1,7 @@
-//! License-rule data: requirements (destination, headquarters, end use, company-specific),
-//! review policies and license exceptions, each effective-dated with its source, compiled
-//! against the decision [`schema`](crate::schema).
+//! License-rule data: requirements in layers (Part 746 embargoes, advanced-computing
+//! destination/headquarters/company-specific rules, Part 744 end uses, General
+//! Prohibitions), review policies and license exceptions, each effective-dated with its
+//! source, compiled against the decision [`schema`](crate::schema).
 
 use chipgate_model::Date;
 use chipgate_rules::{compile, eval::leaf_count, intern, intern_list, Condition, Evidence, FactSchema, Sym};
@@ -75,6 +76,54 @@ pub enum RequirementKind {
     EndUse,
     /// A requirement imposed on one exporter ("is informed").
     CompanySpecific,
+    /// A Part 746 embargo or special control (Cuba, Iran, North Korea, Syria, Russia,
+    /// Belarus, Crimea/DNR/LNR).
+    Embargo,
+    /// An authorization of another agency that the EAR requires (OFAC for Iran).
+    OfacAuthorization,
+    /// A General Prohibition of 15 CFR 736.2(b) (GP10).
+    GeneralProhibition,
+}
+
+impl RequirementKind {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequirementKind::Destination => "destination",
+            RequirementKind::Headquarters => "headquarters",
+            RequirementKind::EndUse => "end_use",
+            RequirementKind::CompanySpecific => "company_specific",
+            RequirementKind::Embargo => "embargo",
+            RequirementKind::OfacAuthorization => "ofac_authorization",
+            RequirementKind::GeneralProhibition => "general_prohibition",
+        }
+    }
+
+    /// The layer a requirement of this kind belongs to: the order in which the
+    /// determination evaluates them and lists its reasons.
+    pub fn layer(self) -> Layer {
+        match self {
+            RequirementKind::Embargo | RequirementKind::OfacAuthorization => Layer::Embargo,
+            RequirementKind::Destination | RequirementKind::Headquarters | RequirementKind::CompanySpecific => {
+                Layer::ControlList
+            }
+            RequirementKind::EndUse => Layer::EndUse,
+            RequirementKind::GeneralProhibition => Layer::GeneralProhibition,
+        }
+    }
+}
+
+/// The layers of a determination, in evaluation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Layer {
+    /// Part 746 embargoes and special controls (and the OFAC overlap).
+    Embargo,
+    /// Advanced-computing requirements by destination, headquarters and company letters.
+    ControlList,
+    /// Part 744 end-use and end-user overlays.
+    EndUse,
+    /// General Prohibitions.
+    GeneralProhibition,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +179,12 @@ struct RawRequirement {
     not_enforced: Option<RawNotEnforced>,
     #[serde(default)]
     events: Vec<Event>,
+    #[serde(default)]
+    exceptions_allowed: Option<Vec<String>>,
+    #[serde(default)]
+    exceptions_source: Option<String>,
+    #[serde(default)]
+    indeterminate: Option<String>,
 }
 
 /// A license requirement.
@@ -151,6 +206,12 @@ pub struct Requirement {
     pub not_enforced: Option<NotEnforced>,
     /// Dated events.
     pub events: Vec<Event>,
+    /// The only license exceptions that may overcome this requirement (a Part 746 list,
+    /// 744.21(c), GP10's none), with the source of the list; `None`: no such limit.
+    pub exceptions_allowed: Option<(&'static [Sym], Sym)>,
+    /// When the condition holds, the requirement is undecided for want of this fact
+    /// (e.g. a supplement chipgate does not bundle).
+    pub indeterminate: Option<Sym>,
     /// The note each event adds to a decision on or after its date (compiled).
     pub(crate) event_notes: Vec<Sym>,
     /// The note a decision carries when this requirement applies but is not enforced.
@@ -344,7 +405,7 @@ struct ExceptionsFile {
     exception: Vec<RawException>,
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T, DecideError> {
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T, DecideError> {
     toml::from_str(text).map_err(|e| DecideError::Data {
         file: file.to_owned(),
         message: e.to_string().replace('\n', " "),
@@ -371,17 +432,19 @@ pub fn content_hash(parts: &[&str]) -> String {
 }
 
 impl LicenseRules {
-    /// Parses and validates the four license-rule files (as `(path, text)`).
+    /// Parses and validates the license-rule files (as `(path, text)`): the requirement
+    /// files (any number, each a list of `[[requirement]]`), the policies and the
+    /// exceptions. `context` are further files whose content the version hash covers.
     pub fn from_files(
-        requirements: (&str, &str),
-        company: (&str, &str),
+        requirement_files: &[(&str, &str)],
         policies: (&str, &str),
         exceptions: (&str, &str),
+        context: &[&str],
         schema: &FactSchema,
     ) -> Result<LicenseRules, DecideError> {
         let mut reqs = Vec::new();
         let mut compiled = Date::from_days_since_epoch(0);
-        for (file, text) in [requirements, company] {
+        for &(file, text) in requirement_files {
             let raw: RequirementsFile = parse(file, text)?;
             compiled = compiled.max(raw.compiled);
             for (i, r) in raw.requirement.into_iter().enumerate() {
@@ -394,8 +457,23 @@ impl LicenseRules {
                         ),
                     });
                 }
+                if r.exceptions_allowed.is_some() != r.exceptions_source.is_some() {
+                    return Err(DecideError::Data {
+                        file: file.to_owned(),
+                        message: format!(
+                            "requirement `{}`: `exceptions_allowed` and `exceptions_source` go together",
+                            r.id
+                        ),
+                    });
+                }
                 reqs.push(Requirement {
                     header: header!(file, r),
+                    exceptions_allowed: r
+                        .exceptions_allowed
+                        .as_deref()
+                        .zip(r.exceptions_source.as_deref())
+                        .map(|(list, source)| (intern_list(list), intern(source))),
+                    indeterminate: r.indeterminate.as_deref().map(intern),
                     when: cond(file, &r.when, schema, format!("requirement[{i}].when"))?,
                     kind: r.kind,
                     recipient: r.recipient.map(|s| intern(&s.to_uppercase())),
@@ -422,11 +500,13 @@ impl LicenseRules {
                 });
             }
         }
+        // Evaluation order: by layer, then file order (a stable sort).
+        reqs.sort_by_key(|r| r.kind.layer());
         let mut ids: Vec<&str> = reqs.iter().map(|r| r.header.id).collect();
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
             return Err(DecideError::Data {
-                file: requirements.0.to_owned(),
+                file: requirement_files.first().map_or("", |f| f.0).to_owned(),
                 message: format!("duplicate requirement id `{}`", w.first().copied().unwrap_or_default()),
             });
         }
@@ -492,7 +572,14 @@ impl LicenseRules {
                 .sum::<usize>();
         Ok(LicenseRules {
             max_steps,
-            version: intern(&content_hash(&[requirements.1, company.1, policies.1, exceptions.1])),
+            version: intern(&content_hash(
+                &requirement_files
+                    .iter()
+                    .map(|f| f.1)
+                    .chain([policies.1, exceptions.1])
+                    .chain(context.iter().copied())
+                    .collect::<Vec<_>>(),
+            )),
             compiled_note: intern(&format!(
                 "The date is after {compiled} when chipgate's rule data were compiled; later rule changes are not known to it."
             )),

@@ -56,6 +56,10 @@ pub(crate) fn build(
     let mut dates: Vec<Date> = decider.rules().event_dates();
     dates.extend(decider.classifier().rules().versions().iter().map(|v| v.effective));
     dates.extend(decider.countries().changes().iter().map(|c| c.date));
+    for u in decider.countries().uncertain() {
+        dates.extend(u.from);
+        dates.push(u.until);
+    }
     dates.push(first);
     dates.retain(|d| *d >= first);
     dates.sort();
@@ -133,10 +137,24 @@ pub(crate) fn build(
             changed_by,
         });
     }
+    // Events of the requirements that applied in some period, and the requirements in
+    // force before the first date chipgate decides for (e.g. Russia from 2022-04-08).
+    let applied: Vec<Sym> = entries.iter().flat_map(|e| e.reasons.iter().copied()).collect();
     let mut events = Vec::new();
-    for r in &decider.rules().requirements {
+    for r in decider
+        .rules()
+        .requirements
+        .iter()
+        .filter(|r| applied.contains(&r.header.id))
+    {
         for e in &r.events {
             events.push(format!("{}: {} [{}]", e.date, e.text, r.header.id));
+        }
+        if r.header.effective < first {
+            events.push(format!(
+                "{}: in force from this date, before the timeline starts: {} ({}) [{}]",
+                r.header.effective, r.title, r.header.cite.citation, r.header.id
+            ));
         }
     }
     events.sort();

@@ -40,6 +40,12 @@ struct Scenario {
     end_use: Option<String>,
     #[serde(default)]
     as_written: bool,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    eccn: Option<String>,
+    #[serde(default)]
+    us_person: Option<bool>,
     outcome: String,
     #[serde(default)]
     review_policy: Option<String>,
@@ -50,20 +56,48 @@ struct Scenario {
     notification_days: Option<u32>,
     #[serde(default)]
     not_enforced: Vec<String>,
+    /// Substrings that must each appear in some missing input.
+    #[serde(default)]
+    missing: Vec<String>,
+    /// Exceptions reported as not usable.
+    #[serde(default)]
+    ruled_out: Vec<String>,
+    /// Substrings that must each appear in some note.
+    #[serde(default)]
+    notes: Vec<String>,
     source: String,
+}
+
+/// Every `tests/scenarios/decisions*.toml` file, parsed.
+fn scenario_files() -> Vec<(String, File)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scenarios");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("decisions") && n.ends_with(".toml"))
+        })
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let file: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p.display().to_string(), file)
+        })
+        .collect()
 }
 
 #[test]
 fn decision_scenarios() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/scenarios/decisions.toml"
-    ))
-    .unwrap();
-    let file: File = toml::from_str(&text).unwrap();
     let d = decider();
     let mut failures = Vec::new();
-    for s in &file.scenario {
+    let files = scenario_files();
+    assert!(files.len() >= 2, "decisions.toml and decisions-ear.toml");
+    for s in files.iter().flat_map(|(_, f)| &f.scenario) {
         assert!(!s.source.is_empty());
         let item = d.classifier().catalog().get(&s.item).unwrap();
         let request = Request {
@@ -73,9 +107,18 @@ fn decision_scenarios() {
             exporter: s.exporter.clone(),
             end_use: s.end_use.clone(),
             as_written: s.as_written,
+            region: s.region.clone(),
+            eccn: s.eccn.clone(),
+            us_person: s.us_person,
             ..Request::default()
         };
-        let r = d.decide(item, &request, date(&s.date), &NoLists).unwrap();
+        let r = match d.decide(item, &request, date(&s.date), &NoLists) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{}: error {e}", s.name));
+                continue;
+            }
+        };
         let mut problems = Vec::new();
         if r.outcome.as_str() != s.outcome {
             problems.push(format!("outcome {} != {}", r.outcome.as_str(), s.outcome));
@@ -85,14 +128,31 @@ fn decision_scenarios() {
                 problems.push(format!("policy {:?} != {p}", r.review_policy));
             }
         }
-        let ids: Vec<String> = r.reasons.iter().map(|x| x.id.to_string()).collect();
-        for want in &s.reasons {
-            if !ids.contains(want) {
-                problems.push(format!("reason `{want}` missing from {ids:?}"));
+        let mut ids: Vec<String> = r.reasons.iter().map(|x| x.id.to_string()).collect();
+        ids.sort();
+        let mut want = s.reasons.clone();
+        want.sort();
+        if ids != want {
+            problems.push(format!("reasons {ids:?} != {want:?}"));
+        }
+        for m in &s.missing {
+            if !r.missing_inputs.iter().any(|x| x.contains(m.as_str())) {
+                problems.push(format!("missing input `{m}` not in {:?}", r.missing_inputs));
             }
         }
-        if s.reasons.is_empty() && !ids.is_empty() {
-            problems.push(format!("unexpected reasons {ids:?}"));
+        if s.outcome == "indeterminate" && r.missing_inputs.is_empty() {
+            problems.push("indeterminate without missing inputs".to_owned());
+        }
+        let ruled_out: Vec<&str> = r.exceptions_ruled_out.iter().map(|x| x.symbol).collect();
+        for want in &s.ruled_out {
+            if !ruled_out.contains(&want.as_str()) {
+                problems.push(format!("exception `{want}` not ruled out: {ruled_out:?}"));
+            }
+        }
+        for n in &s.notes {
+            if !r.notes.iter().any(|x| x.contains(n.as_str())) {
+                problems.push(format!("note `{n}` missing"));
+            }
         }
         if let Some(want) = &s.exceptions {
             let got: Vec<String> = r.exceptions.iter().map(|x| x.symbol.to_string()).collect();
@@ -117,7 +177,13 @@ fn decision_scenarios() {
                 problems.push(format!("not-enforced `{want}` missing"));
             }
         }
-        if r.license_required != matches!(s.outcome.as_str(), "license_required" | "license_exception_available") {
+        let required = match s.outcome.as_str() {
+            "license_required" | "license_exception_available" => true,
+            // Indeterminate: required when some requirement holds whatever the missing input.
+            "indeterminate" => !r.reasons.is_empty(),
+            _ => false,
+        };
+        if r.license_required != required {
             problems.push("license_required disagrees with outcome".to_owned());
         }
         if !problems.is_empty() {
@@ -180,7 +246,8 @@ fn listed_party_removes_exceptions() {
     let r = d.decide(item, &request, date("2024-06-01"), &FakeEntityList).unwrap();
     assert_eq!(r.outcome.as_str(), "license_required");
     assert!(r.exceptions.is_empty());
-    assert!(r.notes.iter().any(|n| n.contains("exceptions are not available")));
+    let nac = r.exceptions_ruled_out.iter().find(|x| x.symbol == "NAC").unwrap();
+    assert!(nac.why.contains("a party is on a restricted list"), "{}", nac.why);
 }
 
 #[test]
@@ -259,4 +326,160 @@ fn same_inputs_same_decision() {
     let a = serde_json::to_string(&d.decide(item, &request, date("2026-02-01"), &NoLists).unwrap()).unwrap();
     let b = serde_json::to_string(&d.decide(item, &request, date("2026-02-01"), &NoLists).unwrap()).unwrap();
     assert_eq!(a, b);
+}
+
+/// No catalog item is ever "no license required" to a Part 746 destination: the embargo
+/// layer decides before the advanced-computing rules, whatever the item.
+#[test]
+fn no_green_light_for_part_746_destinations() {
+    let d = decider();
+    let places: [(&str, Option<&str>); 8] = [
+        ("CU", None),
+        ("IR", None),
+        ("KP", None),
+        ("SY", None),
+        ("RU", None),
+        ("BY", None),
+        ("UA", Some("crimea")),
+        ("UA", Some("dnr")),
+    ];
+    let mut greens = Vec::new();
+    for item in d.classifier().catalog().iter() {
+        for (to, region) in places {
+            for day in ["2022-11-01", "2024-06-01", "2025-09-02", "2026-08-01"] {
+                let request = Request {
+                    destination: to.to_owned(),
+                    region: region.map(str::to_owned),
+                    ..Request::default()
+                };
+                let r = d.decide(item, &request, date(day), &NoLists).unwrap();
+                if r.outcome.as_str() == "no_license_required" || r.outcome.as_str() == "license_exception_available" {
+                    greens.push(format!(
+                        "{} to {to} on {day}: {}",
+                        item.id().map(ToString::to_string).unwrap_or_default(),
+                        r.outcome.as_str()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        greens.is_empty(),
+        "green lights to Part 746 destinations:\n{}",
+        greens.join("\n")
+    );
+}
+
+/// The timeline names the Part 746 dates that lie before chipgate's first rule version.
+#[test]
+fn russia_timeline_shows_the_part_746_dates() {
+    let d = decider();
+    let item = d.classifier().catalog().get("nvidia-geforce-rtx-4080").unwrap();
+    let request = Request {
+        destination: "RU".to_owned(),
+        eccn: Some("5A992.c".to_owned()),
+        end_use: Some("military".to_owned()),
+        ..Request::default()
+    };
+    let t = d.timeline(item, &request, &NoLists).unwrap();
+    assert!(t.entries.iter().all(|e| e.outcome.as_str() == "license_required"));
+    for (day, id) in [
+        ("2022-04-08", "embargo-russia-belarus-ccl"),
+        ("2022-02-24", "meu-744-21-russia"),
+    ] {
+        assert!(
+            t.events.iter().any(|e| e.starts_with(day) && e.contains(id)),
+            "{day} {id} not in {:?}",
+            t.events
+        );
+    }
+}
+
+/// Syria's easing on 2025-09-02 is a period boundary of the timeline.
+#[test]
+fn syria_timeline_changes_on_2025_09_02() {
+    let d = decider();
+    let item = d.classifier().catalog().get("nvidia-geforce-rtx-4080").unwrap();
+    let request = Request {
+        destination: "SY".to_owned(),
+        ..Request::default()
+    };
+    let t = d.timeline(item, &request, &NoLists).unwrap();
+    let entry = t.entries.iter().find(|e| e.from == date("2025-09-02")).unwrap();
+    assert!(
+        entry.changed_by.iter().any(|c| c.contains("embargo-syria-2025")),
+        "{:?}",
+        entry.changed_by
+    );
+}
+
+/// Bad new inputs are clear errors naming the field, never silent defaults.
+#[test]
+fn bad_region_and_eccn_are_errors() {
+    let d = decider();
+    let item = d.classifier().catalog().get("nvidia-geforce-rtx-4080").unwrap();
+    let ask = |request: Request| {
+        d.decide(item, &request, date("2024-06-01"), &NoLists)
+            .unwrap_err()
+            .to_string()
+    };
+    let e = ask(Request {
+        destination: "UA".to_owned(),
+        region: Some("atlantis".to_owned()),
+        ..Request::default()
+    });
+    assert!(e.contains("`region`") && e.contains("crimea"), "{e}");
+    let e = ask(Request {
+        destination: "DE".to_owned(),
+        region: Some("crimea".to_owned()),
+        ..Request::default()
+    });
+    assert!(e.contains("`region`") && e.contains("no regions of DE"), "{e}");
+    let e = ask(Request {
+        destination: "DE".to_owned(),
+        eccn: Some("gpu".to_owned()),
+        ..Request::default()
+    });
+    assert!(e.contains("`eccn`") && e.contains("EAR99"), "{e}");
+    let h100 = d.classifier().catalog().get("nvidia-h100-sxm5").unwrap();
+    let e = d
+        .decide(
+            h100,
+            &Request {
+                destination: "DE".to_owned(),
+                eccn: Some("EAR99".to_owned()),
+                ..Request::default()
+            },
+            date("2024-06-01"),
+            &NoLists,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("contradicts") && e.contains("3A090.a"), "{e}");
+    let e = ask(Request {
+        destination: "US".to_owned(),
+        ..Request::default()
+    });
+    assert!(e.contains("United States"), "{e}");
+}
+
+/// Every decision states what it did not evaluate.
+#[test]
+fn every_decision_names_what_it_did_not_evaluate() {
+    let d = decider();
+    let item = d.classifier().catalog().get("nvidia-h100-sxm5").unwrap();
+    let request = Request {
+        destination: "DE".to_owned(),
+        ..Request::default()
+    };
+    let r = d.decide(item, &request, date("2024-06-01"), &NoLists).unwrap();
+    assert_eq!(r.outcome.as_str(), "no_license_required");
+    let ids: Vec<&str> = r.not_evaluated.iter().map(|n| n.id.as_str()).collect();
+    for id in ["itar", "ofac-programs", "deemed-exports", "de-minimis-fdp"] {
+        assert!(ids.contains(&id), "{id} not in {ids:?}");
+    }
+    assert!(r
+        .notes
+        .iter()
+        .any(|n| n.contains("under every rule chipgate evaluates")));
 }

@@ -26,6 +26,8 @@ pub enum Evidence {
     G,
     /// Derived arithmetic.
     D,
+    /// Unconfirmed: sources conflict or none confirms it (`reference/ear-beyond-3a090.md`).
+    U,
 }
 
 impl Evidence {
@@ -38,6 +40,7 @@ impl Evidence {
             Evidence::N => "N",
             Evidence::G => "G",
             Evidence::D => "D",
+            Evidence::U => "U",
         }
     }
 }

@@ -90,7 +90,19 @@ fn party_fields() -> Vec<(&'static str, Value)> {
         ),
         (
             "end_use",
-            optional_text("End use, free text (`supercomputer` is recognised)."),
+            optional_text("End use: ids of the end-use vocabulary (`military`, `military_intelligence`, `supercomputer`, `advanced_node_ic_production`, `ai_training_for_military`, `technical_evaluation`, `civil`), comma-separated, or free text (unmapped text leaves the end-use rules undecided)."),
+        ),
+        (
+            "region",
+            optional_text("Region of the destination where the rules distinguish them (Ukraine: `crimea`, `dnr`, `lnr`, `other`)."),
+        ),
+        (
+            "eccn",
+            optional_text("The item's ECCN outside 3A090/4A090 as classified by the exporter (e.g. `5A992.c`), or `EAR99`."),
+        ),
+        (
+            "us_person",
+            json!({ "type": ["boolean", "null"], "description": "Whether a US person performs or supports the transaction (15 CFR 744.6)." }),
         ),
         (
             "exporter",
@@ -180,6 +192,15 @@ pub struct DecideBody {
     /// Evaluate unenforced provisions.
     #[serde(default)]
     pub as_written: bool,
+    /// Region of the destination (e.g. `crimea`).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The item's ECCN outside 3A090/4A090, or `EAR99`.
+    #[serde(default)]
+    pub eccn: Option<String>,
+    /// Whether a US person performs or supports the transaction.
+    #[serde(default)]
+    pub us_person: Option<bool>,
     /// Date; default today.
     #[serde(default)]
     pub date: Option<Date>,
@@ -274,6 +295,15 @@ pub struct OrderCheckBody {
     /// Evaluate unenforced provisions.
     #[serde(default)]
     pub as_written: bool,
+    /// Region of the destination (e.g. `crimea`).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The item's ECCN outside 3A090/4A090, or `EAR99`.
+    #[serde(default)]
+    pub eccn: Option<String>,
+    /// Whether a US person performs or supports the transaction.
+    #[serde(default)]
+    pub us_person: Option<bool>,
     /// Shipment date; default today.
     #[serde(default)]
     pub date: Option<Date>,

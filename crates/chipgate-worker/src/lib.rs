@@ -366,6 +366,10 @@ fn check(engine: &Engine, ledger: &mut Ledger, order: &OrderMessage, user: &str)
             end_use: order.end_use.clone(),
             exporter: order.exporter.clone(),
             as_written: false,
+            // Not yet fields of the order message (as the batch row): undecided, never green.
+            region: None,
+            eccn: None,
+            us_person: None,
         },
         quantity: order.qty,
         unit_value_cents,

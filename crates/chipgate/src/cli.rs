@@ -153,9 +153,22 @@ pub(crate) struct PartyArgs {
     /// Where the end user's ultimate parent is headquartered.
     #[arg(long, value_name = "CC")]
     pub(crate) parent_hq: Option<String>,
-    /// End use, free text (`supercomputer` is recognised).
+    /// End use: vocabulary ids, comma-separated (military, military_intelligence,
+    /// supercomputer, advanced_node_ic_production, ai_training_for_military,
+    /// technical_evaluation, civil), or free text; text that maps to none leaves the
+    /// end-use rules undecided.
     #[arg(long, value_name = "TEXT")]
     pub(crate) end_use: Option<String>,
+    /// Region of the destination where the rules distinguish them (Ukraine: crimea, dnr,
+    /// lnr, other).
+    #[arg(long, value_name = "REGION")]
+    pub(crate) region: Option<String>,
+    /// The item's ECCN outside 3A090/4A090 as you classified it (e.g. 5A992.c), or EAR99.
+    #[arg(long, value_name = "ECCN")]
+    pub(crate) eccn: Option<String>,
+    /// Whether a US person performs or supports the transaction (15 CFR 744.6).
+    #[arg(long, value_name = "BOOL")]
+    pub(crate) us_person: Option<bool>,
     /// Exporter (default: the item's manufacturer).
     #[arg(long, value_name = "NAME")]
     pub(crate) exporter: Option<String>,

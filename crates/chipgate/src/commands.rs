@@ -243,6 +243,9 @@ pub(crate) fn request(to: String, p: &crate::cli::PartyArgs) -> Request {
         end_use: p.end_use.clone(),
         exporter: p.exporter.clone(),
         as_written: p.as_written,
+        region: p.region.clone(),
+        eccn: p.eccn.clone(),
+        us_person: p.us_person,
     }
 }
 

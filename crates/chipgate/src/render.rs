@@ -372,7 +372,18 @@ pub(crate) fn decision(d: &Decision) -> String {
             d.destination.groups.join(", ")
         }
     );
+    if let Some(region) = &d.destination.region {
+        let _ = writeln!(s, "region: {} ({})", region.name, region.id);
+    }
     let _ = writeln!(s, "exporter: {} ({})", d.parties.exporter, d.parties.exporter_basis);
+    if let Some(e) = &d.end_uses {
+        let read = if e.recognised.is_empty() {
+            "not recognised".to_owned()
+        } else {
+            format!("{} (by {})", e.recognised.join(", "), e.read_as)
+        };
+        let _ = writeln!(s, "end use: `{}` read as {read}", e.given);
+    }
     if let Some(p) = d.review_policy {
         let _ = writeln!(s, "review policy: {}", p.as_str().replace('_', " "));
     }
@@ -421,6 +432,12 @@ pub(crate) fn decision(d: &Decision) -> String {
             }
         }
     }
+    if !d.exceptions_ruled_out.is_empty() {
+        let _ = writeln!(s, "\nlicense exceptions not usable");
+        for x in &d.exceptions_ruled_out {
+            let _ = writeln!(s, "  {} ({}): {}", x.symbol, x.id, x.why);
+        }
+    }
     for p in &d.listed_parties {
         let _ = writeln!(s, "\nlisted party: {} `{}` = {} on {}", p.role, p.query, p.name, p.list);
     }
@@ -442,6 +459,15 @@ pub(crate) fn decision(d: &Decision) -> String {
             let _ = writeln!(s, "  {n}");
         }
     }
+    let _ = writeln!(
+        s,
+        "\nnot evaluated (the answer holds under the rules chipgate evaluates): {}",
+        d.not_evaluated
+            .iter()
+            .map(|n| n.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let _ = writeln!(
         s,
         "\nlicense rules {} · classification {} · engine {}",

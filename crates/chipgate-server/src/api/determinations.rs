@@ -59,6 +59,9 @@ pub(super) async fn decide(
         end_use: body.end_use,
         exporter: body.exporter,
         as_written: body.as_written,
+        region: body.region,
+        eccn: body.eccn,
+        us_person: body.us_person,
     };
     // As the CLI: the lists are consulted when there is a party to look up.
     // (The first look-up builds the list index: on the blocking pool.)
