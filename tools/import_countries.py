@@ -107,8 +107,9 @@ def main():
         "# EAR Country Groups (15 CFR 740 Supp. No. 1) by ISO code.",
         "# `members` is the text in force on 2026-07-23 (eCFR point-in-time API), taken from",
         "# ../shared/data/ear/country-groups.json by tools/import_countries.py. Membership on earlier",
-        "# dates is the same except for the dated `[[change]]` entries below (the only changes the",
-        "# reference records); other historical changes are not modelled (see data/countries/README.md).",
+        "# dates is the same except for the dated `[[change]]` entries below and the `[[uncertain]]`",
+        "# windows (changes known to have happened on a day not known); the dated section is kept by",
+        "# hand from reference/ear-beyond-3a090.md section 3 and preserved when this script re-runs.",
         'citation = "15 C.F.R. Part 740, Supplement No. 1 (Country Groups)"',
         f'url = {q(data["source"]["url"])}',
         'as_of = "2026-07-23"',
@@ -121,8 +122,19 @@ def main():
         g.append(f"label = {q(data['labels'].get(group, group))}")
         g.append("members = [" + ", ".join(q(c) for c in codes) + "]")
         g.append("")
-    g.append(CHANGES)
+    g.append(hand_maintained_changes())
     open("data/countries/groups.toml", "w", encoding="utf-8").write("\n".join(g))
+
+
+def hand_maintained_changes():
+    """The dated section of the existing groups.toml (from its first line on), else CHANGES."""
+    marker = "# Dated membership changes"
+    try:
+        text = open("data/countries/groups.toml", encoding="utf-8").read()
+    except FileNotFoundError:
+        return CHANGES
+    at = text.find(marker)
+    return text[at:] if at >= 0 else CHANGES
 
 
 CHANGES = '''# Dated membership changes (reference/regulations.md section 3.7). Each `[[change]]` says

@@ -57,9 +57,8 @@ pub struct ProcessOptions {
     pub record: Option<RecordOptions>,
 }
 
-/// The dates on which any input of a determination may change: rule versions, license
-/// requirements, policies, exceptions and their events, country-group changes and the date
-/// the rule data were compiled. Between two consecutive breakpoints every determination is the
+/// The dates on which any input of a determination may change
+/// ([`chipgate_decide::Decider::event_dates`]). Between two consecutive breakpoints every determination is the
 /// same (this is what `chipgate timeline` relies on), so determinations are memoized per
 /// *period* rather than per date.
 #[derive(Clone, Debug)]
@@ -68,14 +67,7 @@ pub struct Periods(Vec<Date>);
 impl Periods {
     /// The breakpoints of the engine's data.
     pub fn of(engine: &Engine) -> Periods {
-        let decider = engine.decider();
-        let mut dates = decider.rules().event_dates();
-        dates.extend(decider.classifier().rules().versions().iter().map(|v| v.effective));
-        dates.extend(decider.countries().changes().iter().map(|c| c.date));
-        dates.push(decider.rules().compiled);
-        dates.sort();
-        dates.dedup();
-        Periods(dates)
+        Periods(engine.decider().event_dates())
     }
 
     /// The period a date falls in (0 before the first breakpoint).

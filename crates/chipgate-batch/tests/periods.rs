@@ -11,10 +11,13 @@ use chipgate_model::Date;
 
 #[test]
 fn the_key_covers_every_fact_the_license_rules_can_test() {
-    // Each fact comes from: the item and the period (eccn, item, datacenter, tpp, bandwidths),
-    // the exporter, the destination and the period (destination, destination_groups), the
-    // headquarters and the period (hq_countries, hq_groups), the end use. A new fact must be
-    // added to the determination key in `process.rs` before this list is changed.
+    // Each fact comes from: the item and the period (eccn, item, datacenter, tpp, bandwidths,
+    // designer_hq, designer_groups, on_ccl — an order book has no `eccn` column), the exporter,
+    // the destination text and the period (destination, destination_groups,
+    // destination_region — no `region` column: a region is named as the destination), the
+    // headquarters and the period (hq_countries, hq_groups), the end use text (end_uses);
+    // us_person has no column (always missing). A new fact must be added to the
+    // determination key in `process.rs` before this list is changed.
     let known = [
         "eccn",
         "item",
@@ -28,7 +31,12 @@ fn the_key_covers_every_fact_the_license_rules_can_test() {
         "destination_groups",
         "hq_countries",
         "hq_groups",
-        "end_use",
+        "end_uses",
+        "destination_region",
+        "on_ccl",
+        "designer_hq",
+        "designer_groups",
+        "us_person",
     ];
     let mut names = chipgate_decide::schema().names();
     names.sort_unstable();

@@ -434,13 +434,7 @@ fn facts(
     if let Some(dc) = item.datacenter {
         facts.set(s, "datacenter", FactValue::Bool(dc))?;
     }
-    let m = &classification.metrics;
-    for (name, value) in [
-        ("tpp", m.tpp),
-        ("memory_bandwidth_gbs", m.memory_bandwidth_gbs),
-        ("interconnect_gbs", m.interconnect_gbs),
-        ("memory_bandwidth_density", m.memory_bandwidth_density),
-    ] {
+    for (name, value) in chip_figures(decider, item, classification, date, notes)? {
         if let Some(v) = value {
             facts.set(s, name, FactValue::Number(v))?;
         }
@@ -483,6 +477,59 @@ fn facts(
         facts.set(s, "us_person", FactValue::Bool(us))?;
     }
     Ok(facts)
+}
+
+/// The chip-level figures the license rules test (TPP, DRAM bandwidth, interconnect,
+/// bandwidth density). For a system (a 4A090 computer) they are its components' figures:
+/// the largest of each across the components, so a "below X" policy holds only when every
+/// component is below X and an "at least X" test holds when any component reaches X. The
+/// decision notes say so.
+fn chip_figures(
+    decider: &Decider,
+    item: &ChipRecord,
+    classification: &Classification,
+    date: Date,
+    notes: &mut Vec<Text>,
+) -> Result<[(&'static str, Option<f64>); 4], DecideError> {
+    let m = &classification.metrics;
+    let own = [
+        ("tpp", m.tpp),
+        ("memory_bandwidth_gbs", m.memory_bandwidth_gbs),
+        ("interconnect_gbs", m.interconnect_gbs),
+        ("memory_bandwidth_density", m.memory_bandwidth_density),
+    ];
+    if item.components.is_empty() {
+        return Ok(own);
+    }
+    // Start from "known and zero" and take maxima; a component missing a figure leaves
+    // the system's figure missing.
+    let mut figures: [(&'static str, Option<f64>); 4] = own.map(|(name, _)| (name, Some(0.0)));
+    let mut seen = Vec::new();
+    for component in &item.components {
+        let record = decider
+            .classifier
+            .catalog()
+            .get(component.id.as_str())
+            .map_err(chipgate_classify::ClassifyError::from)?;
+        let c = decider.classifier.classify_shared(record, date)?;
+        let cm = &c.metrics;
+        let values = [
+            cm.tpp,
+            cm.memory_bandwidth_gbs,
+            cm.interconnect_gbs,
+            cm.memory_bandwidth_density,
+        ];
+        for ((_, slot), value) in figures.iter_mut().zip(values) {
+            *slot = slot.zip(value).map(|(a, b)| a.max(b));
+        }
+        seen.push(format!("{} × {}", component.count, component.id));
+    }
+    notes.push(Text::from(format!(
+        "{} is a system: the chip-level figures the license rules test (TPP, DRAM bandwidth, interconnect) are those of its components ({}), the largest of each.",
+        item.id().map(ToString::to_string).unwrap_or_default(),
+        seen.join(", ")
+    )));
+    Ok(figures)
 }
 
 /// The headquarters countries (as the rules see them) and their groups.

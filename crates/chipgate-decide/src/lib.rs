@@ -609,6 +609,24 @@ impl Decider {
         )
     }
 
+    /// Every date on which an input of a determination may change: rule versions, license
+    /// requirements, policies, exceptions and their events, Country Group changes, the bounds
+    /// of uncertain memberships and the date the rule data were compiled. Between two of
+    /// them every determination is the same (timelines and the batch memo rely on it).
+    pub fn event_dates(&self) -> Vec<Date> {
+        let mut dates = self.rules.event_dates();
+        dates.extend(self.classifier.rules().versions().iter().map(|v| v.effective));
+        dates.extend(self.countries.changes().iter().map(|c| c.date));
+        for u in self.countries.uncertain() {
+            dates.extend(u.from);
+            dates.push(u.until);
+        }
+        dates.push(self.rules.compiled);
+        dates.sort();
+        dates.dedup();
+        dates
+    }
+
     /// The determination over time, with the event that changed it.
     pub fn timeline(
         &self,

@@ -53,13 +53,7 @@ pub(crate) fn build(
         .first()
         .map(|v| v.effective)
         .ok_or_else(|| DecideError::Contradiction("no rule versions".to_owned()))?;
-    let mut dates: Vec<Date> = decider.rules().event_dates();
-    dates.extend(decider.classifier().rules().versions().iter().map(|v| v.effective));
-    dates.extend(decider.countries().changes().iter().map(|c| c.date));
-    for u in decider.countries().uncertain() {
-        dates.extend(u.from);
-        dates.push(u.until);
-    }
+    let mut dates: Vec<Date> = decider.event_dates();
     dates.push(first);
     dates.retain(|d| *d >= first);
     dates.sort();

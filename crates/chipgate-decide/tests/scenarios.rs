@@ -1,5 +1,11 @@
-//! Runs `tests/scenarios/decisions.toml`, plus listed-party and error behaviour.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests and benches fail loudly")]
+//! Runs `tests/scenarios/decisions*.toml`, plus listed-party, Part 746 sweep, timeline and
+//! error behaviour.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly"
+)]
 
 use std::sync::OnceLock;
 
