@@ -42,6 +42,25 @@ fn bench(c: &mut Criterion) {
     c.bench_function("decide/h200_to_de", |b| {
         b.iter(|| black_box(decider.decide(black_box(h200), &de, date, &NoLists).unwrap()))
     });
+    // A Part 746 destination: the embargo layer applies and NAC is ruled out.
+    let rtx4090 = decider.classifier().catalog().get("nvidia-geforce-rtx-4090").unwrap();
+    let iran = Request {
+        destination: "IR".to_owned(),
+        ..Request::default()
+    };
+    c.bench_function("decide/rtx4090_to_ir", |b| {
+        b.iter(|| black_box(decider.decide(black_box(rtx4090), &iran, date, &NoLists).unwrap()))
+    });
+    // A date inside an uncertain Country Group window: decided both ways and compared.
+    let h100 = decider.classifier().catalog().get("nvidia-h100-sxm5").unwrap();
+    let uae = Request {
+        destination: "AE".to_owned(),
+        ..Request::default()
+    };
+    let before: Date = "2024-06-01".parse().unwrap();
+    c.bench_function("decide/h100_to_ae_uncertain_2024", |b| {
+        b.iter(|| black_box(decider.decide(black_box(h100), &uae, before, &NoLists).unwrap()))
+    });
     // A user's spec (not a catalog record): classified afresh on every call.
     let mut spec = h200.clone();
     spec.name = "H200 figures as a user's spec".to_owned();
