@@ -185,6 +185,8 @@ struct RawRequirement {
     exceptions_source: Option<String>,
     #[serde(default)]
     indeterminate: Option<String>,
+    #[serde(default)]
+    follows: Vec<String>,
 }
 
 /// A license requirement.
@@ -212,6 +214,8 @@ pub struct Requirement {
     /// When the condition holds, the requirement is undecided for want of this fact
     /// (e.g. a supplement chipgate does not bundle).
     pub indeterminate: Option<Sym>,
+    /// The requirements this one continues (shown in timelines when they began earlier).
+    pub follows: Vec<Sym>,
     /// The note each event adds to a decision on or after its date (compiled).
     pub(crate) event_notes: Vec<Sym>,
     /// The note a decision carries when this requirement applies but is not enforced.
@@ -474,6 +478,7 @@ impl LicenseRules {
                         .zip(r.exceptions_source.as_deref())
                         .map(|(list, source)| (intern_list(list), intern(source))),
                     indeterminate: r.indeterminate.as_deref().map(intern),
+                    follows: r.follows.iter().map(|f| intern(f)).collect(),
                     when: cond(file, &r.when, schema, format!("requirement[{i}].when"))?,
                     kind: r.kind,
                     recipient: r.recipient.map(|s| intern(&s.to_uppercase())),
@@ -509,6 +514,14 @@ impl LicenseRules {
                 file: requirement_files.first().map_or("", |f| f.0).to_owned(),
                 message: format!("duplicate requirement id `{}`", w.first().copied().unwrap_or_default()),
             });
+        }
+        for r in &reqs {
+            if let Some(f) = r.follows.iter().find(|f| ids.binary_search(f).is_err()) {
+                return Err(DecideError::Data {
+                    file: requirement_files.first().map_or("", |f| f.0).to_owned(),
+                    message: format!("requirement `{}` follows unknown requirement `{f}`", r.header.id),
+                });
+            }
         }
         let known = |file: &str, owner: &str, id: &str| -> Result<(), DecideError> {
             if ids.binary_search(&id).is_ok() {

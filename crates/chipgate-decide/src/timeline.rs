@@ -144,10 +144,15 @@ pub(crate) fn build(
         for e in &r.events {
             events.push(format!("{}: {} [{}]", e.date, e.text, r.header.id));
         }
-        if r.header.effective < first {
+        let earlier = std::iter::once(r).chain(
+            r.follows
+                .iter()
+                .filter_map(|f| decider.rules().requirements.iter().find(|p| p.header.id == *f)),
+        );
+        for p in earlier.filter(|p| p.header.effective < first) {
             events.push(format!(
                 "{}: in force from this date, before the timeline starts: {} ({}) [{}]",
-                r.header.effective, r.title, r.header.cite.citation, r.header.id
+                p.header.effective, p.title, p.header.cite.citation, p.header.id
             ));
         }
     }

@@ -390,7 +390,8 @@ fn russia_timeline_shows_the_part_746_dates() {
     let t = d.timeline(item, &request, &NoLists).unwrap();
     assert!(t.entries.iter().all(|e| e.outcome.as_str() == "license_required"));
     for (day, id) in [
-        ("2022-04-08", "embargo-russia-belarus-ccl"),
+        ("2022-04-08", "embargo-russia-ccl"),
+        ("2022-02-24", "embargo-russia-2022-02-24"),
         ("2022-02-24", "meu-744-21-russia"),
     ] {
         assert!(
