@@ -12,7 +12,7 @@
 
 use chipgate_classify::{Classification, Outcome};
 use chipgate_model::{ChipRecord, Date};
-use chipgate_rules::{evaluate, intern_syms, FactValue, Facts, RuleRef, Step, Sym, Text, Tri};
+use chipgate_rules::{evaluate, intern, intern_syms, FactValue, Facts, RuleRef, Step, Sym, Text, Tri};
 
 use crate::context::EndUseReport;
 use crate::countries::{CountryCode, Uncertain};
@@ -683,7 +683,11 @@ fn listed_reason(hit: &ListedParty) -> Reason {
             hit.query,
             hit.list
         )),
-        paragraph: "the list entry's license requirement (Entity List: 15 CFR 744.11 and Supp. No. 4 to Part 744)",
+        // The list's authority comes from the list data (a bounded set of texts).
+        paragraph: hit
+            .authority
+            .as_deref()
+            .map_or("the list's own authority (not stated in the list data)", intern),
         citation: Text::from(hit.federal_register.clone().unwrap_or_else(|| "list entry".to_owned())),
         url: "",
         evidence: "P",

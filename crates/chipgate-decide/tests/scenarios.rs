@@ -213,6 +213,7 @@ impl PartyLookup for FakeEntityList {
                 license_requirement: Some("For all items subject to the EAR".to_owned()),
                 license_policy: Some("Presumption of denial".to_owned()),
                 federal_register: Some("84 FR 22963".to_owned()),
+                authority: Some("15 C.F.R. § 744.16 and Supplement No. 4 to Part 744".to_owned()),
             }]
         } else {
             Vec::new()
@@ -237,6 +238,11 @@ fn listed_end_user_needs_a_license_for_any_item_with_the_entry_policy() {
     assert_eq!(r.review_policy.map(|p| p.as_str()), Some("presumption_of_denial"));
     assert_eq!(&*r.reasons[0].citation, "84 FR 22963");
     assert!(r.reasons[0].text.contains("For all items subject to the EAR"));
+    // The paragraph is the list's authority from the list data, not a text in the code.
+    assert_eq!(
+        r.reasons[0].paragraph,
+        "15 C.F.R. § 744.16 and Supplement No. 4 to Part 744"
+    );
     assert_eq!(r.list_snapshot.as_deref(), Some("test-snapshot"));
 }
 

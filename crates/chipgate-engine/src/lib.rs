@@ -83,6 +83,7 @@ impl PartyLookup for ListLookup<'_> {
                 license_requirement: e.license_requirement.clone(),
                 license_policy: e.license_policy.clone(),
                 federal_register: e.federal_register.clone(),
+                authority: e.citation.clone(),
             })
             .collect()
     }
