@@ -1,6 +1,7 @@
-//! Embeds every `*.toml` and `*.json` file under the repository's `data/` directory
-//! (except `data/lists/`, which the screening crate embeds itself), so that adding a
-//! rule version or a chip is a data change only.
+//! Embeds every `*.toml`, `*.json` and `*.csv` file under the repository's `data/`
+//! directory (except the list snapshots in `data/lists/`, which the screening crate embeds
+//! itself; the small CSV tables there, such as the Entity List dates, are embedded here),
+//! so that adding a rule version or a chip is a data change only.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,14 +9,18 @@ use std::path::{Path, PathBuf};
 fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.path());
+    let in_lists = dir.file_name().is_some_and(|n| n == "lists");
     for entry in entries {
         let path = entry.path();
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        let wanted = match extension {
+            "csv" => true,
+            "toml" | "json" => !in_lists,
+            _ => false,
+        };
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n == "lists") {
-                continue;
-            }
             walk(&path, root, out)?;
-        } else if path.extension().is_some_and(|e| e == "toml" || e == "json") {
+        } else if wanted {
             let rel = path
                 .strip_prefix(root)
                 .unwrap_or(&path)

@@ -12,15 +12,19 @@
 
 use chipgate_classify::{Classification, Outcome};
 use chipgate_model::{ChipRecord, Date};
-use chipgate_rules::{evaluate, intern, intern_syms, FactValue, Facts, RuleRef, Step, Sym, Text, Tri};
+use chipgate_rules::{evaluate, intern_syms, FactValue, Facts, RuleRef, Step, Sym, Text, Tri};
 
 use crate::context::EndUseReport;
 use crate::countries::{CountryCode, Uncertain};
-use crate::rules::{Layer, Requirement};
+use crate::rules::{Layer, Requirement, RequirementKind};
 use crate::{
     schema, ClassificationSummary, ConditionReport, DecideError, Decider, Decision, ExceptionReport, LicenseOutcome,
     ListedParty, Parties, PartyLookup, Place, PolicyReport, Reason, ReasonInput, Request, RuledOut,
 };
+
+mod party_check;
+
+use party_check::parties;
 
 /// What one determination is asked.
 pub(crate) struct Inputs<'a> {
@@ -85,6 +89,23 @@ fn validate(request: &Request) -> Result<(), DecideError> {
         return Err(DecideError::Invalid {
             field: "quantity".to_owned(),
             message: "must be at least 1".to_owned(),
+        });
+    }
+    // Each share in (0, 100], and no party owned more than 100 percent in all.
+    let mut totals: Vec<(String, f64)> = Vec::new();
+    for o in &request.owners {
+        o.validate()?;
+        let party = o.party.as_deref().unwrap_or("the end user").trim().to_lowercase();
+        let share = o.percent.unwrap_or(0.0);
+        match totals.iter_mut().find(|(p, _)| *p == party) {
+            Some((_, total)) => *total += share,
+            None => totals.push((party, share)),
+        }
+    }
+    if let Some((party, total)) = totals.iter().find(|(_, t)| *t > 100.0 + 1e-9) {
+        return Err(DecideError::Invalid {
+            field: "owners".to_owned(),
+            message: format!("the shares of `{party}` add up to {total} percent, more than 100"),
         });
     }
     Ok(())
@@ -280,12 +301,15 @@ fn determine(
             "Evaluated as written: provisions in the CFR text that BIS does not enforce were applied.",
         ));
     }
-    let listed_parties = listed_parties(request, lists);
-    found.reasons.extend(listed_parties.iter().map(listed_reason));
+    letter_notes(decider, &facts, date, &mut notes);
+    let party = parties(decider, inputs, places);
+    found.reasons.extend(party.reasons);
+    notes.extend(party.notes);
+    let listed_parties = party.listed;
     let (exceptions, ruled_out) = exceptions(decider, &facts, &found, &listed_parties, date, &mut steps);
     let (review_policies, review_policy) =
         policies(decider, &facts, &found, &listed_parties, date, &mut steps, &mut notes);
-    let (outcome, missing_inputs) = outcome(decider, classification, &found, &exceptions, &steps);
+    let (outcome, missing_inputs) = outcome(decider, classification, &found, &party.undecided, &exceptions, &steps);
     outcome_notes(decider, &found, outcome, date, &mut notes);
 
     let chip = &classification.chip;
@@ -328,6 +352,8 @@ fn determine(
         review_policies,
         not_enforced: found.not_enforced,
         listed_parties,
+        possible_listed_parties: party.possible,
+        red_flags: party.red_flags,
         missing_inputs,
         trace: steps,
         notes,
@@ -657,50 +683,44 @@ fn reason(r: &Requirement, inputs: Vec<ReasonInput>) -> Reason {
     }
 }
 
-// --- listed parties ------------------------------------------------------------------------
-
-/// Phase 7: exact restricted-list matches of the end user and consignee.
-fn listed_parties(request: &Request, lists: &dyn PartyLookup) -> Vec<ListedParty> {
-    let mut listed = Vec::new();
-    for (role, name) in [("end_user", &request.end_user), ("consignee", &request.consignee)] {
-        if let Some(name) = name {
-            for mut hit in lists.lookup(name) {
-                hit.role = role.to_owned();
-                listed.push(hit);
-            }
+/// A company-specific letter binds its recipient; when another exporter ships an item
+/// the letter covers, the answer says so with the letter's source (not a requirement).
+fn letter_notes(decider: &Decider, facts: &Facts, date: Date, notes: &mut Vec<Text>) {
+    let s = schema();
+    let Some(exporter) = s.index("exporter").and_then(|i| facts.get(i)) else {
+        return;
+    };
+    let FactValue::Text(exporter) = exporter else {
+        return;
+    };
+    for r in decider
+        .rules
+        .requirements
+        .iter()
+        .filter(|r| r.kind == RequirementKind::CompanySpecific && r.header.in_force(date))
+    {
+        let Some(recipient) = r.recipient else { continue };
+        if exporter.as_str() == recipient {
+            continue;
         }
-    }
-    listed
-}
-
-fn listed_reason(hit: &ListedParty) -> Reason {
-    Reason {
-        id: "listed-party",
-        kind: "listed_party",
-        title: Text::from(format!(
-            "{} `{}` is on the {}",
-            hit.role.replace('_', " "),
-            hit.query,
-            hit.list
-        )),
-        // The list's authority comes from the list data (a bounded set of texts).
-        paragraph: hit
-            .authority
-            .as_deref()
-            .map_or("the list's own authority (not stated in the list data)", intern),
-        citation: Text::from(hit.federal_register.clone().unwrap_or_else(|| "list entry".to_owned())),
-        url: "",
-        evidence: "P",
-        text: Text::from(format!(
-            "License requirement: {}. License policy: {}.",
-            hit.license_requirement.as_deref().unwrap_or("not stated"),
-            hit.license_policy.as_deref().unwrap_or("not stated")
-        )),
-        inputs: vec![ReasonInput::Text(format!(
-            "{} = `{}` matched `{}`",
-            hit.role, hit.query, hit.matched
-        ))],
-        note: None,
+        let mut as_recipient = facts.clone();
+        if as_recipient
+            .set(s, "exporter", FactValue::Text(Text::Static(recipient)))
+            .is_err()
+        {
+            continue;
+        }
+        let mut scratch = Vec::new();
+        let rule = RuleRef {
+            id: r.header.id,
+            citation: r.header.cite.citation,
+        };
+        if evaluate(&r.when, &as_recipient, s, rule, &mut scratch) == Tri::True {
+            notes.push(Text::from(format!(
+                "This item and destination are covered by `{}`, a letter to {recipient} ({}, {}): the letter binds {recipient}, not exporter {exporter}; it is not applied as a requirement here.",
+                r.header.id, r.header.cite.citation, r.header.cite.url
+            )));
+        }
     }
 }
 
@@ -859,6 +879,7 @@ fn outcome(
     decider: &Decider,
     classification: &Classification,
     found: &Found<'_>,
+    party_undecided: &[String],
     exceptions: &[ExceptionReport],
     steps: &[Step],
 ) -> (LicenseOutcome, Vec<String>) {
@@ -899,14 +920,19 @@ fn outcome(
             admitted && resolves
         })
     };
-    let matters = found.unknown.iter().any(|(r, _)| !covered(r));
+    // An undecided party always matters: a listed party leaves no exception.
+    let matters = found.unknown.iter().any(|(r, _)| !covered(r)) || !party_undecided.is_empty();
+    for text in party_undecided {
+        add(text.clone());
+    }
+    let undecided = !found.unknown.is_empty() || !party_undecided.is_empty();
     let outcome = if !found.reasons.is_empty() && (!matters || exceptions.is_empty()) {
         if exceptions.is_empty() {
             LicenseOutcome::LicenseRequired
         } else {
             LicenseOutcome::LicenseExceptionAvailable
         }
-    } else if !found.unknown.is_empty() {
+    } else if undecided {
         LicenseOutcome::Indeterminate
     } else {
         LicenseOutcome::NoLicenseRequired

@@ -18,6 +18,7 @@
 pub mod context;
 pub mod countries;
 mod determine;
+pub mod parties;
 pub mod rules;
 mod timeline;
 
@@ -32,6 +33,7 @@ use serde::Serialize;
 
 pub use context::{EndUseReport, EndUses, NotEvaluated, Vendors};
 pub use countries::{Countries, CountryCode, Region, Uncertain};
+pub use parties::{Listing, Ownership, PartyRules};
 pub use rules::{Cite, Exception, Layer, LicenseRules, Policy, Requirement, RequirementKind, ReviewPolicy, RuleHeader};
 pub use timeline::{DecisionTimeline, TimelineEntry};
 
@@ -150,19 +152,25 @@ fn hint(suggestions: &[String]) -> String {
     }
 }
 
-/// A restricted-list entry matched exactly by name, alias or entity number.
+/// A restricted-list entry a party's name matched, as the determination used it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ListedParty {
-    /// Which party of the order (`end_user` or `consignee`).
+    /// Which party of the order (`end_user`, `consignee`, or `owner of …`).
     pub role: String,
     /// The name given.
     pub query: String,
     /// List, e.g. `Entity List (EL) - Bureau of Industry and Security`.
     pub list: String,
+    /// The list's code, e.g. `EL`.
+    pub code: String,
     /// Entry name.
     pub name: String,
     /// The name or alias that matched.
     pub matched: String,
+    /// Screening score in [0, 1].
+    pub score: f64,
+    /// Why the names matched (the screening explanation).
+    pub explanation: String,
     /// License requirement stated by the list.
     pub license_requirement: Option<String>,
     /// License review policy stated by the list.
@@ -172,13 +180,16 @@ pub struct ListedParty {
     /// The list's legal authority, from the list data (e.g. "15 C.F.R. § 744.16 and
     /// Supplement No. 4 to Part 744").
     pub authority: Option<String>,
+    /// The entry's listing date as evaluated for the order date (set by the determination).
+    pub listing: Option<String>,
 }
 
-/// Exact lookups against restricted-party lists, supplied by the caller.
+/// Screening of party names against restricted-party lists, supplied by the caller (the
+/// engine's index: the same code as `chipgate screen`).
 pub trait PartyLookup {
-    /// Entries with a license effect whose name, alias or entity number equals `name`
-    /// after normalisation.
-    fn lookup(&self, name: &str) -> Vec<ListedParty>;
+    /// Entries of any list whose names match `name` with a score of at least `min_score`,
+    /// best first. `country` is the party's country, a screening signal.
+    fn screen(&self, name: &str, country: Option<&str>, min_score: f64) -> Vec<ListedParty>;
     /// Id of the list snapshot used.
     fn snapshot_id(&self) -> Option<String>;
 }
@@ -188,7 +199,7 @@ pub trait PartyLookup {
 pub struct NoLists;
 
 impl PartyLookup for NoLists {
-    fn lookup(&self, _name: &str) -> Vec<ListedParty> {
+    fn screen(&self, _name: &str, _country: Option<&str>, _min_score: f64) -> Vec<ListedParty> {
         Vec::new()
     }
     fn snapshot_id(&self) -> Option<String> {
@@ -224,6 +235,8 @@ pub struct Request {
     pub eccn: Option<String>,
     /// Whether a US person performs or supports the transaction (15 CFR 744.6).
     pub us_person: Option<bool>,
+    /// Ownership of the parties (direct and indirect), for the Affiliates rule.
+    pub owners: Vec<Ownership>,
 }
 
 /// Outcome of a determination.
@@ -457,8 +470,12 @@ pub struct Decision {
     pub review_policies: Vec<PolicyReport>,
     /// Provisions in the text that would apply but are not enforced.
     pub not_enforced: Vec<Reason>,
-    /// Exact restricted-list matches of the parties.
+    /// Parties (or their owners) strongly matched to a list entry listed on the date.
     pub listed_parties: Vec<ListedParty>,
+    /// Possible matches to review: the answer is not green while any is open.
+    pub possible_listed_parties: Vec<ListedParty>,
+    /// Red flags for the exporter's due diligence (e.g. Red Flag 29).
+    pub red_flags: Vec<Text>,
     /// Inputs whose absence leaves the outcome open.
     pub missing_inputs: Vec<String>,
     /// Every comparison made.
@@ -489,6 +506,7 @@ pub struct Decider {
     rules: LicenseRules,
     end_uses: EndUses,
     vendors: Vendors,
+    parties: PartyRules,
     /// Rules not evaluated, from `license/scope.toml` (leaked once: every decision points
     /// to the same list).
     scope: &'static [NotEvaluated],
@@ -523,6 +541,8 @@ impl Decider {
         let end_uses = source.read("license/end-uses.toml")?;
         let vendors = source.read("license/vendors.toml")?;
         let scope = source.read("license/scope.toml")?;
+        let party_rules = source.read("license/parties.toml")?;
+        let fr_dates = source.read("lists/entity-list-fr-dates.csv")?;
         let rules = LicenseRules::from_files(
             &requirement_files
                 .iter()
@@ -530,7 +550,13 @@ impl Decider {
                 .collect::<Vec<_>>(),
             (&policies.path, &policies.text),
             (&exceptions.path, &exceptions.text),
-            &[&end_uses.text, &vendors.text, &scope.text],
+            &[
+                &end_uses.text,
+                &vendors.text,
+                &scope.text,
+                &party_rules.text,
+                &fr_dates.text,
+            ],
             schema(),
         )?;
         let exporter_notes = classifier
@@ -543,6 +569,7 @@ impl Decider {
         })?;
         Ok(Decider {
             end_uses: EndUses::from_toml(&end_uses.path, &end_uses.text)?,
+            parties: PartyRules::from_files((&party_rules.path, &party_rules.text), (&fr_dates.path, &fr_dates.text))?,
             scope: Box::leak(context::scope_from_toml(&scope.path, &scope.text)?.into_boxed_slice()),
             vendors,
             classifier,
@@ -570,6 +597,11 @@ impl Decider {
     /// The end-use vocabulary.
     pub fn end_uses(&self) -> &EndUses {
         &self.end_uses
+    }
+
+    /// The party rules (screening bands, listing dates, Affiliates rule).
+    pub fn party_rules(&self) -> &PartyRules {
+        &self.parties
     }
 
     /// What no determination evaluates.

@@ -199,25 +199,82 @@ fn decision_scenarios() {
     assert!(failures.is_empty(), "failed scenarios:\n{}", failures.join("\n"));
 }
 
+/// A fake screening index: each known name maps to one entry with a fixed score, so the
+/// bands, listing dates and ownership rules can be tested without the real lists (the
+/// engine's tests run the same rules against the bundled CSL).
 struct FakeEntityList;
 
+/// (query, list code, entry, score, FR citation, license requirement, policy)
+const FAKE_HITS: [(&str, &str, &str, f64, &str, &str, &str); 6] = [
+    (
+        "Huawei Technologies Co., Ltd.",
+        "EL",
+        "Huawei Technologies Co., Ltd.",
+        1.0,
+        "84 FR 22963",
+        "For all items subject to the EAR",
+        "Presumption of denial",
+    ),
+    (
+        "Huawei Technologies",
+        "EL",
+        "Huawei Technologies Co., Ltd.",
+        0.85,
+        "84 FR 22963",
+        "For all items subject to the EAR",
+        "Presumption of denial",
+    ),
+    (
+        "Moore Thread Intelligent Technology (Beijing) Co., Ltd.",
+        "EL",
+        "Moore Thread Intelligent Technology (Beijing) Co., Ltd.",
+        1.0,
+        "88 FR 71992",
+        "For all items subject to the EAR",
+        "Case-by-case review",
+    ),
+    (
+        "Military Unit 1",
+        "MEU",
+        "Military Unit 1",
+        1.0,
+        "85 FR 83799",
+        "For items in Supp. No. 2 to Part 744",
+        "Presumption of denial",
+    ),
+    ("Sanctioned Holding", "SDN", "Sanctioned Holding", 1.0, "", "", ""),
+    (
+        "Cambricon Technologies Corporation Limited",
+        "EL",
+        "Cambricon Technologies Corporation Limited",
+        1.0,
+        "87 FR 77505",
+        "For all items subject to the EAR",
+        "Presumption of denial",
+    ),
+];
+
 impl PartyLookup for FakeEntityList {
-    fn lookup(&self, name: &str) -> Vec<ListedParty> {
-        if name.eq_ignore_ascii_case("Huawei Technologies Co., Ltd.") {
-            vec![ListedParty {
+    fn screen(&self, name: &str, _country: Option<&str>, min_score: f64) -> Vec<ListedParty> {
+        FAKE_HITS
+            .iter()
+            .filter(|h| h.0.eq_ignore_ascii_case(name.trim()) && h.3 >= min_score)
+            .map(|&(query, code, entry, score, fr, lr, lp)| ListedParty {
                 role: String::new(),
-                query: name.to_owned(),
-                list: "Entity List (EL) - Bureau of Industry and Security".to_owned(),
-                name: "Huawei Technologies Co., Ltd.".to_owned(),
-                matched: "Huawei Technologies Co., Ltd.".to_owned(),
-                license_requirement: Some("For all items subject to the EAR".to_owned()),
-                license_policy: Some("Presumption of denial".to_owned()),
-                federal_register: Some("84 FR 22963".to_owned()),
+                query: query.to_owned(),
+                list: format!("{code} list"),
+                code: code.to_owned(),
+                name: entry.to_owned(),
+                matched: entry.to_owned(),
+                score,
+                explanation: "fake".to_owned(),
+                license_requirement: Some(lr.to_owned()).filter(|t| !t.is_empty()),
+                license_policy: Some(lp.to_owned()).filter(|t| !t.is_empty()),
+                federal_register: Some(fr.to_owned()).filter(|t| !t.is_empty()),
                 authority: Some("15 C.F.R. § 744.16 and Supplement No. 4 to Part 744".to_owned()),
-            }]
-        } else {
-            Vec::new()
-        }
+                listing: None,
+            })
+            .collect()
     }
     fn snapshot_id(&self) -> Option<String> {
         Some("test-snapshot".to_owned())
@@ -495,4 +552,152 @@ fn every_decision_names_what_it_did_not_evaluate() {
         .notes
         .iter()
         .any(|n| n.contains("under every rule chipgate evaluates")));
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartyFile {
+    scenario: Vec<PartyScenario>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartyScenario {
+    name: String,
+    item: String,
+    to: String,
+    date: String,
+    #[serde(default)]
+    end_user: Option<String>,
+    #[serde(default)]
+    consignee: Option<String>,
+    #[serde(default)]
+    exporter: Option<String>,
+    #[serde(default)]
+    owners: Vec<chipgate_decide::Ownership>,
+    outcome: String,
+    reasons: Vec<String>,
+    #[serde(default)]
+    review_policy: Option<String>,
+    #[serde(default)]
+    possible: usize,
+    #[serde(default)]
+    missing: Vec<String>,
+    #[serde(default)]
+    notes: Vec<String>,
+    #[serde(default)]
+    red_flags: Vec<String>,
+    source: String,
+}
+
+/// `tests/scenarios/parties.toml` against the fake index.
+#[test]
+fn party_scenarios() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/scenarios/parties.toml"
+    ))
+    .unwrap();
+    let file: PartyFile = toml::from_str(&text).unwrap();
+    assert!(file.scenario.len() >= 20);
+    let d = decider();
+    let mut failures = Vec::new();
+    for s in &file.scenario {
+        assert!(!s.source.is_empty());
+        let item = d.classifier().catalog().get(&s.item).unwrap();
+        let request = Request {
+            destination: s.to.clone(),
+            end_user: s.end_user.clone(),
+            consignee: s.consignee.clone(),
+            exporter: s.exporter.clone(),
+            owners: s.owners.clone(),
+            ..Request::default()
+        };
+        let r = match d.decide(item, &request, date(&s.date), &FakeEntityList) {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push(format!("{}: error {e}", s.name));
+                continue;
+            }
+        };
+        let mut problems = Vec::new();
+        if r.outcome.as_str() != s.outcome {
+            problems.push(format!("outcome {} != {}", r.outcome.as_str(), s.outcome));
+        }
+        let mut ids: Vec<String> = r.reasons.iter().map(|x| x.id.to_string()).collect();
+        ids.sort();
+        let mut want = s.reasons.clone();
+        want.sort();
+        if ids != want {
+            problems.push(format!("reasons {ids:?} != {want:?}"));
+        }
+        if let Some(p) = &s.review_policy {
+            if r.review_policy.map(|x| x.as_str()) != Some(p.as_str()) {
+                problems.push(format!("policy {:?} != {p}", r.review_policy));
+            }
+        }
+        if r.possible_listed_parties.len() != s.possible {
+            problems.push(format!(
+                "{} possible matches != {}",
+                r.possible_listed_parties.len(),
+                s.possible
+            ));
+        }
+        for (want, got, what) in [
+            (
+                &s.missing,
+                &r.missing_inputs.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                "missing input",
+            ),
+            (
+                &s.notes,
+                &r.notes.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                "note",
+            ),
+            (
+                &s.red_flags,
+                &r.red_flags.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                "red flag",
+            ),
+        ] {
+            for w in want {
+                if !got.iter().any(|g| g.contains(w.as_str())) {
+                    problems.push(format!("{what} `{w}` not in {got:?}"));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{}: {}", s.name, problems.join("; ")));
+        }
+    }
+    assert!(failures.is_empty(), "failed party scenarios:\n{}", failures.join("\n"));
+}
+
+/// Bad ownership input is a clear error naming the field.
+#[test]
+fn bad_ownership_is_an_error() {
+    let d = decider();
+    let item = d.classifier().catalog().get("nvidia-geforce-rtx-4080").unwrap();
+    let owner = |owner: &str, percent: f64| chipgate_decide::Ownership {
+        party: None,
+        owner: owner.to_owned(),
+        percent: Some(percent),
+        source: None,
+    };
+    for owners in [
+        vec![owner("A", 60.0), owner("B", 50.0)],
+        vec![owner("A", -5.0)],
+        vec![owner(" ", 10.0)],
+    ] {
+        let request = Request {
+            destination: "DE".to_owned(),
+            owners,
+            ..Request::default()
+        };
+        let e = d
+            .decide(item, &request, date("2025-10-01"), &FakeEntityList)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`owners`"), "{e}");
+    }
 }
