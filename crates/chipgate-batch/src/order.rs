@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use chipgate_decide::Request;
+use chipgate_decide::{Ownership, Request};
 use chipgate_model::Date;
 
 /// A column chipgate reads from an order book.
@@ -30,11 +30,14 @@ pub enum Column {
     Exporter,
     /// Shipment date, `YYYY-MM-DD` (default: the run's date).
     Date,
+    /// The end user's owners, `NAME=PERCENT` separated by `;` (`NAME=?` when the share is
+    /// not known), for the Affiliates rule.
+    Owners,
 }
 
 impl Column {
     /// Every column, in output order.
-    pub const ALL: [Column; 11] = [
+    pub const ALL: [Column; 12] = [
         Column::OrderRef,
         Column::Item,
         Column::Qty,
@@ -46,6 +49,7 @@ impl Column {
         Column::EndUse,
         Column::Exporter,
         Column::Date,
+        Column::Owners,
     ];
 
     /// The header name.
@@ -62,6 +66,7 @@ impl Column {
             Column::EndUse => "end_use",
             Column::Exporter => "exporter",
             Column::Date => "date",
+            Column::Owners => "owners",
         }
     }
 
@@ -89,6 +94,7 @@ impl Column {
             "end_use" => Column::EndUse,
             "exporter" => Column::Exporter,
             "date" | "ship_date" => Column::Date,
+            "owners" => Column::Owners,
             _ => return None,
         })
     }
@@ -175,7 +181,7 @@ impl LineError {
 }
 
 /// One order line, parsed and validated as far as can be done without the engine.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderRow {
     /// Line number of the record in the file (1 is the header).
     pub line: u64,
@@ -201,6 +207,10 @@ pub struct OrderRow {
     pub exporter: Option<String>,
     /// Date (the file's, or the run's default).
     pub date: Option<Date>,
+    /// The end user's owners as written.
+    pub owners: Option<String>,
+    /// The same, parsed.
+    pub owner_list: Vec<Ownership>,
 }
 
 fn opt(value: &str) -> Option<String> {
@@ -249,6 +259,15 @@ impl OrderRow {
                 Column::EndUse => row.end_use = opt(value),
                 Column::Exporter => row.exporter = opt(value),
                 Column::Date => date = opt(value),
+                Column::Owners => {
+                    row.owners = opt(value);
+                    row.owner_list = value
+                        .split(';')
+                        .filter(|o| !o.trim().is_empty())
+                        .map(Ownership::parse_owner)
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| LineError::new("owners", e.to_string()))?;
+                }
             }
         }
         if row.item.is_empty() {
@@ -291,6 +310,7 @@ impl OrderRow {
             region: None,
             eccn: None,
             us_person: None,
+            owners: self.owner_list.clone(),
         }
     }
 
@@ -311,6 +331,7 @@ impl OrderRow {
             Column::EndUse => o(&self.end_use),
             Column::Exporter => o(&self.exporter),
             Column::Date => Cow::Owned(self.date.map(|d| d.to_string()).unwrap_or_default()),
+            Column::Owners => o(&self.owners),
         }
     }
 }

@@ -6,11 +6,13 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::Arc;
 
-use chipgate_decide::{DecideError, Decision, LicenseOutcome, PartyLookup, ReviewPolicy};
+use std::cell::RefCell;
+
+use chipgate_decide::{DecideError, Decision, LicenseOutcome, ListedParty, PartyLookup, ReviewPolicy};
 use chipgate_engine::{Engine, EngineError, ListLookup, OrderCheck, OrderLine};
 use chipgate_ledger::{Disposition, Ledger, LedgerError, Timestamp};
 use chipgate_model::Date;
-use chipgate_screen::{ScreenReport, ScreeningIndex};
+use chipgate_screen::{ScreenReport, ScreeningIndex, DEFAULT_THRESHOLD};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{BoundedCache, CacheStats};
@@ -175,6 +177,61 @@ fn briefs(role: &'static str, report: &ScreenReport) -> Vec<HitBrief> {
         .collect()
 }
 
+/// The screenings of one line: (name, country, hits at the floor threshold).
+type LineScreenings = Vec<(String, Option<String>, Arc<Vec<ListedParty>>)>;
+
+/// A [`PartyLookup`] over the run's index: each (name, country) is screened once per line
+/// at the lowest threshold any caller needs, memoized across lines, and filtered per call.
+struct BatchLookup<'p> {
+    index: &'p ScreeningIndex,
+    cache: &'p BoundedCache<Arc<Vec<ListedParty>>>,
+    floor: f64,
+    line: &'p RefCell<LineScreenings>,
+}
+
+impl BatchLookup<'_> {
+    /// The hits of a name at the floor threshold.
+    fn all(&self, name: &str, country: Option<&str>) -> Arc<Vec<ListedParty>> {
+        if let Some((_, _, hits)) = self
+            .line
+            .borrow()
+            .iter()
+            .find(|(n, c, _)| n == name && c.as_deref() == country)
+        {
+            return Arc::clone(hits);
+        }
+        let mut key = String::with_capacity(name.len() + 4);
+        push_key(&mut key, Some(name));
+        push_key(&mut key, country);
+        let index = self.index;
+        let floor = self.floor;
+        let hits = self
+            .cache
+            .get_or_try(&key, || {
+                Ok::<_, std::convert::Infallible>(Arc::new(ListLookup(index).screen(name, country, floor)))
+            })
+            .unwrap_or_else(|never| match never {});
+        self.line
+            .borrow_mut()
+            .push((name.to_owned(), country.map(str::to_owned), Arc::clone(&hits)));
+        hits
+    }
+}
+
+impl PartyLookup for BatchLookup<'_> {
+    fn screen(&self, name: &str, country: Option<&str>, min_score: f64) -> Vec<ListedParty> {
+        self.all(name, country)
+            .iter()
+            .filter(|h| h.score >= min_score)
+            .cloned()
+            .collect()
+    }
+
+    fn snapshot_id(&self) -> Option<String> {
+        Some(self.index.snapshot_info().id.clone())
+    }
+}
+
 /// Counts of a run (or a chunk of it).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
@@ -227,12 +284,11 @@ impl Stats {
 /// Cache counts of a worker.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CacheReport {
-    /// Determinations, keyed by route, parties' list status and period.
+    /// Determinations, keyed by route, the parties' screening hits and period.
     pub decisions: CacheStats,
-    /// Screening, keyed by name and country.
+    /// Screening, keyed by name and country (one screening serves the determination's
+    /// party check and the line's screening hits).
     pub screening: CacheStats,
-    /// Exact list look-ups of party names.
-    pub listed: CacheStats,
 }
 
 /// The memos, shared by all workers of a run.
@@ -240,8 +296,7 @@ pub struct CacheReport {
 pub struct Caches {
     decisions: BoundedCache<Arc<Determination>>,
     classifications: BoundedCache<Arc<Classification>>,
-    screening: BoundedCache<Arc<Vec<HitBrief>>>,
-    listed: BoundedCache<Arc<str>>,
+    screening: BoundedCache<Arc<Vec<ListedParty>>>,
     enabled: bool,
 }
 
@@ -253,7 +308,6 @@ impl Caches {
             decisions: BoundedCache::new(capacity),
             classifications: BoundedCache::new(capacity.min(10_000)),
             screening: BoundedCache::new(capacity),
-            listed: BoundedCache::new(capacity),
             enabled: capacity > 0,
         }
     }
@@ -263,7 +317,6 @@ impl Caches {
         CacheReport {
             decisions: self.decisions.stats(),
             screening: self.screening.stats(),
-            listed: self.listed.stats(),
         }
     }
 }
@@ -348,6 +401,8 @@ pub struct Processor<'e> {
     ledger: Option<Ledger>,
     key: String,
     fields: Vec<String>,
+    /// The screenings of the line being processed (name, country, hits at the floor).
+    line_screenings: RefCell<LineScreenings>,
 }
 
 impl std::fmt::Debug for Processor<'_> {
@@ -427,6 +482,7 @@ impl<'e> Processor<'e> {
             ledger,
             key: String::new(),
             fields: Vec::new(),
+            line_screenings: RefCell::new(Vec::new()),
         })
     }
 
@@ -469,10 +525,7 @@ impl<'e> Processor<'e> {
             Ok(d) => d,
             Err(e) => return Ok(Err(e)),
         };
-        let hits = match self.screen(&row, det.end_user_hq) {
-            Ok(h) => h,
-            Err(e) => return Ok(Err(e)),
-        };
+        let hits = self.screen(&row, det.end_user_hq);
         let full;
         let decision = if self.options.format == OutputFormat::Jsonl {
             full = match self.engine.decide(item, &row.request(), date) {
@@ -493,26 +546,37 @@ impl<'e> Processor<'e> {
         Ok(Ok(()))
     }
 
-    /// Exact list look-up of a party name, as a signature for the determination key.
-    fn listed(&mut self, name: Option<&str>) -> Arc<str> {
-        let Some(name) = name else { return Arc::from("") };
-        let index = &self.index;
-        let r: Result<Arc<str>, ()> = self.caches.listed.get_or_try(name, || {
-            let hits = ListLookup(index).lookup(name);
-            let mut sig = String::new();
-            for h in hits {
-                let _ = write!(
-                    sig,
-                    "{}|{}|{}|{};",
-                    h.list,
-                    h.name,
-                    h.license_policy.unwrap_or_default(),
-                    h.license_requirement.unwrap_or_default()
-                );
-            }
-            Ok(Arc::from(sig))
-        });
-        r.unwrap_or_else(|()| Arc::from(""))
+    /// The party lookup of this line: one screening per name and country, shared by the
+    /// determination's party check and the line's screening hits, memoized across lines.
+    fn lookup(&self) -> BatchLookup<'_> {
+        BatchLookup {
+            index: &self.index,
+            cache: &self.caches.screening,
+            floor: self.engine.decider().party_rules().possible.min(DEFAULT_THRESHOLD),
+            line: &self.line_screenings,
+        }
+    }
+
+    /// The screening hits of a party, as a signature for the determination key (the
+    /// determination depends on the parties only through these hits).
+    fn party_signature(&self, key: &mut String, name: Option<&str>, country: Option<&str>) {
+        let Some(name) = name else {
+            key.push('\u{1f}');
+            return;
+        };
+        for h in self.lookup().all(name, country).iter() {
+            let _ = write!(
+                key,
+                "{}|{}|{}|{}|{}|{};",
+                h.code,
+                h.name,
+                h.score,
+                h.federal_register.as_deref().unwrap_or_default(),
+                h.license_policy.as_deref().unwrap_or_default(),
+                h.license_requirement.as_deref().unwrap_or_default()
+            );
+        }
+        key.push('\u{1f}');
     }
 
     fn determination(
@@ -521,8 +585,7 @@ impl<'e> Processor<'e> {
         item: &chipgate_model::ChipRecord,
         date: Date,
     ) -> Result<Arc<Determination>, LineError> {
-        let end_user = self.listed(row.end_user.as_deref());
-        let consignee = self.listed(row.consignee.as_deref());
+        self.line_screenings.borrow_mut().clear();
         let mut key = std::mem::take(&mut self.key);
         key.clear();
         for v in [
@@ -532,31 +595,38 @@ impl<'e> Processor<'e> {
             row.parent_hq.as_deref(),
             row.end_use.as_deref(),
             row.exporter.as_deref(),
-            Some(&*end_user),
-            Some(&*consignee),
+            row.owners.as_deref(),
         ] {
             push_key(&mut key, v);
         }
+        // The end user is screened with its headquarters country, as the determination does.
+        let end_user_country = row
+            .end_user_hq
+            .as_deref()
+            .and_then(|t| self.engine.decider().countries().resolve("end_user_hq", t).ok())
+            .map(|c| c.as_str());
+        self.party_signature(&mut key, row.end_user.as_deref(), end_user_country);
+        self.party_signature(&mut key, row.consignee.as_deref(), None);
+        let request = row.request();
         let period = self.periods.period(date);
         let _ = write!(key, "@{period}");
         let engine = self.engine;
         let caches = &self.caches;
-        let index = &self.index;
+        let lookup = self.lookup();
         let r = caches.decisions.get_or_try(&key, || {
-            if !caches.enabled {
-                return engine
-                    .decide(item, &row.request(), date)
-                    .map(|d| Arc::new(Determination::of(&d)));
-            }
             // The classification depends on the item and the rule version, i.e. the period.
-            let classification = caches
-                .classifications
-                .get_or_try(&format!("{}@{period}", row.item), || {
-                    engine.classify(item, date).map(Arc::new)
-                })?;
+            let classification = if caches.enabled {
+                caches
+                    .classifications
+                    .get_or_try(&format!("{}@{period}", row.item), || {
+                        engine.classify(item, date).map(Arc::new)
+                    })?
+            } else {
+                Arc::new(engine.classify(item, date)?)
+            };
             engine
                 .decider()
-                .decide_with(item, &classification, &row.request(), date, &ListLookup(index))
+                .decide_with(item, &classification, &request, date, &lookup)
                 .map(|d| Arc::new(Determination::of(&d)))
                 .map_err(EngineError::from)
         });
@@ -567,33 +637,31 @@ impl<'e> Processor<'e> {
         })
     }
 
-    fn screen(&mut self, row: &OrderRow, end_user_hq: Option<&str>) -> Result<Vec<HitBrief>, LineError> {
+    fn screen(&mut self, row: &OrderRow, end_user_hq: Option<&str>) -> Vec<HitBrief> {
         let mut hits = Vec::new();
-        // The same country signal as `Engine::check_order` (the end user's headquarters
-        // when given), so that a batch line and the recorded order agree.
-        let end_user_country = end_user_hq;
+        // The same country signal as `Engine::check_order` and the determination (the end
+        // user's headquarters when given), so that a batch line and the recorded order agree.
+        let lookup = self.lookup();
         for (role, name, country) in [
-            ("end_user", row.end_user.as_deref(), end_user_country),
+            ("end_user", row.end_user.as_deref(), end_user_hq),
             ("consignee", row.consignee.as_deref(), None),
         ] {
             let Some(name) = name else { continue };
-            let mut key = std::mem::take(&mut self.key);
-            key.clear();
-            push_key(&mut key, Some(name));
-            push_key(&mut key, country);
-            let engine = self.engine;
-            let r = self.caches.screening.get_or_try(&key, || {
-                engine
-                    .screen(name, country, None)
-                    .map(|report| Arc::new(briefs(role, &report)))
-            });
-            self.key = key;
-            match r {
-                Ok(found) => hits.extend(found.iter().map(|h| HitBrief { role, ..h.clone() })),
-                Err(e) => return Err(LineError::new(role, e.to_string())),
-            }
+            hits.extend(
+                lookup
+                    .all(name, country)
+                    .iter()
+                    .filter(|h| h.score >= DEFAULT_THRESHOLD)
+                    .map(|h| HitBrief {
+                        role,
+                        name: h.name.clone(),
+                        matched: h.matched.clone(),
+                        list: h.code.clone(),
+                        score: h.score,
+                    }),
+            );
         }
-        Ok(hits)
+        hits
     }
 
     fn recorded(

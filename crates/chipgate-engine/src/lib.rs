@@ -19,7 +19,7 @@ use chipgate_data::DataSource;
 use chipgate_decide::{DecideError, Decider, Decision, LicenseOutcome, ListedParty, PartyLookup, Request};
 use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, Timestamp};
 use chipgate_model::{ChipRecord, Date};
-use chipgate_screen::{ListEntry, ScreenError, ScreenOptions, ScreenReport, ScreeningIndex};
+use chipgate_screen::{ScreenError, ScreenOptions, ScreenReport, ScreeningIndex};
 use serde::Serialize;
 
 /// chipgate's version, recorded in every result.
@@ -47,10 +47,8 @@ pub enum EngineError {
     },
 }
 
-/// Lists whose entries carry a license requirement under the EAR.
-const LICENSE_EFFECT_SOURCES: [&str; 4] = ["EL", "MEU", "UVL", "DPL"];
-
-/// Exact look-ups of parties in a screening index, for license determination.
+/// Screening of parties in a screening index for license determination: the same index and
+/// scorer as `chipgate screen`, so every front-end gets the same party result.
 #[derive(Clone, Copy)]
 pub struct ListLookup<'a>(pub &'a ScreeningIndex);
 
@@ -60,30 +58,34 @@ impl std::fmt::Debug for ListLookup<'_> {
     }
 }
 
-fn has_license_effect(entry: &ListEntry) -> bool {
-    entry.license_requirement.is_some() || LICENSE_EFFECT_SOURCES.contains(&entry.source_code.as_str())
-}
-
 impl PartyLookup for ListLookup<'_> {
-    fn lookup(&self, name: &str) -> Vec<ListedParty> {
-        self.0
-            .exact(name)
+    fn screen(&self, name: &str, country: Option<&str>, min_score: f64) -> Vec<ListedParty> {
+        let options = ScreenOptions {
+            threshold: min_score,
+            ..ScreenOptions::default()
+        };
+        // A name the index refuses (empty, too long) matches nothing; the caller's own
+        // validation names the field.
+        let Ok(report) = self.0.screen(chipgate_screen::Query { name, country }, options) else {
+            return Vec::new();
+        };
+        report
+            .hits
             .into_iter()
-            .filter(|e| has_license_effect(e))
-            .map(|e| ListedParty {
+            .map(|hit| ListedParty {
                 role: String::new(),
                 query: name.to_owned(),
-                list: e.source.clone(),
-                name: e.name.clone(),
-                matched: e
-                    .all_names()
-                    .find(|n| n.eq_ignore_ascii_case(name.trim()))
-                    .unwrap_or(&e.name)
-                    .to_owned(),
-                license_requirement: e.license_requirement.clone(),
-                license_policy: e.license_policy.clone(),
-                federal_register: e.federal_register.clone(),
-                authority: e.citation.clone(),
+                list: hit.source,
+                code: hit.list,
+                name: hit.entry.name,
+                matched: hit.matched_alias,
+                score: hit.score,
+                explanation: serde_json::to_string(&hit.reasons).unwrap_or_default(),
+                license_requirement: hit.license_requirement,
+                license_policy: hit.license_policy,
+                federal_register: hit.federal_register,
+                authority: hit.citation,
+                listing: None,
             })
             .collect()
     }

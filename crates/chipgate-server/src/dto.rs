@@ -105,6 +105,24 @@ fn party_fields() -> Vec<(&'static str, Value)> {
             json!({ "type": ["boolean", "null"], "description": "Whether a US person performs or supports the transaction (15 CFR 744.6)." }),
         ),
         (
+            "owners",
+            json!({
+                "type": "array",
+                "description": "Ownership of the parties (Affiliates rule): each `owner` holds `percent` (0-100, null when not known) of `party` (absent: the end user).",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["owner"],
+                    "properties": {
+                        "party": { "type": ["string", "null"] },
+                        "owner": { "type": "string" },
+                        "percent": { "type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 100 },
+                        "source": { "type": ["string", "null"] }
+                    }
+                }
+            }),
+        ),
+        (
             "exporter",
             optional_text("Exporter; defaults to the item's manufacturer."),
         ),
@@ -201,6 +219,9 @@ pub struct DecideBody {
     /// Whether a US person performs or supports the transaction.
     #[serde(default)]
     pub us_person: Option<bool>,
+    /// Ownership of the parties, for the Affiliates rule.
+    #[serde(default)]
+    pub owners: Vec<chipgate_decide::Ownership>,
     /// Date; default today.
     #[serde(default)]
     pub date: Option<Date>,
@@ -304,6 +325,9 @@ pub struct OrderCheckBody {
     /// Whether a US person performs or supports the transaction.
     #[serde(default)]
     pub us_person: Option<bool>,
+    /// Ownership of the parties, for the Affiliates rule.
+    #[serde(default)]
+    pub owners: Vec<chipgate_decide::Ownership>,
     /// Shipment date; default today.
     #[serde(default)]
     pub date: Option<Date>,

@@ -177,6 +177,9 @@ pub struct OrderMessage {
     /// License exception chosen when one is available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<String>,
+    /// Ownership of the parties (`party` absent: the end user), for the Affiliates rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<chipgate_decide::Ownership>,
 }
 
 /// What a worker publishes for each order (JSON on `PREFIX.results.<ref>`).
@@ -370,6 +373,7 @@ fn check(engine: &Engine, ledger: &mut Ledger, order: &OrderMessage, user: &str)
             region: None,
             eccn: None,
             us_person: None,
+            owners: order.owners.clone(),
         },
         quantity: order.qty,
         unit_value_cents,

@@ -152,12 +152,11 @@ fn summary(r: &RunReport, elapsed: Duration) -> String {
         let c = &r.caches;
         let _ = writeln!(
             s,
-            "cache hit rates: determinations {:.1}% ({} computed), screening {:.1}% ({} screened), list look-ups {:.1}%",
+            "cache hit rates: determinations {:.1}% ({} computed), screening {:.1}% ({} screened)",
             c.decisions.hit_rate() * 100.0,
             thousands(c.decisions.misses),
             c.screening.hit_rate() * 100.0,
             thousands(c.screening.misses),
-            c.listed.hit_rate() * 100.0,
         );
     }
     if !r.ignored_columns.is_empty() {

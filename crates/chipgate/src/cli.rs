@@ -141,7 +141,8 @@ pub(crate) struct PartyArgs {
     /// Quantity (units).
     #[arg(long, value_name = "N")]
     pub(crate) qty: Option<u64>,
-    /// End user name (checked exactly against the bundled restricted-party lists).
+    /// End user name (screened against the restricted-party lists: a strong match is listed,
+    /// a possible one makes the answer indeterminate).
     #[arg(long, value_name = "NAME")]
     pub(crate) end_user: Option<String>,
     /// Consignee name (checked like the end user).
@@ -169,6 +170,14 @@ pub(crate) struct PartyArgs {
     /// Whether a US person performs or supports the transaction (15 CFR 744.6).
     #[arg(long, value_name = "BOOL")]
     pub(crate) us_person: Option<bool>,
+    /// An owner of the end user and its share, NAME=PERCENT (NAME=? when the share is not
+    /// known); repeatable. Listed owners' shares aggregate under the Affiliates rule.
+    #[arg(long, value_name = "NAME=PCT")]
+    pub(crate) owner: Vec<String>,
+    /// A parties file for larger ownership graphs: CSV with the header
+    /// `party,owner,percent,source` (`party` as named in the order).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) parties: Option<PathBuf>,
     /// Exporter (default: the item's manufacturer).
     #[arg(long, value_name = "NAME")]
     pub(crate) exporter: Option<String>,

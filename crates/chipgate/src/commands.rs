@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chipgate_classify::{Classifier, ClassifyError, Outcome};
 use chipgate_data::{DataSource, Directory, Embedded};
-use chipgate_decide::{DecideError, Decider, LicenseOutcome, NoLists, Request};
+use chipgate_decide::{DecideError, Decider, LicenseOutcome, NoLists, Ownership, Request};
 use chipgate_engine::{Engine, EngineError};
 use chipgate_ledger::LedgerError;
 use chipgate_model::{ChipId, ChipRecord, Date, SpecError};
@@ -133,7 +133,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
         Command::Timeline(args) if args.to.is_some() => {
             let decider = Decider::load(source.as_ref())?;
             let record = resolve_item(decider.classifier(), &args.item)?;
-            let request = request(args.to.clone().unwrap_or_default(), &args.parties);
+            let request = request(args.to.clone().unwrap_or_default(), &args.parties)?;
             let timeline = decider.timeline(&record, &request, &NoLists)?;
             match args.format {
                 Format::Json => print_json(&timeline)?,
@@ -149,8 +149,8 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             };
             let record = resolve_item(engine.classifier(), &item)?;
             let date = parse_date("--date", args.date.as_deref())?;
-            let request = request(args.to.clone(), &args.parties);
-            let decision = if request.end_user.is_some() || request.consignee.is_some() {
+            let request = request(args.to.clone(), &args.parties)?;
+            let decision = if request.end_user.is_some() || request.consignee.is_some() || !request.owners.is_empty() {
                 engine.decide(&record, &request, date)?
             } else {
                 engine.decider().decide(&record, &request, date, &NoLists)?
@@ -232,8 +232,23 @@ fn chips_show(classifier: &Classifier, id: &str, format: Format) -> Result<Statu
     Ok(Status::Ok)
 }
 
-pub(crate) fn request(to: String, p: &crate::cli::PartyArgs) -> Request {
-    Request {
+pub(crate) fn request(to: String, p: &crate::cli::PartyArgs) -> Result<Request, CliError> {
+    let mut owners = p
+        .owner
+        .iter()
+        .map(|o| Ownership::parse_owner(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(path) = &p.parties {
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::File {
+            path: path.display().to_string(),
+            source,
+        })?;
+        owners.extend(chipgate_decide::parties::parse_parties_file(
+            &path.display().to_string(),
+            &text,
+        )?);
+    }
+    Ok(Request {
         destination: to,
         quantity: p.qty,
         end_user: p.end_user.clone(),
@@ -246,7 +261,8 @@ pub(crate) fn request(to: String, p: &crate::cli::PartyArgs) -> Request {
         region: p.region.clone(),
         eccn: p.eccn.clone(),
         us_person: p.us_person,
-    }
+        owners,
+    })
 }
 
 /// The catalog record named by id, or the parsed spec file.

@@ -242,7 +242,7 @@ pub(crate) fn order(args: LedgerArgs<OrderAction>, source: &dyn DataSource) -> R
             let date = parse_date("--date", a.date.as_deref())?;
             let line = OrderLine {
                 order_ref: a.order_ref,
-                request: request(a.to, &a.parties),
+                request: request(a.to, &a.parties)?,
                 quantity: a
                     .parties
                     .qty

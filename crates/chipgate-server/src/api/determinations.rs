@@ -62,10 +62,12 @@ pub(super) async fn decide(
         region: body.region,
         eccn: body.eccn,
         us_person: body.us_person,
+        owners: body.owners,
     };
     // As the CLI: the lists are consulted when there is a party to look up.
     // (The first look-up builds the list index: on the blocking pool.)
-    let decision: Decision = if request.end_user.is_some() || request.consignee.is_some() {
+    let decision: Decision = if request.end_user.is_some() || request.consignee.is_some() || !request.owners.is_empty()
+    {
         state
             .blocking(move |s| s.engine().decide(&record, &request, date).map_err(ApiError::from))
             .await?

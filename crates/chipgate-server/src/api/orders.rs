@@ -46,6 +46,7 @@ pub(super) async fn check(
             region: body.region,
             eccn: body.eccn,
             us_person: body.us_person,
+            owners: body.owners,
         },
         quantity: body.quantity,
         unit_value_cents: cents(body.unit_value_usd)?,
