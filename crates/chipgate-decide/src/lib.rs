@@ -4,13 +4,13 @@
 //! company-specific ("is informed") requirements, review policies and license exceptions
 //! as effective-dated data ([`rules`]), and the determination itself with its trace
 //! ([`Decision`]) and timeline ([`DecisionTimeline`]).
-//! Does not: fuzzy-screen names (that is `chipgate-screen`; an exact list lookup is
-//! injected through [`PartyLookup`]), store anything, or read the clock.
+//! Does not: score names (that is `chipgate-screen`, injected through [`PartyLookup`]; this
+//! crate sorts the hits into bands, dates and ownership), store anything, or read the clock.
 //!
 //! Key design decision: every requirement, policy and exception is a dated record with
 //! a condition over named facts, evaluated by the same generic evaluator as the ECCN
 //! rules. The code knows how to combine results (required, covered by an exception,
-//! most restrictive policy) in named phases ([`determine`]: places → facts → embargoes →
+//! most restrictive policy) in named phases (`determine`: places → facts → embargoes →
 //! control-list requirements → end uses → general prohibitions → listed parties →
 //! exceptions → policies → outcome); the data knows the law, including which places are
 //! special (Hong Kong, regions) and which memberships are uncertain.

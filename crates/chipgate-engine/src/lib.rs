@@ -2,7 +2,7 @@
 //! [`Engine`], so `chipgate decide --format json` and `POST /v1/decide` cannot disagree.
 //!
 //! Owns: wiring the pure crates together — classification and license determination
-//! (`chipgate-decide`) with exact restricted-list look-ups ([`ListLookup`]), fuzzy screening
+//! (`chipgate-decide`) with its party check backed by the screening index ([`ListLookup`]), fuzzy screening
 //! of the parties (`chipgate-screen`), and order checks recorded in the ledger
 //! (`chipgate-ledger`) with everything that decided them ([`OrderCheck`]).
 //! Does not: parse flags or HTTP, print, or read the clock (callers pass dates and times).
@@ -207,7 +207,7 @@ impl Engine {
         Ok(self.classifier().classify(item, date).map_err(DecideError::from)?)
     }
 
-    /// Decides, looking parties up exactly in the lists.
+    /// Decides, screening the parties (and their owners) through the lists' index.
     pub fn decide(&self, item: &ChipRecord, request: &Request, date: Date) -> Result<Decision, EngineError> {
         let index = self.lists()?;
         Ok(self.decider.decide(item, request, date, &ListLookup(&index))?)
