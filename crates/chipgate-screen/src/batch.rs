@@ -9,7 +9,7 @@ use crate::index::{score_pair_with, Query, ScreenOptions, ScreeningIndex};
 use crate::loaders::bundled_csl;
 use crate::normalize::{normalize_variants, validate_name, TokenKind};
 use crate::report::{PairScore, ScreenReport};
-use crate::scoring::token_weight;
+use crate::scoring::{org_evidence, token_weights};
 
 /// One row of a batch file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,6 +233,8 @@ pub fn screen_many(
 struct Stats {
     df: FxHashMap<Box<str>, u32>,
     n: u32,
+    /// Evidence of each word for an organisation's name ([`org_evidence`]).
+    org_ev: FxHashMap<Box<str>, f32>,
 }
 
 fn bundled_stats() -> &'static Stats {
@@ -240,23 +242,44 @@ fn bundled_stats() -> &'static Stats {
     STATS.get_or_init(|| {
         let mut df: FxHashMap<Box<str>, u32> = FxHashMap::default();
         let mut n = 0u32;
+        // Per word: names of typed organisations and of typed individuals holding it.
+        let mut kinds: FxHashMap<Box<str>, (u32, u32)> = FxHashMap::default();
+        let (mut tot_org, mut tot_ind) = (0u32, 0u32);
         if let Ok(snap) = bundled_csl() {
             for e in &snap.entries {
+                let individual = e.entity_type.as_deref().map(|t| t == "Individual");
                 for name in e.all_names() {
                     for v in normalize_variants(name) {
                         n += 1;
+                        match individual {
+                            Some(true) => tot_ind += 1,
+                            Some(false) => tot_org += 1,
+                            None => {}
+                        }
                         let mut seen: Vec<&str> = Vec::new();
                         for t in &v.tokens {
                             if !seen.contains(&t.text.as_str()) {
                                 seen.push(&t.text);
                                 *df.entry(t.text.clone().into_boxed_str()).or_insert(0) += 1;
+                                if let Some(ind) = individual {
+                                    let c = kinds.entry(t.text.clone().into_boxed_str()).or_insert((0, 0));
+                                    if ind {
+                                        c.1 += 1;
+                                    } else {
+                                        c.0 += 1;
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        Stats { df, n }
+        let org_ev = kinds
+            .into_iter()
+            .map(|(t, (o, i))| (t, org_evidence(o, i, tot_org, tot_ind)))
+            .collect();
+        Stats { df, n, org_ev }
     })
 }
 
@@ -271,7 +294,8 @@ pub fn score_pair(a: &str, b: &str) -> (f64, bool) {
     let p = score_pair_with(
         a,
         b,
-        |t: &str, k: TokenKind| token_weight(k, st.df.get(t).copied().unwrap_or(0), st.n),
+        |t: &str, k: TokenKind| token_weights(k, st.df.get(t).copied().unwrap_or(0), st.n),
+        |t: &str| st.org_ev.get(t).copied().unwrap_or(0.0),
         false,
     );
     (p.score, p.is_match)
@@ -285,7 +309,8 @@ pub fn try_score_pair(a: &str, b: &str) -> Result<PairScore, ScreenError> {
     Ok(score_pair_with(
         a,
         b,
-        |t: &str, k: TokenKind| token_weight(k, st.df.get(t).copied().unwrap_or(0), st.n),
+        |t: &str, k: TokenKind| token_weights(k, st.df.get(t).copied().unwrap_or(0), st.n),
+        |t: &str| st.org_ev.get(t).copied().unwrap_or(0.0),
         true,
     ))
 }

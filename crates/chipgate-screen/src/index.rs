@@ -14,8 +14,8 @@ use crate::model::{ListEntry, ListSnapshot, SnapshotInfo};
 use crate::normalize::{normalize, normalize_variants, validate_name, NormalizedName, TokenKind};
 use crate::report::{round4, Hit, HitEntry, PairScore, Reason, ScreenReport};
 use crate::scoring::{
-    align, align_with, prepare, prepare_list, tok_sim_ref, token_weight, Alignment, Link, PTok, Prepared, SimCache,
-    TokRef,
+    align, align_with, org_evidence, prepare, prepare_list, tok_sim_ref, token_weights, Alignment, Link, PTok,
+    Prepared, SimCache, TokRef, PARTIAL_FUZZY_PENALTY, PARTIAL_MIN_INFO, PARTIAL_MIN_QUERY, PARTIAL_SPAN, PARTIAL_TOP,
 };
 
 /// The default threshold: a hit needs a score of at least 0.80.
@@ -82,6 +82,9 @@ pub struct Query<'a> {
 struct Record {
     entry: u32,
     alias: u32,
+    /// The name may be named by part of it (the entry is not an individual: see
+    /// [`partial_entries`]).
+    partial: bool,
     name: Prepared,
     /// Vocabulary ids of the name's tokens, sorted.
     tids: Box<[u32]>,
@@ -173,6 +176,11 @@ pub struct ScreeningIndex {
     df: Vec<u32>,
     /// Token weight of each record's name (parallel to `records`), for the candidate bound.
     rec_total: Vec<f32>,
+    /// Information weight of each record's name (parallel to `records`; negative when the
+    /// name may not be named in part), for the partial-name estimate.
+    rec_info: Vec<f32>,
+    /// Evidence of each vocabulary token for an organisation's name ([`org_evidence`]).
+    org_ev: Vec<f32>,
     post_off: Vec<u32>,
     post: Vec<u32>,
     /// Deletion neighbourhood of the name words: for each word of 3 letters or more its
@@ -454,14 +462,15 @@ impl ScreeningIndex {
             rec_tids.push(tids);
         }
         let n_rec = norm.len() as u32;
+        let (partial_entry, org_ev) = partial_entries(&entries, &norm, &rec_tids, df.len());
         // 3. Prepared records (weights need the frequencies).
-        let weight_of = |text: &str, kind: TokenKind| -> f32 {
+        let weight_of = |text: &str, kind: TokenKind| -> (f32, f32) {
             let d = vocab
                 .get(text)
                 .and_then(|&id| df.get(id as usize))
                 .copied()
                 .unwrap_or(0);
-            token_weight(kind, d, n_rec)
+            token_weights(kind, d, n_rec)
         };
         let records: Vec<Record> = norm
             .iter()
@@ -472,6 +481,7 @@ impl ScreeningIndex {
                 Record {
                     entry: *e,
                     alias: *a,
+                    partial: partial_entry.get(*e as usize).copied().unwrap_or(true),
                     name: prepare_list(n, weight_of).with_joined(),
                     tids: t.into_boxed_slice(),
                 }
@@ -516,6 +526,7 @@ impl ScreeningIndex {
                         kind,
                         script,
                         weight: 0.0,
+                        info: 0.0,
                     }
                 })
             })
@@ -575,6 +586,10 @@ impl ScreeningIndex {
         let vmeta: Vec<VMeta> = vtoks.iter().map(|t| VMeta::push(t, &mut vtext)).collect();
         drop(vtoks);
         let rec_total: Vec<f32> = records.iter().map(|r| r.name.total).collect();
+        let rec_info: Vec<f32> = records
+            .iter()
+            .map(|r| if r.partial { r.name.info } else { -1.0 })
+            .collect();
         ScreeningIndex {
             entries,
             info,
@@ -584,6 +599,8 @@ impl ScreeningIndex {
             vtext,
             df,
             rec_total,
+            rec_info,
+            org_ev,
             post_off,
             post,
             dels,
@@ -656,14 +673,20 @@ impl ScreeningIndex {
         idx.iter().filter_map(|&i| self.entries.get(i as usize)).collect()
     }
 
-    fn weight_of(&self, text: &str, kind: TokenKind) -> f32 {
-        let d = self
-            .vocab
-            .get(text)
+    fn weight_of(&self, text: &str, kind: TokenKind) -> (f32, f32) {
+        let d = self.token_frequency(text);
+        token_weights(kind, d, self.records.len() as u32)
+    }
+
+    /// Document frequency of a normalised token: how many indexed names (primary names,
+    /// aliases and extra readings, [`Self::name_count`]) hold it; 0 for a token not on the
+    /// list. Token weights (rare words weigh more) and partial-name information come from it.
+    pub fn token_frequency(&self, token: &str) -> u32 {
+        self.vocab
+            .get(token)
             .and_then(|&id| self.df.get(id as usize))
             .copied()
-            .unwrap_or(0);
-        token_weight(kind, d, self.records.len() as u32)
+            .unwrap_or(0)
     }
 
     fn postings(&self, tid: u32) -> &[u32] {
@@ -863,6 +886,7 @@ impl ScreeningIndex {
                 kind: TokenKind::Word,
                 script: x.script,
                 weight: x.weight + y.weight,
+                info: x.info + y.info,
             };
             self.similar_tokens_with(&jt, &mut sims, &mut cand, false);
             sims.retain(|&(_, s)| s >= 0.8);
@@ -937,11 +961,35 @@ impl ScreeningIndex {
         scratch.sims = sims;
         scratch.cand = cand;
         scratch.weights = weights;
+        // Partial names: the query's information (non-name words count as matched, as in
+        // `free_w`) must be nearly all covered; then the score is at most the partial-name
+        // score with the list name's information covered by the query's.
+        let free_info: f32 = if has_word {
+            q.toks
+                .iter()
+                .filter(|t| !matches!(t.kind, TokenKind::Word | TokenKind::Number))
+                .map(|t| t.info)
+                .sum()
+        } else {
+            0.0
+        };
+        let min_part_info = PARTIAL_MIN_QUERY * q.info;
+        let may_be_partial = q.info > 0.0;
         let mut out: Vec<(f32, u32)> = Vec::with_capacity(scratch.touched.len().min(4096));
         for &r in &scratch.touched {
-            let raw = scratch.slots.get(r as usize).map(|s| s.acc).unwrap_or(0.0).min(wq);
+            let (raw, credited) = scratch
+                .slots
+                .get(r as usize)
+                .map(|s| (s.acc, s.credited))
+                .unwrap_or((0.0, 0));
+            let raw = raw.min(wq);
             let acc = (raw + free_w).min(wq);
-            if acc < min_cover {
+            let part = if may_be_partial {
+                self.partial_estimate(q, r, credited, acc / wq, free_info, min_part_info)
+            } else {
+                None
+            };
+            if acc < min_cover && part.is_none() {
                 continue;
             }
             let wr = self.rec_total.get(r as usize).copied().unwrap_or(1.0).max(1e-6);
@@ -949,14 +997,16 @@ impl ScreeningIndex {
             // the same weight over the list name's weight (with room for fuzzy links).
             let cq = (acc / wq).min(1.0);
             let cc = (RECORD_SIDE_ROOM * acc / wr).min(1.0);
-            let bound = (0.5 * (cq + cc)).max((acc + RECORD_SIDE_ROOM * acc).min(wq + wr) / (wq + wr));
+            let bound = (0.5 * (cq + cc))
+                .max((acc + RECORD_SIDE_ROOM * acc).min(wq + wr) / (wq + wr))
+                .max(part.unwrap_or(0.0));
             if f64::from(bound) < threshold - f64::from(PRUNE_SLACK) {
                 continue;
             }
             // Rank by an estimate of the score: the mean of both sides' coverage, as the
             // scorer computes it (a short list name covered by part of the query ranks below
-            // a name that covers all of it).
-            let est = 0.5 * ((raw / wq).min(1.0) + (raw / wr).min(1.0));
+            // a name that covers all of it), or the partial-name estimate.
+            let est = (0.5 * ((raw / wq).min(1.0) + (raw / wr).min(1.0))).max(part.unwrap_or(0.0));
             if est >= MIN_ESTIMATE {
                 out.push((est, r));
             }
@@ -972,6 +1022,44 @@ impl ScreeningIndex {
         }
         out.sort_by(by_est);
         out
+    }
+
+    /// Estimate of the partial-name score of record `r` whose query positions `credited`
+    /// matched something, covering `cover` of the query's weight (similarity-weighted):
+    /// `None` when the record may not be named in part or the match leaves too much of the
+    /// query's information out.
+    #[inline]
+    fn partial_estimate(
+        &self,
+        q: &Prepared,
+        r: u32,
+        credited: u64,
+        cover: f32,
+        free_info: f32,
+        min_info: f32,
+    ) -> Option<f32> {
+        if cover < PARTIAL_MIN_QUERY {
+            return None;
+        }
+        let mut info = free_info;
+        let mut m = credited;
+        while m != 0 {
+            let p = m.trailing_zeros() as usize;
+            info += q.toks.get(p).map(|t| t.info).unwrap_or(0.0);
+            m &= m - 1;
+        }
+        if info < min_info || info < PARTIAL_MIN_INFO {
+            return None;
+        }
+        let ri = self.rec_info.get(r as usize).copied().unwrap_or(-1.0);
+        if ri <= 0.0 {
+            return None;
+        }
+        Some(
+            PARTIAL_TOP
+                - PARTIAL_SPAN * (1.0 - (cover * info / ri).min(1.0))
+                - PARTIAL_FUZZY_PENALTY * (1.0 - cover.min(1.0)),
+        )
     }
 
     /// Reads the names of the given records (their tokens and the tokens' texts) ahead of
@@ -1045,14 +1133,16 @@ impl ScreeningIndex {
                     let Some(rec) = self.records.get(r as usize) else {
                         continue;
                     };
-                    let (score, weak, conflict) = align_with(p, &rec.name, &mut buf_c, &mut buf_l, Some(&mut cache));
+                    let sc = align_with(p, &rec.name, rec.partial, &mut buf_c, &mut buf_l, Some(&mut cache));
+                    let score = sc.score;
                     let cur = best.get(&rec.entry).map(|b| b.0).unwrap_or(-1.0);
                     if score > cur {
                         let al = (score >= keep_from).then(|| Alignment {
                             score,
                             links: buf_l.clone(),
-                            weak,
-                            conflict,
+                            weak: sc.weak,
+                            conflict: sc.conflict,
+                            partial: sc.partial,
                         });
                         best.insert(rec.entry, (score, r, vi, al));
                     }
@@ -1084,7 +1174,7 @@ impl ScreeningIndex {
             };
             let al = match kept {
                 Some(a) => a.clone(),
-                None => align(qp, &rec.name),
+                None => align(qp, &rec.name, rec.partial),
             };
             let mut reasons = explain(qv, qp, &rec.name, &al);
             if let Some(cr) = country_reason {
@@ -1193,20 +1283,114 @@ impl ScreeningIndex {
     pub fn score_pair(&self, a: &str, b: &str) -> Result<PairScore, ScreenError> {
         validate_name(a)?;
         validate_name(b)?;
-        Ok(score_pair_with(a, b, |t, k| self.weight_of(t, k), true))
+        let ev = |t: &str| {
+            self.vocab
+                .get(t)
+                .and_then(|&id| self.org_ev.get(id as usize))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        Ok(score_pair_with(a, b, |t, k| self.weight_of(t, k), ev, true))
     }
 }
 
+/// Which entries may be named by part of their name: those the list types as anything but an
+/// individual, and untyped ones whose words are, on the list's typed names, more often
+/// organisations' words than individuals' ([`org_evidence`] summed over the entry's distinct
+/// words; no evidence either way allows it). Also returns each vocabulary token's evidence.
+fn partial_entries(
+    entries: &[ListEntry],
+    norm: &[(u32, u32, NormalizedName)],
+    rec_tids: &[Vec<u32>],
+    vocab: usize,
+) -> (Vec<bool>, Vec<f32>) {
+    let mut n_org = vec![0u32; vocab];
+    let mut n_ind = vec![0u32; vocab];
+    let (mut tot_org, mut tot_ind) = (0u32, 0u32);
+    for ((ei, _, _), tids) in norm.iter().zip(rec_tids) {
+        let (count, tot) = match entries.get(*ei as usize).and_then(|e| e.entity_type.as_deref()) {
+            None => continue,
+            Some("Individual") => (&mut n_ind, &mut tot_ind),
+            Some(_) => (&mut n_org, &mut tot_org),
+        };
+        *tot += 1;
+        for &t in tids {
+            if let Some(c) = count.get_mut(t as usize) {
+                *c += 1;
+            }
+        }
+    }
+    let token_ev: Vec<f32> = n_org
+        .iter()
+        .zip(&n_ind)
+        .map(|(&o, &i)| org_evidence(o, i, tot_org, tot_ind))
+        .collect();
+    // Each distinct word of an entry (over all its names) counts once: `seen[t]` holds the
+    // last entry (plus one) that counted word `t`.
+    let mut evidence = vec![0.0f32; entries.len()];
+    let mut seen = vec![0u32; vocab];
+    for ((ei, _, _), tids) in norm.iter().zip(rec_tids) {
+        for &t in tids {
+            let Some(s) = seen.get_mut(t as usize) else {
+                continue;
+            };
+            if *s == *ei + 1 {
+                continue;
+            }
+            *s = *ei + 1;
+            if let Some(e) = evidence.get_mut(*ei as usize) {
+                *e += token_ev.get(t as usize).copied().unwrap_or(0.0);
+            }
+        }
+    }
+    let partial = entries
+        .iter()
+        .zip(&evidence)
+        .map(|(e, &ev)| match e.entity_type.as_deref() {
+            Some("Individual") => false,
+            Some(_) => true,
+            None => ev >= 0.0,
+        })
+        .collect();
+    (partial, token_ev)
+}
+
+/// Whether a list-side name of unknown type may be named in part: the evidence of its
+/// distinct words (over all its readings) for an organisation's name is not negative.
+pub(crate) fn may_be_named_in_part(variants: &[NormalizedName], evidence: impl Fn(&str) -> f32) -> bool {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut sum = 0.0f32;
+    for v in variants {
+        for t in &v.tokens {
+            if !seen.contains(&t.text.as_str()) {
+                seen.push(&t.text);
+                sum += evidence(&t.text);
+            }
+        }
+    }
+    sum >= 0.0
+}
+
 /// Scores two names with a weight function, trying every reading of each.
-pub(crate) fn score_pair_with(a: &str, b: &str, weight: impl Fn(&str, TokenKind) -> f32, reasons: bool) -> PairScore {
+///
+/// `b` is the list side: it may be named in part (see [`crate::scoring`]) unless its words
+/// are, by `evidence` ([`org_evidence`] of each word), an individual's.
+pub(crate) fn score_pair_with(
+    a: &str,
+    b: &str,
+    weight: impl Fn(&str, TokenKind) -> (f32, f32),
+    evidence: impl Fn(&str) -> f32,
+    reasons: bool,
+) -> PairScore {
     let va = normalize_variants(a);
     let vb = normalize_variants(b);
+    let partial = may_be_named_in_part(&vb, evidence);
     let pa: Vec<Prepared> = va.iter().map(|x| prepare(x, &weight).with_joined()).collect();
     let pb: Vec<Prepared> = vb.iter().map(|y| prepare(y, &weight)).collect();
     let mut best: Option<(f32, usize, usize, Alignment)> = None;
     for (i, px) in pa.iter().enumerate() {
         for (j, py) in pb.iter().enumerate() {
-            let al = align(px, py);
+            let al = align(px, py, partial);
             if best.as_ref().map(|b| al.score > b.0).unwrap_or(true) {
                 best = Some((al.score, i, j, al));
             }
@@ -1301,6 +1485,11 @@ fn explain(qn: &NormalizedName, q: &Prepared, c: &Prepared, al: &Alignment) -> V
     if al.conflict > 0.0 {
         out.push(Reason::Conflict {
             penalty: round4(al.conflict),
+        });
+    }
+    if let Some(left_out) = al.partial {
+        out.push(Reason::PartialName {
+            information_left_out: round4(left_out),
         });
     }
     if al.weak {

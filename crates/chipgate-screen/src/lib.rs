@@ -20,7 +20,11 @@
 //!   name; the best candidates are scored by token alignment (edit distance, phonetic and
 //!   consonant skeletons, initials, joined words, acronyms; rare words weigh more) into a score
 //!   in [0, 1]. Every hit carries its [`Reason`]s. The default threshold is
-//!   [`DEFAULT_THRESHOLD`] (0.80).
+//!   [`DEFAULT_THRESHOLD`] (0.80). A query may name an organisation by part of its name
+//!   (`Huawei`, `Hikvision`): the partial-name score ([`PARTIAL_TOP`] less up to
+//!   [`PARTIAL_SPAN`]) falls with the share of the list name's information the query leaves
+//!   out, information being inverse document frequency on the list above that of its common
+//!   words (`technology`, `co`, `ltd` carry none; see [`COMMON_SHARE`]).
 //! * **Reports**: [`ScreenReport`] / [`Hit`] are the stable JSON of `chipgate screen`.
 //! * **Batch and evaluation**: [`screen_batch`] streams a CSV with a progress callback,
 //!   [`screen_many`] screens on several threads, [`score_pair`] / [`run_pairs`] are the
@@ -74,4 +78,4 @@ pub use normalize::{
     MAX_TOKENS,
 };
 pub use report::{Hit, HitEntry, PairScore, Reason, ScreenReport};
-pub use scoring::{MatchMethod, CONFLICT_PENALTY, WEAK_CAP};
+pub use scoring::{MatchMethod, COMMON_SHARE, CONFLICT_PENALTY, PARTIAL_SPAN, PARTIAL_TOP, WEAK_CAP};

@@ -45,6 +45,14 @@ pub enum Reason {
         /// Points taken off the score.
         penalty: f64,
     },
+    /// The query names the list party by part of its name: its distinctive words are all in
+    /// the list name, and the score is the partial-name score, lower the more of the list
+    /// name's information (rare words; common words such as `technology` or `ltd` carry
+    /// almost none) the query leaves out.
+    PartialName {
+        /// Share of the list name's information that the query leaves out, in [0, 1].
+        information_left_out: f64,
+    },
     /// Only initials, particles, legal forms or numbers matched: the score was capped.
     WeakEvidence {
         /// The cap.

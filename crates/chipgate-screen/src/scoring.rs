@@ -16,6 +16,24 @@
 //! so an extra word on one side (a middle name, a legal form) costs little, while a word on
 //! each side that matches nothing (a different surname) costs a lot. A pair whose only
 //! evidence is initials, particles, legal forms or numbers is capped at [`WEAK_CAP`].
+//!
+//! **Partial names.** A query may name a listed organisation by part of its name (`Huawei`
+//! for `HUAWEI TECHNOLOGIES CO., LTD.`). Each token also carries an *information* weight
+//! ([`token_info`]): the list's inverse document frequency measured from a "common word"
+//! level, so that words found in [`COMMON_SHARE`] of the list's names or more (`technology`,
+//! `co`, `ltd`, `company`, ...) carry none and `group` or `international` almost none. When
+//! every informative word of the query is linked to the list name (at least
+//! [`PARTIAL_MIN_QUERY`] of the query's information, similarity-weighted, and at least
+//! [`PARTIAL_MIN_INFO`] in all), the list name has words left over, and it may be named in
+//! part (not an individual's name: see [`org_evidence`]), the pair also gets
+//!
+//! ```text
+//! partial = PARTIAL_TOP − PARTIAL_SPAN · (1 − list_information_covered)
+//!                       − PARTIAL_FUZZY_PENALTY · (1 − query_information_covered)
+//! ```
+//!
+//! and the score is the higher of the two: the more of the list name's information the query
+//! leaves out, the lower the score, while generic words cost almost nothing.
 
 use serde::Serialize;
 
@@ -48,6 +66,31 @@ const HI_SIDE_WEIGHT: f32 = 0.5;
 const EDGE_PENALTY: f32 = 0.3;
 /// Penalty factor on the unexplained part of fuzzy links (1 − similarity, weighted).
 const FUZZY_PENALTY: f32 = 0.5;
+/// A word found in this share of the list's names (or more) carries no information for
+/// partial-name matching: about 1,100 of the bundled CSL's 57,000 names (`technology`, `co`,
+/// `ltd`, `company`, `llc`, `of`, `and`, ...). Rarer words carry `ln(df₀ / df) / ln(df₀)`, with
+/// `df₀` the names of this share: `huawei` (in 167 names) 0.27, a word in one name 1.
+pub const COMMON_SHARE: f32 = 0.02;
+/// Lower bound of the "common" document frequency of [`token_info`] for small lists.
+const MIN_COMMON_DF: f32 = 4.0;
+/// Score of a partial name whose left-out words carry no information (an exact full name
+/// scores 1).
+pub const PARTIAL_TOP: f32 = 0.95;
+/// Points taken off a partial name for leaving out all of the list name's information.
+pub const PARTIAL_SPAN: f32 = 0.25;
+/// Share of the query's information that must be matched (similarity-weighted: a one-edit
+/// typo of a long word keeps 0.93 of it) for a partial-name score.
+pub(crate) const PARTIAL_MIN_QUERY: f32 = 0.9;
+/// Points taken off a partial name per unit of the query's information not matched exactly
+/// (typos): a partial name with a typo is doubly uncertain.
+pub(crate) const PARTIAL_FUZZY_PENALTY: f32 = 2.0;
+/// Share of the query's information that may be left without a link in a partial name (a
+/// generic word such as `group`).
+const PARTIAL_MAX_QUERY_LEFT: f32 = 0.05;
+/// Information the query's matched words must carry at least for a partial-name score: that
+/// of a word in 1 % of the list's names (`ln 2 / ln df₀`, about 0.1 on the bundled CSL), so
+/// that common words alone (`Technology Company Limited`) name nothing.
+pub(crate) const PARTIAL_MIN_INFO: f32 = 0.1;
 
 /// How two tokens (or token groups) were matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,6 +138,8 @@ pub(crate) struct PTok {
     pub kind: TokenKind,
     pub script: Script,
     pub weight: f32,
+    /// Information weight for partial names ([`token_info`]).
+    pub info: f32,
     /// Which letters (bits 0–25) and digits (bit 26) occur: a cheap lower bound of the edit
     /// distance (`popcount(a ^ b) / 2`).
     pub mask: u32,
@@ -127,6 +172,8 @@ pub(crate) fn letter_mask(t: &str) -> u32 {
 pub(crate) struct Prepared {
     pub toks: Vec<PTok>,
     pub total: f32,
+    /// Sum of the tokens' information weights.
+    pub info: f32,
     /// Adjacent token pairs written together (precomputed for queries; empty for list
     /// names, whose pairs are joined on demand).
     pub joined: Vec<Option<Joined>>,
@@ -150,15 +197,21 @@ impl Prepared {
     }
 }
 
-/// Weight of a token: its class times an IDF factor from the list (`df` names of `n` hold it).
-pub(crate) fn token_weight(kind: TokenKind, df: u32, n: u32) -> f32 {
-    let base = match kind {
+/// Weight of a token class: name words 1, legal forms 0.15, particles and titles 0.2,
+/// initials and numbers 0.35.
+fn class_weight(kind: TokenKind) -> f32 {
+    match kind {
         TokenKind::Word => 1.0,
         TokenKind::LegalForm => 0.15,
         TokenKind::Particle | TokenKind::Title => 0.2,
         TokenKind::Initial => 0.35,
         TokenKind::Number => 0.35,
-    };
+    }
+}
+
+/// Weight of a token: its class times an IDF factor from the list (`df` names of `n` hold it).
+pub(crate) fn token_weight(kind: TokenKind, df: u32, n: u32) -> f32 {
+    let base = class_weight(kind);
     if df == 0 || n < 2 || kind != TokenKind::Word {
         return base;
     }
@@ -167,24 +220,69 @@ pub(crate) fn token_weight(kind: TokenKind, df: u32, n: u32) -> f32 {
     base * idf.clamp(0.3, 1.0)
 }
 
-/// Builds the prepared form with a weight function.
-pub(crate) fn prepare(name: &NormalizedName, weight: impl FnMut(&str, TokenKind) -> f32) -> Prepared {
+/// Information weight of a token for partial names: the list's inverse document frequency
+/// above that of a common word, `ln(df₀ / df) / ln(df₀)` with `df₀` = [`COMMON_SHARE`] of the
+/// `n` names, in [0, 1] (0 for a word in `df₀` names or more, 1 for a word in one name or in
+/// none), times the class factor of [`token_weight`] (legal forms, particles, titles,
+/// initials and numbers count little even when rare).
+pub(crate) fn token_info(kind: TokenKind, df: u32, n: u32) -> f32 {
+    let base = class_weight(kind);
+    if df <= 1 {
+        return base;
+    }
+    let common = (n as f32 * COMMON_SHARE).max(MIN_COMMON_DF);
+    let df = df as f32;
+    if df >= common {
+        return 0.0;
+    }
+    base * ((common / df).ln() / common.ln()).clamp(0.0, 1.0)
+}
+
+/// Evidence, from the list's own typed entries, that a word belongs to an organisation's name
+/// rather than an individual's: the log ratio of its rates in the names of typed
+/// organisations (entities, vessels, aircraft: `n_org` of `tot_org` names hold it) and of
+/// typed individuals (`n_ind` of `tot_ind`), smoothed by half a name. 0 when the list has no
+/// typed names of either kind or the word is in neither. Summed over a name's words (naive
+/// Bayes), it tells whether an entry the list leaves untyped (Entity List, Denied Persons
+/// List, ...) may be named in part: `Lance Michael Brooks` may not (`michael`, `brooks` are
+/// individuals' words), `Huawei Cloud Beijing` may.
+pub(crate) fn org_evidence(n_org: u32, n_ind: u32, tot_org: u32, tot_ind: u32) -> f32 {
+    if tot_org == 0 || tot_ind == 0 || n_org + n_ind == 0 {
+        return 0.0;
+    }
+    ((n_org as f32 + 0.5) / tot_org as f32).ln() - ((n_ind as f32 + 0.5) / tot_ind as f32).ln()
+}
+
+/// Both weights of a token: ([`token_weight`], [`token_info`]).
+pub(crate) fn token_weights(kind: TokenKind, df: u32, n: u32) -> (f32, f32) {
+    (token_weight(kind, df, n), token_info(kind, df, n))
+}
+
+/// Builds the prepared form with a weight function giving (weight, information).
+pub(crate) fn prepare(name: &NormalizedName, weight: impl FnMut(&str, TokenKind) -> (f32, f32)) -> Prepared {
     prepare_with(name, weight, false)
 }
 
 /// [`prepare`] for list names in the index: the weak skeleton of every token is kept (the
 /// index looks abjad queries up by it).
-pub(crate) fn prepare_list(name: &NormalizedName, weight: impl FnMut(&str, TokenKind) -> f32) -> Prepared {
+pub(crate) fn prepare_list(name: &NormalizedName, weight: impl FnMut(&str, TokenKind) -> (f32, f32)) -> Prepared {
     prepare_with(name, weight, true)
 }
 
-fn prepare_with(name: &NormalizedName, mut weight: impl FnMut(&str, TokenKind) -> f32, all_wskel: bool) -> Prepared {
+fn prepare_with(
+    name: &NormalizedName,
+    mut weight: impl FnMut(&str, TokenKind) -> (f32, f32),
+    all_wskel: bool,
+) -> Prepared {
     let mut toks = Vec::with_capacity(name.tokens.len());
     let mut total = 0.0;
+    let mut info_total = 0.0;
     for t in &name.tokens {
-        let w = weight(&t.text, t.kind);
+        let (w, info) = weight(&t.text, t.kind);
         total += w;
+        info_total += info;
         toks.push(PTok {
+            info,
             id: NO_ID,
             mask: letter_mask(&t.text),
             skel: skeleton(&t.text).into_boxed_str(),
@@ -202,6 +300,7 @@ fn prepare_with(name: &NormalizedName, mut weight: impl FnMut(&str, TokenKind) -
     Prepared {
         toks,
         total,
+        info: info_total,
         joined: Vec::new(),
     }
 }
@@ -535,6 +634,19 @@ pub(crate) struct Alignment {
     pub links: Vec<Link>,
     pub weak: bool,
     pub conflict: f32,
+    /// Share of the list name's information the query leaves out, when the score is the
+    /// partial-name score.
+    pub partial: Option<f32>,
+}
+
+/// Score of one alignment ([`align_with`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scored {
+    pub score: f32,
+    pub weak: bool,
+    pub conflict: f32,
+    /// See [`Alignment::partial`].
+    pub partial: Option<f32>,
 }
 
 fn mask_weight(toks: &[PTok], mask: u64) -> f32 {
@@ -661,28 +773,31 @@ fn acronym_at(a: &PTok, side: &[PTok], j: usize) -> Option<u64> {
     Some(mask)
 }
 
-/// Aligns two prepared names and scores them.
-pub(crate) fn align(q: &Prepared, c: &Prepared) -> Alignment {
+/// Aligns two prepared names and scores them; `partial`: the list name may be named by part
+/// of it (see the module documentation).
+pub(crate) fn align(q: &Prepared, c: &Prepared, partial: bool) -> Alignment {
     let mut cands = Vec::new();
     let mut links = Vec::new();
-    let (score, weak, conflict) = align_with(q, c, &mut cands, &mut links, None);
+    let r = align_with(q, c, partial, &mut cands, &mut links, None);
     Alignment {
-        score,
+        score: r.score,
         links,
-        weak,
-        conflict,
+        weak: r.weak,
+        conflict: r.conflict,
+        partial: r.partial,
     }
 }
 
-/// [`align`] with caller-owned buffers (reused across candidates): returns
-/// (score, weak, conflict) and leaves the accepted links in `links`.
+/// [`align`] with caller-owned buffers (reused across candidates): leaves the accepted links
+/// in `links`.
 pub(crate) fn align_with(
     q: &Prepared,
     c: &Prepared,
+    partial: bool,
     cands: &mut Vec<Link>,
     links: &mut Vec<Link>,
     mut cache: Option<&mut SimCache>,
-) -> (f32, bool, f32) {
+) -> Scored {
     let nq = q.toks.len().min(63);
     let nc = c.toks.len().min(63);
     cands.clear();
@@ -888,17 +1003,93 @@ pub(crate) fn align_with(
         }
     }
     let fuzzy = FUZZY_PENALTY * (fq / wq).min(fc / wc);
-    let conflict = conflict + EDGE_PENALTY * edge + fuzzy;
+    let mut conflict = conflict + EDGE_PENALTY * edge + fuzzy;
     let mut score = coverage - conflict;
+    let mut partial_share = None;
     if identical(q, c) {
         score = 1.0;
         strong = true;
+    } else if partial && strong && used_c & all_c != all_c {
+        if let Some((p, left_out)) = partial_score(q, c, links) {
+            if p > score {
+                score = p;
+                conflict = 0.0;
+                partial_share = Some(left_out);
+            }
+        }
     }
     let weak = !strong;
     if weak {
         score = score.min(WEAK_CAP);
     }
-    (score.clamp(0.0, 1.0), weak, conflict)
+    Scored {
+        score: score.clamp(0.0, 1.0),
+        weak,
+        conflict,
+        partial: partial_share,
+    }
+}
+
+/// The partial-name score of an alignment and the share of the list name's information left
+/// out, when the query's information is (nearly) all matched.
+fn partial_score(q: &Prepared, c: &Prepared, links: &[Link]) -> Option<(f32, f32)> {
+    if q.info <= 0.0 || c.info <= 0.0 {
+        return None;
+    }
+    let mut iq = 0.0f32;
+    let mut ic = 0.0f32;
+    let mut linked_q = 0.0f32;
+    for l in links {
+        // Acronyms are weak evidence on their own (`pla` ~ `people liberation army` is a
+        // guess): they do not make a partial name.
+        if l.how == MatchMethod::Acronym {
+            continue;
+        }
+        let (mut lq, mut lc) = (mask_info(&q.toks, l.qmask), mask_info(&c.toks, l.cmask));
+        // An initial stands for half of the word it matches (as in `link_weights`).
+        if l.how == MatchMethod::Initial {
+            let q_is_initial = q
+                .toks
+                .get(l.qmask.trailing_zeros() as usize)
+                .map(|t| t.kind == TokenKind::Initial)
+                .unwrap_or(false);
+            if q_is_initial {
+                lc *= 0.5;
+            } else {
+                lq *= 0.5;
+            }
+        }
+        linked_q += lq;
+        iq += l.sim * lq;
+        ic += l.sim * lc;
+    }
+    // Every informative query word must be linked: a query word missing from the list name
+    // (a different first name, another company's word) makes it another party, not a part.
+    if linked_q < (1.0 - PARTIAL_MAX_QUERY_LEFT) * q.info {
+        return None;
+    }
+    let cq = (iq / q.info).min(1.0);
+    let cc = (ic / c.info).min(1.0);
+    if cq < PARTIAL_MIN_QUERY || iq < PARTIAL_MIN_INFO {
+        return None;
+    }
+    Some((
+        PARTIAL_TOP - PARTIAL_SPAN * (1.0 - cc) - PARTIAL_FUZZY_PENALTY * (1.0 - cq),
+        1.0 - cc,
+    ))
+}
+
+fn mask_info(toks: &[PTok], mask: u64) -> f32 {
+    let mut w = 0.0;
+    let mut m = mask;
+    while m != 0 {
+        let i = m.trailing_zeros() as usize;
+        if let Some(t) = toks.get(i) {
+            w += t.info;
+        }
+        m &= m - 1;
+    }
+    w
 }
 
 fn is_strong(toks: &[PTok], mask: u64) -> bool {
@@ -1203,7 +1394,43 @@ fn all_latin(toks: &[PTok], mask: u64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{osa, osa_bits, osa_vec};
+    use super::{org_evidence, osa, osa_bits, osa_vec, token_info, COMMON_SHARE};
+    use crate::normalize::TokenKind;
+
+    /// Information weights: 0 from the common level on, 1 for a word in one name or in none,
+    /// decreasing with the document frequency in between, and scaled by the token class.
+    #[test]
+    fn information_comes_from_document_frequency() {
+        let n = 57_174;
+        let common = (n as f32 * COMMON_SHARE) as u32;
+        assert_eq!(token_info(TokenKind::Word, 0, n), 1.0);
+        assert_eq!(token_info(TokenKind::Word, 1, n), 1.0);
+        assert_eq!(token_info(TokenKind::Word, common + 1, n), 0.0);
+        assert_eq!(token_info(TokenKind::Word, n, n), 0.0);
+        let mut last = 1.0;
+        for df in [2, 5, 20, 167, 500, 1000] {
+            let i = token_info(TokenKind::Word, df, n);
+            assert!(i < last && i > 0.0, "df {df}: {i} after {last}");
+            last = i;
+        }
+        // `huawei` (167 names of 57,174) carries about a quarter of a unique word's.
+        let huawei = token_info(TokenKind::Word, 167, n);
+        assert!((0.2..0.35).contains(&huawei), "{huawei}");
+        assert!(token_info(TokenKind::LegalForm, 1, n) < 0.2);
+        // A tiny list (three names): the common level does not fall below a few names.
+        assert_eq!(token_info(TokenKind::Word, 1, 3), 1.0);
+        assert!(token_info(TokenKind::Word, 2, 3) > 0.0);
+    }
+
+    /// Organisation evidence: positive for words of typed organisations, negative for words
+    /// of typed individuals, 0 without typed names or for unknown words.
+    #[test]
+    fn organisation_evidence_from_typed_names() {
+        assert!(org_evidence(900, 2, 27_000, 19_000) > 3.0);
+        assert!(org_evidence(3, 400, 27_000, 19_000) < -3.0);
+        assert_eq!(org_evidence(0, 0, 27_000, 19_000), 0.0);
+        assert_eq!(org_evidence(5, 0, 0, 0), 0.0);
+    }
 
     /// The bit-parallel distance equals the full dynamic programme, for every length of
     /// the bit vector up to 64.
