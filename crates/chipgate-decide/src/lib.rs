@@ -171,6 +171,8 @@ pub struct ListedParty {
     pub score: f64,
     /// Why the names matched (the screening explanation).
     pub explanation: String,
+    /// The query names the entry by part of its name only.
+    pub partial: bool,
     /// License requirement stated by the list.
     pub license_requirement: Option<String>,
     /// License review policy stated by the list.

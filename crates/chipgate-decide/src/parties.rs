@@ -36,6 +36,7 @@ struct RawPartyRules {
 struct RawBands {
     strong: f64,
     possible: f64,
+    partial_names_are_strong: bool,
     rationale: String,
 }
 
@@ -152,6 +153,8 @@ pub struct PartyRules {
     pub strong: f64,
     /// Score at or above which a hit goes to review.
     pub possible: f64,
+    /// Whether a partial-name hit may be strong (else it always goes to review).
+    pub partial_names_are_strong: bool,
     /// Why these bands (shown with possible matches).
     pub rationale: Sym,
     license_lists: Vec<String>,
@@ -227,6 +230,7 @@ impl PartyRules {
         Ok(PartyRules {
             strong: b.strong,
             possible: b.possible,
+            partial_names_are_strong: b.partial_names_are_strong,
             rationale: intern(&b.rationale),
             license_lists: raw.lists.license,
             lists_citation: intern(&raw.lists.citation),
@@ -247,6 +251,12 @@ impl PartyRules {
             red_flag_groups: raw.red_flag_29.report_unknown_ownership_in_groups,
             red_flag_places: raw.red_flag_29.report_unknown_ownership_in,
         })
+    }
+
+    /// Whether a hit is strong: at or above `strong`, and not a partial name unless the data
+    /// allows it.
+    pub fn is_strong(&self, score: f64, partial: bool) -> bool {
+        score >= self.strong && (self.partial_names_are_strong || !partial)
     }
 
     /// Whether an entry of list `code` (with its own license requirement or not) has a

@@ -205,7 +205,7 @@ fn decision_scenarios() {
 struct FakeEntityList;
 
 /// (query, list code, entry, score, FR citation, license requirement, policy)
-const FAKE_HITS: [(&str, &str, &str, f64, &str, &str, &str); 6] = [
+const FAKE_HITS: [(&str, &str, &str, f64, &str, &str, &str); 7] = [
     (
         "Huawei Technologies Co., Ltd.",
         "EL",
@@ -219,7 +219,17 @@ const FAKE_HITS: [(&str, &str, &str, f64, &str, &str, &str); 6] = [
         "Huawei Technologies",
         "EL",
         "Huawei Technologies Co., Ltd.",
-        0.85,
+        0.75,
+        "84 FR 22963",
+        "For all items subject to the EAR",
+        "Presumption of denial",
+    ),
+    // A one-word query: the fake marks it a partial name.
+    (
+        "Huawei",
+        "EL",
+        "Huawei Technologies Co., Ltd.",
+        0.95,
         "84 FR 22963",
         "For all items subject to the EAR",
         "Presumption of denial",
@@ -268,6 +278,7 @@ impl PartyLookup for FakeEntityList {
                 matched: entry.to_owned(),
                 score,
                 explanation: "fake".to_owned(),
+                partial: !query.contains(' '),
                 license_requirement: Some(lr.to_owned()).filter(|t| !t.is_empty()),
                 license_policy: Some(lp.to_owned()).filter(|t| !t.is_empty()),
                 federal_register: Some(fr.to_owned()).filter(|t| !t.is_empty()),

@@ -81,6 +81,10 @@ impl PartyLookup for ListLookup<'_> {
                 matched: hit.matched_alias,
                 score: hit.score,
                 explanation: serde_json::to_string(&hit.reasons).unwrap_or_default(),
+                partial: hit
+                    .reasons
+                    .iter()
+                    .any(|r| matches!(r, chipgate_screen::Reason::PartialName { .. })),
                 license_requirement: hit.license_requirement,
                 license_policy: hit.license_policy,
                 federal_register: hit.federal_register,

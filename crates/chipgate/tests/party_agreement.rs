@@ -17,8 +17,24 @@ use serde_json::Value;
 /// listed entity, a clear name, an entity listed through its owner, and a name typed
 /// differently from its entry.
 const ORDERS: [(&str, &str, &str, &str, &str, &str, &str); 5] = [
-    ("PA-1", "nvidia-geforce-rtx-4080", "DE", "Huawei Technologies Co., Ltd.", "CN", "", "2024-06-01"),
-    ("PA-2", "nvidia-geforce-rtx-4080", "DE", "Zentrix Cloud GmbH", "DE", "", "2024-06-01"),
+    (
+        "PA-1",
+        "nvidia-geforce-rtx-4080",
+        "DE",
+        "Huawei Technologies Co., Ltd.",
+        "CN",
+        "",
+        "2024-06-01",
+    ),
+    (
+        "PA-2",
+        "nvidia-geforce-rtx-4080",
+        "DE",
+        "Zentrix Cloud GmbH",
+        "DE",
+        "",
+        "2024-06-01",
+    ),
     (
         "PA-3",
         "nvidia-geforce-rtx-4080",
@@ -28,8 +44,24 @@ const ORDERS: [(&str, &str, &str, &str, &str, &str, &str); 5] = [
         "Huawei Technologies Co., Ltd.=60",
         "2025-10-01",
     ),
-    ("PA-4", "nvidia-h100-sxm5", "SG", "Huawei Cloud Computing Technologies Co., Ltd.", "CN", "", "2024-06-01"),
-    ("PA-5", "nvidia-l4", "JP", "Hikvision Digital Technology Co Ltd", "CN", "", "2024-06-01"),
+    (
+        "PA-4",
+        "nvidia-h100-sxm5",
+        "SG",
+        "Huawei Cloud Computing Technologies Co., Ltd.",
+        "CN",
+        "",
+        "2024-06-01",
+    ),
+    (
+        "PA-5",
+        "nvidia-l4",
+        "JP",
+        "Hikvision Digital Technology Co Ltd",
+        "CN",
+        "",
+        "2024-06-01",
+    ),
 ];
 
 /// What every front-end must agree on.
@@ -85,16 +117,47 @@ fn decide_order_check_batch_and_worker_agree_on_parties() {
     let mut by_order = BTreeMap::new();
     for (r, item, to, end_user, hq, owners, date) in ORDERS {
         let mut args = vec![
-            "decide", "--item", item, "--to", to, "--end-user", end_user, "--end-user-hq", hq, "--date", date,
-            "--format", "json",
+            "decide",
+            "--item",
+            item,
+            "--to",
+            to,
+            "--end-user",
+            end_user,
+            "--end-user-hq",
+            hq,
+            "--date",
+            date,
+            "--format",
+            "json",
         ];
         if !owners.is_empty() {
             args.extend(["--owner", owners]);
         }
         by_decide.insert(r, summary(&chipgate(&args)));
         let mut args = vec![
-            "order", "check", "--ref", r, "--item", item, "--to", to, "--qty", "1", "--end-user", end_user,
-            "--end-user-hq", hq, "--date", date, "--db", &db, "--user", "tester", "--format", "json",
+            "order",
+            "check",
+            "--ref",
+            r,
+            "--item",
+            item,
+            "--to",
+            to,
+            "--qty",
+            "1",
+            "--end-user",
+            end_user,
+            "--end-user-hq",
+            hq,
+            "--date",
+            date,
+            "--db",
+            &db,
+            "--user",
+            "tester",
+            "--format",
+            "json",
         ];
         if !owners.is_empty() {
             args.extend(["--owner", owners]);
@@ -104,8 +167,16 @@ fn decide_order_check_batch_and_worker_agree_on_parties() {
     }
     assert_eq!(by_decide, by_order, "decide and order check");
     // The listed entity is listed, the clear name is clear, the owned one is caught.
-    assert!(by_decide["PA-1"].contains("listed=[\"\\\"end_user\\\"|\\\"EL\\\""), "{}", by_decide["PA-1"]);
-    assert!(by_decide["PA-2"].starts_with("outcome=no_license_required listed=[] possible=[]"), "{}", by_decide["PA-2"]);
+    assert!(
+        by_decide["PA-1"].contains("listed=[\"\\\"end_user\\\"|\\\"EL\\\""),
+        "{}",
+        by_decide["PA-1"]
+    );
+    assert!(
+        by_decide["PA-2"].starts_with("outcome=no_license_required listed=[] possible=[]"),
+        "{}",
+        by_decide["PA-2"]
+    );
     assert!(by_decide["PA-3"].contains("owner of end user"), "{}", by_decide["PA-3"]);
 
     // 3. batch (JSON lines carry the whole decision).
@@ -117,7 +188,14 @@ fn decide_order_check_batch_and_worker_agree_on_parties() {
     std::fs::write(&csv, text).unwrap();
     let out = dir.join("out.jsonl");
     let status = Command::new(env!("CARGO_BIN_EXE_chipgate"))
-        .args(["batch", csv.to_str().unwrap(), "-o", out.to_str().unwrap(), "--format", "jsonl"])
+        .args([
+            "batch",
+            csv.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            "jsonl",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .status()
@@ -141,7 +219,10 @@ fn decide_order_check_batch_and_worker_agree_on_parties() {
         return;
     }
     let tag = format!("{}", std::process::id());
-    let mut cfg = WorkerConfig::new("nats://127.0.0.1:4222", format!("sqlite://{}", dir.join("worker.db").display()));
+    let mut cfg = WorkerConfig::new(
+        "nats://127.0.0.1:4222",
+        format!("sqlite://{}", dir.join("worker.db").display()),
+    );
     cfg.stream = format!("CGPARTY_{tag}");
     cfg.subject_prefix = format!("cgparty{tag}");
     cfg.durable = "workers".to_owned();
@@ -166,8 +247,23 @@ fn decide_order_check_batch_and_worker_agree_on_parties() {
         .collect();
     client::publish_orders_blocking(&cfg, &messages).unwrap();
     let mut worker = Command::new(env!("CARGO_BIN_EXE_chipgate"))
-        .args(["worker", "--nats", "nats://127.0.0.1:4222", "--db", &cfg.db_url, "--stream", &cfg.stream])
-        .args(["--subject-prefix", &cfg.subject_prefix, "--durable", &cfg.durable, "--idle-exit", "3"])
+        .args([
+            "worker",
+            "--nats",
+            "nats://127.0.0.1:4222",
+            "--db",
+            &cfg.db_url,
+            "--stream",
+            &cfg.stream,
+        ])
+        .args([
+            "--subject-prefix",
+            &cfg.subject_prefix,
+            "--durable",
+            &cfg.durable,
+            "--idle-exit",
+            "3",
+        ])
         .args(["--user", "tester"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -186,7 +282,9 @@ fn decide_order_check_batch_and_worker_agree_on_parties() {
             .map(|o| o.0)
             .find(|r| result.order_ref.as_deref() == Some(*r))
             .unwrap();
-        let check = result.check.unwrap_or_else(|| panic!("{r}: no check ({:?})", result.error));
+        let check = result
+            .check
+            .unwrap_or_else(|| panic!("{r}: no check ({:?})", result.error));
         by_worker.insert(r, summary(&check["decision"]));
     }
     assert_eq!(by_decide, by_worker, "decide and worker");

@@ -81,7 +81,7 @@ fn screen_party(
         }
         hit.role = role.to_owned();
         let listing = rules.listing(&hit.code, hit.federal_register.as_deref(), date);
-        let strong = hit.score >= rules.strong;
+        let strong = rules.is_strong(hit.score, hit.partial);
         match listing {
             Listing::NotYet(words) => {
                 found.notes.push(Text::from(format!(
@@ -101,6 +101,11 @@ fn screen_party(
             Listing::Listed(words) | Listing::Unknown(words) | Listing::Uncertain(words) => {
                 let why = if strong {
                     words.clone()
+                } else if hit.partial && hit.score >= rules.strong {
+                    format!(
+                        "score {:.2}, but the name matches only part of the entry's name, which goes to review",
+                        hit.score
+                    )
                 } else {
                     format!(
                         "score {:.2} is in the possible band [{}, {}) ({})",
@@ -326,7 +331,7 @@ fn owner_status(
         }
         let undetermined_list = counts_list.is_none();
         let listing = rules.listing(&hit.code, hit.federal_register.as_deref(), date);
-        let strong = hit.score >= rules.strong;
+        let strong = rules.is_strong(hit.score, hit.partial);
         match (&listing, strong, undetermined_list) {
             (Listing::NotYet(_), _, _) => {}
             (_, _, true) => open.push(format!(
