@@ -180,12 +180,16 @@ fn briefs(role: &'static str, report: &ScreenReport) -> Vec<HitBrief> {
 /// The screenings of one line: (name, country, hits at the floor threshold).
 type LineScreenings = Vec<(String, Option<String>, Arc<Vec<ListedParty>>)>;
 
-/// A [`PartyLookup`] over the run's index: each (name, country) is screened once per line
-/// at the lowest threshold any caller needs, memoized across lines, and filtered per call.
+/// A [`PartyLookup`] over the run's index: each (name, country) is screened once per line,
+/// in one pass at the party check's threshold for its lists and the default threshold for
+/// the others, memoized across lines, and filtered per call.
 struct BatchLookup<'p> {
     index: &'p ScreeningIndex,
     cache: &'p BoundedCache<Arc<Vec<ListedParty>>>,
+    /// The party check's lowest threshold, for the lists it screens against; every other
+    /// list from the default threshold (the line's screening hits).
     floor: f64,
+    lists: &'p [String],
     line: &'p RefCell<LineScreenings>,
 }
 
@@ -203,12 +207,12 @@ impl BatchLookup<'_> {
         let mut key = String::with_capacity(name.len() + 4);
         push_key(&mut key, Some(name));
         push_key(&mut key, country);
-        let index = self.index;
-        let floor = self.floor;
+        let lookup = ListLookup(self.index);
+        let options = lookup.options(self.floor, self.lists, DEFAULT_THRESHOLD);
         let hits = self
             .cache
             .get_or_try(&key, || {
-                Ok::<_, std::convert::Infallible>(Arc::new(ListLookup(index).screen(name, country, floor)))
+                Ok::<_, std::convert::Infallible>(Arc::new(lookup.screen_with(name, country, options)))
             })
             .unwrap_or_else(|never| match never {});
         self.line
@@ -219,10 +223,10 @@ impl BatchLookup<'_> {
 }
 
 impl PartyLookup for BatchLookup<'_> {
-    fn screen(&self, name: &str, country: Option<&str>, min_score: f64) -> Vec<ListedParty> {
+    fn screen(&self, name: &str, country: Option<&str>, min_score: f64, lists: &[String]) -> Vec<ListedParty> {
         self.all(name, country)
             .iter()
-            .filter(|h| h.score >= min_score)
+            .filter(|h| h.score >= min_score && lists.contains(&h.code))
             .cloned()
             .collect()
     }
@@ -403,6 +407,8 @@ pub struct Processor<'e> {
     fields: Vec<String>,
     /// The screenings of the line being processed (name, country, hits at the floor).
     line_screenings: RefCell<LineScreenings>,
+    /// The lists the party check screens against.
+    screened_lists: Vec<String>,
 }
 
 impl std::fmt::Debug for Processor<'_> {
@@ -483,6 +489,7 @@ impl<'e> Processor<'e> {
             key: String::new(),
             fields: Vec::new(),
             line_screenings: RefCell::new(Vec::new()),
+            screened_lists: engine.decider().party_rules().screened_lists(),
         })
     }
 
@@ -553,6 +560,7 @@ impl<'e> Processor<'e> {
             index: &self.index,
             cache: &self.caches.screening,
             floor: self.engine.decider().party_rules().possible.min(DEFAULT_THRESHOLD),
+            lists: &self.screened_lists,
             line: &self.line_screenings,
         }
     }

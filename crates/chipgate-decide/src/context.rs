@@ -255,7 +255,10 @@ mod tests {
         assert_eq!(r.recognised, &["military_intelligence"][..]);
         let r = v.read("for a national supercomputing centre");
         assert_eq!((r.recognised, r.read_as), (&["supercomputer"][..], "keywords"));
-        let r = v.read("cloud gaming in a data centre");
+        let r = v.read("for the ministry's special projects");
         assert_eq!((r.recognised, r.read_as), (&[][..], "unmapped"));
+        // A civil word next to a controlled one: both are read, so the controlled rules apply.
+        let r = v.read("cloud research for the army");
+        assert_eq!(r.recognised, &["civil", "military"][..]);
     }
 }

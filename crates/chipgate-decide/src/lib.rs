@@ -189,9 +189,10 @@ pub struct ListedParty {
 /// Screening of party names against restricted-party lists, supplied by the caller (the
 /// engine's index: the same code as `chipgate screen`).
 pub trait PartyLookup {
-    /// Entries of any list whose names match `name` with a score of at least `min_score`,
-    /// best first. `country` is the party's country, a screening signal.
-    fn screen(&self, name: &str, country: Option<&str>, min_score: f64) -> Vec<ListedParty>;
+    /// Entries of the lists `lists` (source codes such as `EL`) whose names match `name`
+    /// with a score of at least `min_score`, best first. `country` is the party's country, a
+    /// screening signal.
+    fn screen(&self, name: &str, country: Option<&str>, min_score: f64, lists: &[String]) -> Vec<ListedParty>;
     /// Id of the list snapshot used.
     fn snapshot_id(&self) -> Option<String>;
 }
@@ -201,7 +202,7 @@ pub trait PartyLookup {
 pub struct NoLists;
 
 impl PartyLookup for NoLists {
-    fn screen(&self, _name: &str, _country: Option<&str>, _min_score: f64) -> Vec<ListedParty> {
+    fn screen(&self, _name: &str, _country: Option<&str>, _min_score: f64, _lists: &[String]) -> Vec<ListedParty> {
         Vec::new()
     }
     fn snapshot_id(&self) -> Option<String> {

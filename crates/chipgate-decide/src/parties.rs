@@ -259,6 +259,30 @@ impl PartyRules {
         score >= self.strong && (self.partial_names_are_strong || !partial)
     }
 
+    /// The lists a party is screened against (those with a license effect).
+    pub fn party_lists(&self) -> &[String] {
+        &self.license_lists
+    }
+
+    /// The lists an owner is screened against (those the Affiliates rule names, and those
+    /// whose entries may count).
+    pub fn owner_lists(&self) -> Vec<String> {
+        let mut lists = self.owner_lists.clone();
+        lists.extend(self.undetermined_owner_lists.iter().cloned());
+        lists
+    }
+
+    /// Every list the party check screens against.
+    pub fn screened_lists(&self) -> Vec<String> {
+        let mut lists = self.license_lists.clone();
+        for l in self.owner_lists() {
+            if !lists.contains(&l) {
+                lists.push(l);
+            }
+        }
+        lists
+    }
+
     /// Whether an entry of list `code` (with its own license requirement or not) has a
     /// license effect for the party.
     pub fn has_license_effect(&self, code: &str, own_requirement: bool) -> bool {

@@ -52,6 +52,12 @@ struct Scenario {
     eccn: Option<String>,
     #[serde(default)]
     us_person: Option<bool>,
+    #[serde(default)]
+    end_user: Option<String>,
+    #[serde(default)]
+    consignee: Option<String>,
+    #[serde(default)]
+    owners: Vec<chipgate_decide::Ownership>,
     outcome: String,
     #[serde(default)]
     review_policy: Option<String>,
@@ -71,11 +77,17 @@ struct Scenario {
     /// Substrings that must each appear in some note.
     #[serde(default)]
     notes: Vec<String>,
+    /// Possible matches to review (checked when given).
+    #[serde(default)]
+    possible: Option<usize>,
+    /// Substrings that must each appear in some red flag.
+    #[serde(default)]
+    red_flags: Vec<String>,
     source: String,
 }
 
-/// Every `tests/scenarios/decisions*.toml` file, parsed.
-fn scenario_files() -> Vec<(String, File)> {
+/// Every `tests/scenarios/<prefix>*.toml` file, parsed.
+fn scenario_files(prefix: &str) -> Vec<(String, File)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scenarios");
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -83,7 +95,7 @@ fn scenario_files() -> Vec<(String, File)> {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("decisions") && n.ends_with(".toml"))
+                .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".toml"))
         })
         .collect();
     paths.sort();
@@ -97,17 +109,17 @@ fn scenario_files() -> Vec<(String, File)> {
         .collect()
 }
 
-#[test]
-fn decision_scenarios() {
+/// Runs the scenarios of the files against a party index; returns the failures.
+fn run_scenarios(files: &[(String, File)], lists: &dyn PartyLookup) -> Vec<String> {
     let d = decider();
     let mut failures = Vec::new();
-    let files = scenario_files();
-    assert!(files.len() >= 2, "decisions.toml and decisions-ear.toml");
     for s in files.iter().flat_map(|(_, f)| &f.scenario) {
-        assert!(!s.source.is_empty());
+        assert!(!s.source.is_empty(), "{}: no source", s.name);
         let item = d.classifier().catalog().get(&s.item).unwrap();
         let request = Request {
             destination: s.to.clone(),
+            end_user: s.end_user.clone(),
+            consignee: s.consignee.clone(),
             end_user_hq: s.end_user_hq.clone(),
             parent_hq: s.parent_hq.clone(),
             exporter: s.exporter.clone(),
@@ -116,87 +128,116 @@ fn decision_scenarios() {
             region: s.region.clone(),
             eccn: s.eccn.clone(),
             us_person: s.us_person,
+            owners: s.owners.clone(),
             ..Request::default()
         };
-        let r = match d.decide(item, &request, date(&s.date), &NoLists) {
-            Ok(r) => r,
-            Err(e) => {
-                failures.push(format!("{}: error {e}", s.name));
-                continue;
+        match d.decide(item, &request, date(&s.date), lists) {
+            Ok(r) => {
+                let problems = check(s, &r);
+                if !problems.is_empty() {
+                    failures.push(format!("{}: {}", s.name, problems.join("; ")));
+                }
             }
-        };
-        let mut problems = Vec::new();
-        if r.outcome.as_str() != s.outcome {
-            problems.push(format!("outcome {} != {}", r.outcome.as_str(), s.outcome));
-        }
-        if let Some(p) = &s.review_policy {
-            if r.review_policy.map(|x| x.as_str()) != Some(p.as_str()) {
-                problems.push(format!("policy {:?} != {p}", r.review_policy));
-            }
-        }
-        let mut ids: Vec<String> = r.reasons.iter().map(|x| x.id.to_string()).collect();
-        ids.sort();
-        let mut want = s.reasons.clone();
-        want.sort();
-        if ids != want {
-            problems.push(format!("reasons {ids:?} != {want:?}"));
-        }
-        for m in &s.missing {
-            if !r.missing_inputs.iter().any(|x| x.contains(m.as_str())) {
-                problems.push(format!("missing input `{m}` not in {:?}", r.missing_inputs));
-            }
-        }
-        if s.outcome == "indeterminate" && r.missing_inputs.is_empty() {
-            problems.push("indeterminate without missing inputs".to_owned());
-        }
-        let ruled_out: Vec<&str> = r.exceptions_ruled_out.iter().map(|x| x.symbol).collect();
-        for want in &s.ruled_out {
-            if !ruled_out.contains(&want.as_str()) {
-                problems.push(format!("exception `{want}` not ruled out: {ruled_out:?}"));
-            }
-        }
-        for n in &s.notes {
-            if !r.notes.iter().any(|x| x.contains(n.as_str())) {
-                problems.push(format!("note `{n}` missing"));
-            }
-        }
-        if let Some(want) = &s.exceptions {
-            let got: Vec<String> = r.exceptions.iter().map(|x| x.symbol.to_string()).collect();
-            if &got != want {
-                problems.push(format!("exceptions {got:?} != {want:?}"));
-            }
-        }
-        if let Some(days) = s.notification_days {
-            let got = r
-                .exceptions
-                .iter()
-                .flat_map(|x| &x.conditions)
-                .filter_map(|c| c.notification_days)
-                .max()
-                .unwrap_or(0);
-            if got != days {
-                problems.push(format!("notification days {got} != {days}"));
-            }
-        }
-        for want in &s.not_enforced {
-            if !r.not_enforced.iter().any(|x| x.id == want) {
-                problems.push(format!("not-enforced `{want}` missing"));
-            }
-        }
-        let required = match s.outcome.as_str() {
-            "license_required" | "license_exception_available" => true,
-            // Indeterminate: required when some requirement holds whatever the missing input.
-            "indeterminate" => !r.reasons.is_empty(),
-            _ => false,
-        };
-        if r.license_required != required {
-            problems.push("license_required disagrees with outcome".to_owned());
-        }
-        if !problems.is_empty() {
-            failures.push(format!("{}: {}", s.name, problems.join("; ")));
+            Err(e) => failures.push(format!("{}: error {e}", s.name)),
         }
     }
+    failures
+}
+
+/// What a scenario asserts about a decision.
+fn check(s: &Scenario, r: &chipgate_decide::Decision) -> Vec<String> {
+    let mut problems = Vec::new();
+    if r.outcome.as_str() != s.outcome {
+        problems.push(format!("outcome {} != {}", r.outcome.as_str(), s.outcome));
+    }
+    if let Some(p) = &s.review_policy {
+        if r.review_policy.map(|x| x.as_str()) != Some(p.as_str()) {
+            problems.push(format!("policy {:?} != {p}", r.review_policy));
+        }
+    }
+    let mut ids: Vec<String> = r.reasons.iter().map(|x| x.id.to_string()).collect();
+    ids.sort();
+    let mut want = s.reasons.clone();
+    want.sort();
+    if ids != want {
+        problems.push(format!("reasons {ids:?} != {want:?}"));
+    }
+    if s.outcome == "indeterminate" && r.missing_inputs.is_empty() {
+        problems.push("indeterminate without missing inputs".to_owned());
+    }
+    let texts = |v: &[chipgate_rules::Text]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+    for (wanted, got, what) in [
+        (&s.missing, r.missing_inputs.clone(), "missing input"),
+        (&s.notes, texts(&r.notes), "note"),
+        (&s.red_flags, texts(&r.red_flags), "red flag"),
+    ] {
+        for w in wanted {
+            if !got.iter().any(|g| g.contains(w.as_str())) {
+                problems.push(format!("{what} `{w}` not in {got:?}"));
+            }
+        }
+    }
+    let ruled_out: Vec<&str> = r.exceptions_ruled_out.iter().map(|x| x.symbol).collect();
+    for want in &s.ruled_out {
+        if !ruled_out.contains(&want.as_str()) {
+            problems.push(format!("exception `{want}` not ruled out: {ruled_out:?}"));
+        }
+    }
+    if let Some(want) = &s.exceptions {
+        let got: Vec<String> = r.exceptions.iter().map(|x| x.symbol.to_string()).collect();
+        if &got != want {
+            problems.push(format!("exceptions {got:?} != {want:?}"));
+        }
+    }
+    if let Some(days) = s.notification_days {
+        let got = r
+            .exceptions
+            .iter()
+            .flat_map(|x| &x.conditions)
+            .filter_map(|c| c.notification_days)
+            .max()
+            .unwrap_or(0);
+        if got != days {
+            problems.push(format!("notification days {got} != {days}"));
+        }
+    }
+    for want in &s.not_enforced {
+        if !r.not_enforced.iter().any(|x| x.id == want) {
+            problems.push(format!("not-enforced `{want}` missing"));
+        }
+    }
+    if let Some(n) = s.possible {
+        if r.possible_listed_parties.len() != n {
+            problems.push(format!("{} possible matches != {n}", r.possible_listed_parties.len()));
+        }
+    }
+    let required = match s.outcome.as_str() {
+        "license_required" | "license_exception_available" => true,
+        // Indeterminate: required when some requirement holds whatever the missing input.
+        "indeterminate" => !r.reasons.is_empty(),
+        _ => false,
+    };
+    if r.license_required != required {
+        problems.push("license_required disagrees with outcome".to_owned());
+    }
+    problems
+}
+
+#[test]
+fn decision_scenarios() {
+    let files = scenario_files("decisions");
+    assert!(files.len() >= 2, "decisions.toml and decisions-ear.toml");
+    let failures = run_scenarios(&files, &NoLists);
     assert!(failures.is_empty(), "failed scenarios:\n{}", failures.join("\n"));
+}
+
+/// `tests/scenarios/parties.toml` against the fake index.
+#[test]
+fn party_scenarios() {
+    let files = scenario_files("parties");
+    assert!(files.iter().map(|(_, f)| f.scenario.len()).sum::<usize>() >= 20);
+    let failures = run_scenarios(&files, &FakeEntityList);
+    assert!(failures.is_empty(), "failed party scenarios:\n{}", failures.join("\n"));
 }
 
 /// A fake screening index: each known name maps to one entry with a fixed score, so the
@@ -265,10 +306,10 @@ const FAKE_HITS: [(&str, &str, &str, f64, &str, &str, &str); 7] = [
 ];
 
 impl PartyLookup for FakeEntityList {
-    fn screen(&self, name: &str, _country: Option<&str>, min_score: f64) -> Vec<ListedParty> {
+    fn screen(&self, name: &str, _country: Option<&str>, min_score: f64, lists: &[String]) -> Vec<ListedParty> {
         FAKE_HITS
             .iter()
-            .filter(|h| h.0.eq_ignore_ascii_case(name.trim()) && h.3 >= min_score)
+            .filter(|h| h.0.eq_ignore_ascii_case(name.trim()) && h.3 >= min_score && lists.iter().any(|l| l == h.1))
             .map(|&(query, code, entry, score, fr, lr, lp)| ListedParty {
                 role: String::new(),
                 query: query.to_owned(),
@@ -563,125 +604,6 @@ fn every_decision_names_what_it_did_not_evaluate() {
         .notes
         .iter()
         .any(|n| n.contains("under every rule chipgate evaluates")));
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PartyFile {
-    scenario: Vec<PartyScenario>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PartyScenario {
-    name: String,
-    item: String,
-    to: String,
-    date: String,
-    #[serde(default)]
-    end_user: Option<String>,
-    #[serde(default)]
-    consignee: Option<String>,
-    #[serde(default)]
-    exporter: Option<String>,
-    #[serde(default)]
-    owners: Vec<chipgate_decide::Ownership>,
-    outcome: String,
-    reasons: Vec<String>,
-    #[serde(default)]
-    review_policy: Option<String>,
-    #[serde(default)]
-    possible: usize,
-    #[serde(default)]
-    missing: Vec<String>,
-    #[serde(default)]
-    notes: Vec<String>,
-    #[serde(default)]
-    red_flags: Vec<String>,
-    source: String,
-}
-
-/// `tests/scenarios/parties.toml` against the fake index.
-#[test]
-fn party_scenarios() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/scenarios/parties.toml"
-    ))
-    .unwrap();
-    let file: PartyFile = toml::from_str(&text).unwrap();
-    assert!(file.scenario.len() >= 20);
-    let d = decider();
-    let mut failures = Vec::new();
-    for s in &file.scenario {
-        assert!(!s.source.is_empty());
-        let item = d.classifier().catalog().get(&s.item).unwrap();
-        let request = Request {
-            destination: s.to.clone(),
-            end_user: s.end_user.clone(),
-            consignee: s.consignee.clone(),
-            exporter: s.exporter.clone(),
-            owners: s.owners.clone(),
-            ..Request::default()
-        };
-        let r = match d.decide(item, &request, date(&s.date), &FakeEntityList) {
-            Ok(r) => r,
-            Err(e) => {
-                failures.push(format!("{}: error {e}", s.name));
-                continue;
-            }
-        };
-        let mut problems = Vec::new();
-        if r.outcome.as_str() != s.outcome {
-            problems.push(format!("outcome {} != {}", r.outcome.as_str(), s.outcome));
-        }
-        let mut ids: Vec<String> = r.reasons.iter().map(|x| x.id.to_string()).collect();
-        ids.sort();
-        let mut want = s.reasons.clone();
-        want.sort();
-        if ids != want {
-            problems.push(format!("reasons {ids:?} != {want:?}"));
-        }
-        if let Some(p) = &s.review_policy {
-            if r.review_policy.map(|x| x.as_str()) != Some(p.as_str()) {
-                problems.push(format!("policy {:?} != {p}", r.review_policy));
-            }
-        }
-        if r.possible_listed_parties.len() != s.possible {
-            problems.push(format!(
-                "{} possible matches != {}",
-                r.possible_listed_parties.len(),
-                s.possible
-            ));
-        }
-        for (want, got, what) in [
-            (
-                &s.missing,
-                &r.missing_inputs.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
-                "missing input",
-            ),
-            (
-                &s.notes,
-                &r.notes.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
-                "note",
-            ),
-            (
-                &s.red_flags,
-                &r.red_flags.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
-                "red flag",
-            ),
-        ] {
-            for w in want {
-                if !got.iter().any(|g| g.contains(w.as_str())) {
-                    problems.push(format!("{what} `{w}` not in {got:?}"));
-                }
-            }
-        }
-        if !problems.is_empty() {
-            failures.push(format!("{}: {}", s.name, problems.join("; ")));
-        }
-    }
-    assert!(failures.is_empty(), "failed party scenarios:\n{}", failures.join("\n"));
 }
 
 /// Bad ownership input is a clear error naming the field.

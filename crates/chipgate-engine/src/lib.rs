@@ -19,7 +19,7 @@ use chipgate_data::DataSource;
 use chipgate_decide::{DecideError, Decider, Decision, LicenseOutcome, ListedParty, PartyLookup, Request};
 use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, Timestamp};
 use chipgate_model::{ChipRecord, Date};
-use chipgate_screen::{ScreenError, ScreenOptions, ScreenReport, ScreeningIndex};
+use chipgate_screen::{Relaxed, ScreenError, ScreenOptions, ScreenReport, ScreeningIndex};
 use serde::Serialize;
 
 /// chipgate's version, recorded in every result.
@@ -58,12 +58,10 @@ impl std::fmt::Debug for ListLookup<'_> {
     }
 }
 
-impl PartyLookup for ListLookup<'_> {
-    fn screen(&self, name: &str, country: Option<&str>, min_score: f64) -> Vec<ListedParty> {
-        let options = ScreenOptions {
-            threshold: min_score,
-            ..ScreenOptions::default()
-        };
+impl ListLookup<'_> {
+    /// The hits of one screening call as list entries for the party check (every list the
+    /// options reach).
+    pub fn screen_with(&self, name: &str, country: Option<&str>, options: ScreenOptions) -> Vec<ListedParty> {
         // A name the index refuses (empty, too long) matches nothing; the caller's own
         // validation names the field.
         let Ok(report) = self.0.screen(chipgate_screen::Query { name, country }, options) else {
@@ -75,16 +73,16 @@ impl PartyLookup for ListLookup<'_> {
             .map(|hit| ListedParty {
                 role: String::new(),
                 query: name.to_owned(),
+                partial: hit
+                    .reasons
+                    .iter()
+                    .any(|r| matches!(r, chipgate_screen::Reason::PartialName { .. })),
+                explanation: serde_json::to_string(&hit.reasons).unwrap_or_default(),
                 list: hit.source,
                 code: hit.list,
                 name: hit.entry.name,
                 matched: hit.matched_alias,
                 score: hit.score,
-                explanation: serde_json::to_string(&hit.reasons).unwrap_or_default(),
-                partial: hit
-                    .reasons
-                    .iter()
-                    .any(|r| matches!(r, chipgate_screen::Reason::PartialName { .. })),
                 license_requirement: hit.license_requirement,
                 license_policy: hit.license_policy,
                 federal_register: hit.federal_register,
@@ -92,6 +90,29 @@ impl PartyLookup for ListLookup<'_> {
                 listing: None,
             })
             .collect()
+    }
+
+    /// Options that reach `lists` from `min_score` and every other list from `others`.
+    pub fn options(&self, min_score: f64, lists: &[String], others: f64) -> ScreenOptions {
+        let codes: Vec<&str> = lists.iter().map(String::as_str).collect();
+        ScreenOptions {
+            threshold: others.max(min_score),
+            relaxed: Some(Relaxed {
+                threshold: min_score,
+                sources: self.0.source_set(&codes),
+            }),
+            ..ScreenOptions::default()
+        }
+    }
+}
+
+impl PartyLookup for ListLookup<'_> {
+    fn screen(&self, name: &str, country: Option<&str>, min_score: f64, lists: &[String]) -> Vec<ListedParty> {
+        // Other lists only from a perfect score, then dropped: one pass over the lists asked.
+        let options = self.options(min_score, lists, 1.0);
+        let mut hits = self.screen_with(name, country, options);
+        hits.retain(|h| lists.contains(&h.code));
+        hits
     }
 
     fn snapshot_id(&self) -> Option<String> {

@@ -59,6 +59,30 @@ pub struct ScreenOptions {
     pub threshold: f64,
     /// At most this many hits are returned.
     pub max_hits: usize,
+    /// A lower minimum score for the entries of some lists, searched in the same pass: e.g.
+    /// review-band hits on the lists that decide a license, default-threshold hits on all
+    /// lists. The hits of those lists are exactly those a screen at the lower threshold would
+    /// return; the others those of a screen at `threshold`.
+    pub relaxed: Option<Relaxed>,
+}
+
+/// A lower threshold for the entries of some lists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Relaxed {
+    /// Minimum score for those lists, at most `threshold`.
+    pub threshold: f64,
+    /// The lists ([`ScreeningIndex::source_set`]).
+    pub sources: SourceSet,
+}
+
+/// A set of the index's lists (source codes), as a bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SourceSet(u64);
+
+impl SourceSet {
+    fn contains(self, id: u8) -> bool {
+        id < 64 && self.0 & (1u64 << id) != 0
+    }
 }
 
 impl Default for ScreenOptions {
@@ -66,6 +90,7 @@ impl Default for ScreenOptions {
         Self {
             threshold: DEFAULT_THRESHOLD,
             max_hits: 50,
+            relaxed: None,
         }
     }
 }
@@ -166,6 +191,10 @@ struct ClearedRec {
 /// calls.
 pub struct ScreeningIndex {
     entries: Vec<ListEntry>,
+    /// Source id of each entry (index into `source_codes`; 255 past 64 sources).
+    entry_source: Vec<u8>,
+    /// The lists' source codes, by id.
+    source_codes: Vec<String>,
     info: Arc<SnapshotInfo>,
     records: Vec<Record>,
     vocab: FxHashMap<Box<str>, u32>,
@@ -590,8 +619,24 @@ impl ScreeningIndex {
             .iter()
             .map(|r| if r.partial { r.name.info } else { -1.0 })
             .collect();
+        let mut source_codes: Vec<String> = Vec::new();
+        let entry_source: Vec<u8> = entries
+            .iter()
+            .map(|e| {
+                let id = match source_codes.iter().position(|c| *c == e.source_code) {
+                    Some(id) => id,
+                    None => {
+                        source_codes.push(e.source_code.clone());
+                        source_codes.len() - 1
+                    }
+                };
+                u8::try_from(id).ok().filter(|&i| i < 64).unwrap_or(u8::MAX)
+            })
+            .collect();
         ScreeningIndex {
             entries,
+            entry_source,
+            source_codes,
             info,
             records,
             vocab,
@@ -609,6 +654,33 @@ impl ScreeningIndex {
             exact_names,
             numbers,
             cleared: Vec::new(),
+        }
+    }
+
+    /// The set of the given lists (source codes such as `EL`), for [`Relaxed`]; codes the
+    /// index does not hold are ignored.
+    pub fn source_set(&self, codes: &[&str]) -> SourceSet {
+        let mut bits = 0u64;
+        for (id, code) in self.source_codes.iter().enumerate().take(64) {
+            if codes.iter().any(|c| c == code) {
+                bits |= 1u64 << id;
+            }
+        }
+        SourceSet(bits)
+    }
+
+    /// The minimum score for an entry under these options.
+    fn threshold_for(&self, entry: u32, options: &ScreenOptions) -> f64 {
+        match options.relaxed {
+            Some(r)
+                if self
+                    .entry_source
+                    .get(entry as usize)
+                    .is_some_and(|&id| r.sources.contains(id)) =>
+            {
+                r.threshold.min(options.threshold)
+            }
+            _ => options.threshold,
         }
     }
 
@@ -808,12 +880,19 @@ impl ScreeningIndex {
     }
 
     /// Candidate records for a prepared query, best estimate first.
-    fn candidates(&self, q: &Prepared, threshold: f64, scratch: &mut Scratch) -> Vec<(f32, u32)> {
+    fn candidates(&self, q: &Prepared, options: &ScreenOptions, scratch: &mut Scratch) -> Vec<(f32, u32)> {
         scratch.begin(self.records.len(), self.df.len());
         let wq = q.total.max(1e-6);
         // The score is at most about (query coverage + 1) / 2, and the accumulator bounds the
         // query coverage from above: candidates that cannot reach the threshold are dropped.
-        let min_cover = ((2.0 * threshold - 1.0) as f32 - PRUNE_SLACK).max(0.0) * wq;
+        // The lowest threshold of the options drives the search; each record is then held to
+        // its own list's threshold.
+        let lowest = options
+            .relaxed
+            .map_or(options.threshold, |r| r.threshold.min(options.threshold));
+        let cover_for = |threshold: f64| ((2.0 * threshold - 1.0) as f32 - PRUNE_SLACK).max(0.0) * wq;
+        let min_cover = cover_for(lowest);
+        let strict_cover = cover_for(options.threshold);
         let has_word = q.toks.iter().any(|t| t.kind == TokenKind::Word);
         // Tokens that do not generate candidates (legal forms, particles, initials, numbers
         // next to name words) may still match in the alignment: count them as matched in the
@@ -989,7 +1068,14 @@ impl ScreeningIndex {
             } else {
                 None
             };
-            if acc < min_cover && part.is_none() {
+            let rec_entry = self.records.get(r as usize).map_or(0, |x| x.entry);
+            let threshold = self.threshold_for(rec_entry, options);
+            let rec_cover = if threshold < options.threshold {
+                min_cover
+            } else {
+                strict_cover
+            };
+            if acc < rec_cover && part.is_none() {
                 continue;
             }
             let wr = self.rec_total.get(r as usize).copied().unwrap_or(1.0).max(1e-6);
@@ -1091,6 +1177,11 @@ impl ScreeningIndex {
         if !(0.0..=1.0).contains(&options.threshold) || options.threshold.is_nan() {
             return Err(ScreenError::BadThreshold(options.threshold.to_string()));
         }
+        if let Some(r) = options.relaxed {
+            if !(0.0..=1.0).contains(&r.threshold) || r.threshold.is_nan() {
+                return Err(ScreenError::BadThreshold(r.threshold.to_string()));
+            }
+        }
         let country = match query.country.map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => {
@@ -1105,9 +1196,13 @@ impl ScreeningIndex {
         let preps: Vec<Prepared> = variants.iter().map(|v| self.prepare_query(v)).collect();
         // Best (score, record, variant) per entry.
         let mut best: BTreeMap<u32, (f32, u32, usize, Option<Alignment>)> = BTreeMap::new();
+        let lowest = options
+            .relaxed
+            .map_or(options.threshold, |r| r.threshold.min(options.threshold));
+        let relaxed_some = options.relaxed.is_some();
         // Scores that may still reach the threshold once the country bonus is added keep their
         // alignment for the explanation.
-        let keep_from = options.threshold as f32 - COUNTRY_MATCH_BONUS - 1e-6;
+        let keep_from = lowest as f32 - COUNTRY_MATCH_BONUS - 1e-6;
         SCRATCH.with(|cell| {
             let Ok(mut scratch) = cell.try_borrow_mut() else {
                 return;
@@ -1116,16 +1211,25 @@ impl ScreeningIndex {
                 if p.toks.is_empty() {
                     continue;
                 }
-                let cands = self.candidates(p, options.threshold, &mut scratch);
+                let cands = self.candidates(p, &options, &mut scratch);
                 let mut buf_c = std::mem::take(&mut scratch.cands);
                 let mut buf_l = std::mem::take(&mut scratch.links);
                 let mut cache = std::mem::take(&mut scratch.sim_cache);
                 cache.clear();
                 for (i, &(est, r)) in cands.iter().enumerate() {
                     // Candidates come best estimate first: after the first few, stop where
-                    // the estimate falls well below the threshold.
-                    if i >= MIN_SCORED && f64::from(est) < options.threshold - f64::from(EST_MARGIN) {
+                    // the estimate falls well below the lowest threshold, and pass over those
+                    // well below their own list's threshold.
+                    if i >= MIN_SCORED && f64::from(est) < lowest - f64::from(EST_MARGIN) {
                         break;
+                    }
+                    if i >= MIN_SCORED
+                        && relaxed_some
+                        && f64::from(est)
+                            < self.threshold_for(self.records.get(r as usize).map_or(0, |x| x.entry), &options)
+                                - f64::from(EST_MARGIN)
+                    {
+                        continue;
                     }
                     if i % 8 == 0 {
                         self.touch_records(cands.get(i..).unwrap_or(&[]).iter().take(8).map(|c| c.1));
@@ -1163,7 +1267,7 @@ impl ScreeningIndex {
             };
             let (adj, country_reason) = self.country_adjustment(country.as_deref(), entry);
             let score = (name_score + adj).clamp(0.0, 1.0);
-            if f64::from(score) < options.threshold {
+            if f64::from(score) < self.threshold_for(ei, &options) {
                 continue;
             }
             let Some(rec) = self.records.get(r as usize) else {

@@ -66,7 +66,8 @@ pub use batch::{
 pub use country::{country_code, is_country_code};
 pub use error::ScreenError;
 pub use index::{
-    Query, ScreenOptions, ScreeningIndex, COUNTRY_MATCH_BONUS, COUNTRY_MISMATCH_PENALTY, DEFAULT_THRESHOLD,
+    Query, Relaxed, ScreenOptions, ScreeningIndex, SourceSet, COUNTRY_MATCH_BONUS, COUNTRY_MISMATCH_PENALTY,
+    DEFAULT_THRESHOLD,
 };
 pub use loaders::{
     bundled_csl, detect_format, load_block_list_csv, load_cleared_csv, load_csl_csv, load_csl_json, load_list,

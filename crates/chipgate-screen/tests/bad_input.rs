@@ -75,6 +75,7 @@ fn bad_country_and_threshold() {
             ScreenOptions {
                 threshold: 1.5,
                 max_hits: 10,
+                relaxed: None,
             },
         )
         .unwrap_err();

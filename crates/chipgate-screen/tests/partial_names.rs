@@ -43,6 +43,7 @@ fn screen(ix: &ScreeningIndex, name: &str) -> ScreenReport {
         ScreenOptions {
             threshold: DEFAULT_THRESHOLD,
             max_hits: 200,
+            relaxed: None,
         },
     )
     .unwrap()

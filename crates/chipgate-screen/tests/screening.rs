@@ -112,6 +112,7 @@ fn country_is_a_signal() {
     let opts = ScreenOptions {
         threshold: 0.5,
         max_hits: 200,
+        relaxed: None,
     };
     let cn = ix
         .screen(

@@ -75,7 +75,7 @@ fn screen_party(
     found: &mut PartyFindings,
 ) {
     let rules = &decider.parties;
-    for mut hit in lists.screen(name, country, rules.possible) {
+    for mut hit in lists.screen(name, country, rules.possible, rules.party_lists()) {
         if !rules.has_license_effect(&hit.code, hit.license_requirement.is_some()) {
             continue;
         }
@@ -323,7 +323,7 @@ fn owner_status(
     } = *inputs;
     let mut counts = Vec::new();
     let mut open = Vec::new();
-    for mut hit in lists.screen(owner, None, rules.possible) {
+    for mut hit in lists.screen(owner, None, rules.possible, &rules.owner_lists()) {
         // Some(true): a list the rule names; None: a list whose entries may count.
         let counts_list = rules.owner_counts(&hit.code);
         if counts_list == Some(false) {

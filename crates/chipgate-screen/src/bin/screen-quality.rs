@@ -422,6 +422,7 @@ fn run() -> Result<(), BoxErr> {
     let opts = ScreenOptions {
         threshold: t,
         max_hits: 10,
+        relaxed: None,
     };
     // The target of row i is the UN entry whose name or alias equals the clean name.
     let mut targets: Vec<Vec<usize>> = Vec::new();
@@ -493,6 +494,7 @@ fn run() -> Result<(), BoxErr> {
     let sweep_opts = ScreenOptions {
         threshold: SWEEP_FROM,
         max_hits: 1,
+        relaxed: None,
     };
     for (file, label) in [
         ("negatives_us.csv", "synthetic negatives (US)"),
@@ -554,6 +556,7 @@ fn run() -> Result<(), BoxErr> {
     let short_opts = ScreenOptions {
         threshold: SWEEP_FROM,
         max_hits: 100_000,
+        relaxed: None,
     };
     // (query, target's score or 0, scores of the other entities' hits)
     let mut short: Vec<(String, f64, Vec<f64>)> = Vec::new();
