@@ -66,20 +66,17 @@ const ORDERS: [(&str, &str, &str, &str, &str, &str, &str); 5] = [
 
 /// What every front-end must agree on.
 fn summary(decision: &Value) -> String {
-    let mut listed: Vec<String> = decision["listed_parties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{}|{}|{}", p["role"], p["code"], p["name"]))
-        .collect();
-    listed.sort();
-    let mut possible: Vec<String> = decision["possible_listed_parties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| format!("{}|{}|{}", p["role"], p["code"], p["name"]))
-        .collect();
-    possible.sort();
+    let parties = |field: &str| {
+        let mut out: Vec<String> = decision[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{}|{}|{}", p["role"], p["code"], p["name"]))
+            .collect();
+        out.sort();
+        out
+    };
+    let (listed, possible) = (parties("listed_parties"), parties("possible_listed_parties"));
     format!(
         "outcome={} listed={listed:?} possible={possible:?}",
         decision["outcome"].as_str().unwrap()
