@@ -179,6 +179,8 @@ pub struct ListedParty {
     pub license_policy: Option<String>,
     /// Federal Register notice of the listing.
     pub federal_register: Option<String>,
+    /// The listing date the list itself gives (CSL CSV `start_date`), as written.
+    pub start_date: Option<String>,
     /// The list's legal authority, from the list data (e.g. "15 C.F.R. § 744.16 and
     /// Supplement No. 4 to Part 744").
     pub authority: Option<String>,

@@ -315,8 +315,18 @@ impl PartyRules {
             || groups.iter().any(|g| self.red_flag_groups.iter().any(|r| r == g))
     }
 
-    /// Whether an entry of list `code`, citing `federal_register`, is listed on `date`.
-    pub fn listing(&self, code: &str, federal_register: Option<&str>, date: Date) -> Listing {
+    /// Whether an entry of list `code`, with the list's own `start_date` (preferred when it
+    /// parses) and its Federal Register citations, is listed on `date`.
+    pub fn listing(&self, code: &str, start_date: Option<&str>, federal_register: Option<&str>, date: Date) -> Listing {
+        if let Some(start) = start_date.and_then(|s| s.trim().parse::<Date>().ok()) {
+            return if date >= start {
+                Listing::Listed(format!("listed from {start} (the list's start_date)"))
+            } else {
+                Listing::NotYet(format!(
+                    "listed from {start} (the list's start_date): after the order date"
+                ))
+            };
+        }
         if !self.dated_lists.iter().any(|l| l == code) {
             return Listing::Unknown(format!(
                 "listing dates are not modelled for the {code} list: the entry applies on every date"
@@ -644,38 +654,41 @@ mod tests {
         let r = rules();
         // 88 FR 71992: published 2023-10-19 (exact); effective date not confirmed.
         assert!(matches!(
-            r.listing("EL", Some("88 FR 71992"), day("2023-10-19")),
+            r.listing("EL", None, Some("88 FR 71992"), day("2023-10-19")),
             Listing::Listed(_)
         ));
         assert!(matches!(
-            r.listing("EL", Some("88 FR 71992"), day("2023-10-15")),
+            r.listing("EL", None, Some("88 FR 71992"), day("2023-10-15")),
             Listing::Uncertain(_)
         ));
         assert!(matches!(
-            r.listing("EL", Some("88 FR 71992"), day("2023-10-01")),
+            r.listing("EL", None, Some("88 FR 71992"), day("2023-10-01")),
             Listing::NotYet(_)
         ));
         // 87 FR 77505 is bracketed 2022-12-16..2022-12-19.
         assert!(matches!(
-            r.listing("EL", Some("87 FR 77505"), day("2022-12-17")),
+            r.listing("EL", None, Some("87 FR 77505"), day("2022-12-17")),
             Listing::Uncertain(_)
         ));
         assert!(matches!(
-            r.listing("EL", Some("87 FR 77505"), day("2022-12-20")),
+            r.listing("EL", None, Some("87 FR 77505"), day("2022-12-20")),
             Listing::Listed(_)
         ));
         assert!(matches!(
-            r.listing("EL", Some("87 FR 77505"), day("2022-12-15")),
+            r.listing("EL", None, Some("87 FR 77505"), day("2022-12-15")),
             Listing::NotYet(_)
         ));
         // The earliest exact citation decides when an entry cites several.
         assert!(matches!(
-            r.listing("EL", Some("84 FR 22963; 85 FR 29853"), day("2019-05-21")),
+            r.listing("EL", None, Some("84 FR 22963; 85 FR 29853"), day("2019-05-21")),
             Listing::Listed(_)
         ));
-        assert!(matches!(r.listing("EL", None, day("2019-05-21")), Listing::Unknown(_)));
         assert!(matches!(
-            r.listing("SDN", Some("84 FR 22963"), day("2010-01-01")),
+            r.listing("EL", None, None, day("2019-05-21")),
+            Listing::Unknown(_)
+        ));
+        assert!(matches!(
+            r.listing("SDN", None, Some("84 FR 22963"), day("2010-01-01")),
             Listing::Unknown(_)
         ));
     }

@@ -246,7 +246,17 @@ fn party_scenarios() {
 struct FakeEntityList;
 
 /// (query, list code, entry, score, FR citation, license requirement, policy)
-const FAKE_HITS: [(&str, &str, &str, f64, &str, &str, &str); 7] = [
+const FAKE_HITS: [(&str, &str, &str, f64, &str, &str, &str); 8] = [
+    // An entry whose list gives its start_date (see `screen` below).
+    (
+        "Dated Entity Ltd",
+        "EL",
+        "Dated Entity Ltd",
+        1.0,
+        "89 FR 1",
+        "For all items subject to the EAR",
+        "Presumption of denial",
+    ),
     (
         "Huawei Technologies Co., Ltd.",
         "EL",
@@ -323,6 +333,7 @@ impl PartyLookup for FakeEntityList {
                 license_requirement: Some(lr.to_owned()).filter(|t| !t.is_empty()),
                 license_policy: Some(lp.to_owned()).filter(|t| !t.is_empty()),
                 federal_register: Some(fr.to_owned()).filter(|t| !t.is_empty()),
+                start_date: (query == "Dated Entity Ltd").then(|| "2024-06-10".to_owned()),
                 authority: Some("15 C.F.R. § 744.16 and Supplement No. 4 to Part 744".to_owned()),
                 listing: None,
             })

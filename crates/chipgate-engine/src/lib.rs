@@ -86,6 +86,7 @@ impl ListLookup<'_> {
                 license_requirement: hit.license_requirement,
                 license_policy: hit.license_policy,
                 federal_register: hit.federal_register,
+                start_date: hit.start_date,
                 authority: hit.citation,
                 listing: None,
             })

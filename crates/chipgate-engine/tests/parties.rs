@@ -72,3 +72,43 @@ fn a_strong_match_carries_the_entry_and_its_listing_date() {
     let reason = d.reasons.iter().find(|r| r.id == "listed-party").unwrap();
     assert!(reason.paragraph.contains("744"), "{}", reason.paragraph);
 }
+
+/// A list that gives each entry's `start_date` (the trade.gov CSL CSV): an order before it is
+/// not caught by the entry, an order from it is.
+#[test]
+fn the_lists_own_start_date_decides_the_listing_date() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../chipgate-screen/tests/fixtures/lists/csl_format_samples/consolidated_2025-06_cut.csv"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let snapshot = chipgate_screen::load_list("consolidated.csv", &bytes, "2025-06-01").unwrap();
+    let engine = Engine::load(&Embedded)
+        .unwrap()
+        .with_lists(chipgate_screen::ScreeningIndex::build(snapshot));
+    let item = engine.classifier().catalog().get("nvidia-geforce-rtx-4080").unwrap();
+    let request = Request {
+        destination: "DE".to_owned(),
+        end_user: Some("China Electronics Technology Group Corporation 13th Research Institute (CETC 13)".to_owned()),
+        ..Request::default()
+    };
+    // Its start_date is 2018-08-01 (83 FR 37423); chipgate decides from 2022-10-07, so the
+    // day before is checked through the listing logic directly below.
+    let d = engine.decide(item, &request, "2022-11-01".parse().unwrap()).unwrap();
+    let hit = d.listed_parties.iter().find(|p| p.code == "EL").unwrap();
+    assert_eq!(hit.start_date.as_deref(), Some("2018-08-01"));
+    assert!(
+        hit.listing.as_deref().is_some_and(|l| l.contains("start_date")),
+        "{hit:?}"
+    );
+    let rules = engine.decider().party_rules();
+    assert!(matches!(
+        rules.listing(
+            "EL",
+            hit.start_date.as_deref(),
+            hit.federal_register.as_deref(),
+            "2018-07-31".parse().unwrap()
+        ),
+        chipgate_decide::Listing::NotYet(_)
+    ));
+}

@@ -1623,6 +1623,7 @@ fn make_hit(index: usize, e: &ListEntry, alias: String, score: f32, reasons: Vec
         license_requirement: e.license_requirement.clone(),
         license_policy: e.license_policy.clone(),
         federal_register: e.federal_register.clone(),
+        start_date: e.start_date.clone(),
         citation: e.citation.clone(),
         effect: e.effect.clone(),
     }

@@ -46,6 +46,10 @@ pub struct ListEntry {
     /// Federal Register notice(s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub federal_register: Option<String>,
+    /// The date the entry was listed, where the list gives it (trade.gov CSL CSV
+    /// `start_date`), as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
     /// URL of the source list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,

@@ -147,6 +147,9 @@ pub struct Hit {
     /// Federal Register notice(s).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub federal_register: Option<String>,
+    /// The date the entry was listed, where the list gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
     /// Legal citation of the list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citation: Option<String>,

@@ -80,7 +80,12 @@ fn screen_party(
             continue;
         }
         hit.role = role.to_owned();
-        let listing = rules.listing(&hit.code, hit.federal_register.as_deref(), date);
+        let listing = rules.listing(
+            &hit.code,
+            hit.start_date.as_deref(),
+            hit.federal_register.as_deref(),
+            date,
+        );
         let strong = rules.is_strong(hit.score, hit.partial);
         match listing {
             Listing::NotYet(words) => {
@@ -330,7 +335,12 @@ fn owner_status(
             continue;
         }
         let undetermined_list = counts_list.is_none();
-        let listing = rules.listing(&hit.code, hit.federal_register.as_deref(), date);
+        let listing = rules.listing(
+            &hit.code,
+            hit.start_date.as_deref(),
+            hit.federal_register.as_deref(),
+            date,
+        );
         let strong = rules.is_strong(hit.score, hit.partial);
         match (&listing, strong, undetermined_list) {
             (Listing::NotYet(_), _, _) => {}

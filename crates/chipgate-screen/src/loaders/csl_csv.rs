@@ -29,6 +29,7 @@ pub fn load_csl_csv(file: &str, bytes: &[u8], source_date: &str) -> Result<ListS
     let c_prog = col("programs");
     let c_addr = col("addresses");
     let c_fr = col("federal_register_notice");
+    let c_start = col("start_date");
     let c_lr = col("license_requirement");
     let c_lp = col("license_policy");
     let c_url = col("source_list_url");
@@ -79,6 +80,7 @@ pub fn load_csl_csv(file: &str, bytes: &[u8], source_date: &str) -> Result<ListS
             license_requirement: opt(&get(&rec, c_lr)?),
             license_policy: opt(&get(&rec, c_lp)?),
             federal_register: opt(&get(&rec, c_fr)?),
+            start_date: opt(&get(&rec, c_start)?),
             source_url: opt(&get(&rec, c_url)?),
             citation: authority.map(|a| a.0.to_string()),
             effect: authority.map(|a| a.1.to_string()),

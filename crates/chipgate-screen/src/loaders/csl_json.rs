@@ -172,6 +172,7 @@ pub fn load_csl_json(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ScreenErr
             license_requirement: lookup(i, "lr", &t.licence_requirements, e.lr)?,
             license_policy: lookup(i, "lp", &t.licence_policies, e.lp)?,
             federal_register: e.fr.clone(),
+            start_date: None,
             source_url: lookup(i, "u", &t.urls, e.u)?,
             citation,
             effect,
