@@ -330,6 +330,15 @@ def fig(quality=None, note=None, sources=None, value=None):
 
 FP16ACC = "GeForce Ada FP16-accumulate tensor rate (chips.md convention; used for TPP)"
 
+# Ada Lovelace consumer boards: NVIDIA dropped NVLink and kept PCIe Gen 4 for Ada (NVIDIA's
+# statement to TechPowerUp, relayed by TweakTown 2022-09-25), so the interconnect is PCIe Gen4
+# x16 at most: 64 GB/s bidirectional, the chips.md convention for PCIe-only boards.
+U_ADA_PCIE = "https://www.tweaktown.com/news/88605/nvidia-kills-nvlink-support-for-ada-lovelace-silent-death-sli/index.html"
+ADA_PCIE = fig("derived", "Ada Lovelace has no NVLink and supports PCIe Gen 4, not Gen 5 (NVIDIA via TweakTown, "
+                          "2022-09-25): PCIe Gen4 x16 = 64 GB/s bidirectional (chips.md convention for PCIe-only "
+                          "boards; x16 is the widest link, so this is also an upper bound)",
+               [U_ADA_PCIE], value="64")
+
 # Per-figure marks (and notes-only figures), keyed by record id then by toml key.
 # Throughput keys are written as "throughput.<precision>".
 FIGURES = {
@@ -398,6 +407,7 @@ FIGURES = {
         "throughput.bf16": fig(note="FP32-accumulate rate (BF16 only accumulates in FP32)"),
         "throughput.fp8": fig(note=FP16ACC + "; FP32-accumulate rate 330.3"),
         "throughput.int4": fig(value="1321", note="INT4 1321 (chips.csv notes)"),
+        "interconnect_gbs": ADA_PCIE,
     },
     "nvidia-geforce-rtx-4090d": {
         "throughput.fp16": fig(note=FP16ACC + "; FP32-accumulate rate 147.09"),
@@ -405,9 +415,11 @@ FIGURES = {
         "throughput.fp8": fig(note=FP16ACC),
         "throughput.int4": fig(value="1176.7", note="INT4 1176.7 (chips.csv notes)"),
         "tdp_w": fig(note="official 425 W; hmc-tech shows 450 W"),
+        "interconnect_gbs": ADA_PCIE,
     },
     "nvidia-geforce-rtx-4080": {
         "compute_units": fig("derived", "304 tensor cores -> 76 SMs (derived)"),
+        "interconnect_gbs": ADA_PCIE,
     },
     "nvidia-rtx-6000-ada": {
         "throughput.fp8": fig(note="FP8 729 dense per Epoch (datasheet sparse / 2)"),
@@ -684,6 +696,12 @@ def convert_row(row: dict) -> tuple[str, str]:
         lines.append(f"memory_type = {tstr(row['memory_type'].strip())}")
     for tkey, col in SCALAR_COLS:
         val = row[col].strip()
+        mark = marks.get(tkey)
+        if mark and "value" in mark:
+            # A figure derived from a cited statement where the CSV column is empty.
+            if val:
+                raise SystemExit(f"{rid}: {tkey} has both a CSV value and an override value")
+            val = mark["value"]
         if not val or dropped(tkey):
             continue
         used_marks.add(tkey)
