@@ -283,6 +283,18 @@ impl PartyRules {
         lists
     }
 
+    /// A screening hit judged on a date: whether its entry is listed then, and whether the
+    /// match is strong.
+    pub fn assess(&self, hit: &crate::ListedParty, date: Date) -> (Listing, bool) {
+        let listing = self.listing(
+            &hit.code,
+            hit.start_date.as_deref(),
+            hit.federal_register.as_deref(),
+            date,
+        );
+        (listing, self.is_strong(hit.score, hit.partial))
+    }
+
     /// Whether an entry of list `code` (with its own license requirement or not) has a
     /// license effect for the party.
     pub fn has_license_effect(&self, code: &str, own_requirement: bool) -> bool {

@@ -80,13 +80,7 @@ fn screen_party(
             continue;
         }
         hit.role = role.to_owned();
-        let listing = rules.listing(
-            &hit.code,
-            hit.start_date.as_deref(),
-            hit.federal_register.as_deref(),
-            date,
-        );
-        let strong = rules.is_strong(hit.score, hit.partial);
+        let (listing, strong) = rules.assess(&hit, date);
         match listing {
             Listing::NotYet(words) => {
                 found.notes.push(Text::from(format!(
@@ -335,13 +329,7 @@ fn owner_status(
             continue;
         }
         let undetermined_list = counts_list.is_none();
-        let listing = rules.listing(
-            &hit.code,
-            hit.start_date.as_deref(),
-            hit.federal_register.as_deref(),
-            date,
-        );
-        let strong = rules.is_strong(hit.score, hit.partial);
+        let (listing, strong) = rules.assess(&hit, date);
         match (&listing, strong, undetermined_list) {
             (Listing::NotYet(_), _, _) => {}
             (_, _, true) => open.push(format!(
