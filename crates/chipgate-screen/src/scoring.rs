@@ -649,22 +649,17 @@ pub(crate) struct Scored {
     pub partial: Option<f32>,
 }
 
-/// The sum of `of` over the tokens whose bits are set in `mask`.
-fn mask_sum(toks: &[PTok], mask: u64, of: impl Fn(&PTok) -> f32) -> f32 {
+fn mask_weight(toks: &[PTok], mask: u64) -> f32 {
     let mut w = 0.0;
     let mut m = mask;
     while m != 0 {
         let i = m.trailing_zeros() as usize;
         if let Some(t) = toks.get(i) {
-            w += of(t);
+            w += t.weight;
         }
         m &= m - 1;
     }
     w
-}
-
-fn mask_weight(toks: &[PTok], mask: u64) -> f32 {
-    mask_sum(toks, mask, |t| t.weight)
 }
 
 /// Two adjacent tokens written together, with their comparison keys.
@@ -1085,7 +1080,16 @@ fn partial_score(q: &Prepared, c: &Prepared, links: &[Link]) -> Option<(f32, f32
 }
 
 fn mask_info(toks: &[PTok], mask: u64) -> f32 {
-    mask_sum(toks, mask, |t| t.info)
+    let mut w = 0.0;
+    let mut m = mask;
+    while m != 0 {
+        let i = m.trailing_zeros() as usize;
+        if let Some(t) = toks.get(i) {
+            w += t.info;
+        }
+        m &= m - 1;
+    }
+    w
 }
 
 fn is_strong(toks: &[PTok], mask: u64) -> bool {
