@@ -528,10 +528,9 @@ impl Countries {
     pub fn resolve_region(&self, country: &CountryCode, text: &str) -> Result<&Region, DecideError> {
         let regions = self.regions(country);
         let found = self
-            .region_aliases
-            .get(&normalize(text))
-            .filter(|(c, _)| *c == country.0)
-            .and_then(|(_, id)| regions.iter().find(|r| r.id == *id));
+            .resolve_region_name(text)
+            .filter(|(c, _)| c == country)
+            .map(|(_, region)| region);
         found.ok_or_else(|| DecideError::Invalid {
             field: "region".to_owned(),
             message: if regions.is_empty() {

@@ -295,22 +295,10 @@ impl PartyRules {
         (listing, self.is_strong(hit.score, hit.partial))
     }
 
-    /// Whether an entry of list `code` (with its own license requirement or not) has a
-    /// license effect for the party.
-    pub fn has_license_effect(&self, code: &str, own_requirement: bool) -> bool {
-        own_requirement || self.license_lists.iter().any(|l| l == code)
-    }
-
-    /// Whether a listed owner on list `code` counts under the Affiliates rule: `Some(true)`
-    /// yes, `Some(false)` no, `None` undetermined.
-    pub fn owner_counts(&self, code: &str) -> Option<bool> {
-        if self.owner_lists.iter().any(|l| l == code) {
-            Some(true)
-        } else if self.undetermined_owner_lists.iter().any(|l| l == code) {
-            None
-        } else {
-            Some(false)
-        }
+    /// Whether an owner on list `code` (one of [`PartyRules::owner_lists`]) counts only
+    /// undeterminedly under the Affiliates rule (an SDN: its program is not in the data).
+    pub fn owner_list_undetermined(&self, code: &str) -> bool {
+        self.undetermined_owner_lists.iter().any(|l| l == code)
     }
 
     /// The Affiliates rule's window on a date (none before it existed).

@@ -75,10 +75,8 @@ fn screen_party(
     found: &mut PartyFindings,
 ) {
     let rules = &decider.parties;
+    // The lookup returns entries of the lists asked for only: all carry a license effect.
     for mut hit in lists.screen(name, country, rules.possible, rules.party_lists()) {
-        if !rules.has_license_effect(&hit.code, hit.license_requirement.is_some()) {
-            continue;
-        }
         hit.role = role.to_owned();
         let (listing, strong) = rules.assess(&hit, date);
         match listing {
@@ -323,12 +321,8 @@ fn owner_status(
     let mut counts = Vec::new();
     let mut open = Vec::new();
     for mut hit in lists.screen(owner, None, rules.possible, &rules.owner_lists()) {
-        // Some(true): a list the rule names; None: a list whose entries may count.
-        let counts_list = rules.owner_counts(&hit.code);
-        if counts_list == Some(false) {
-            continue;
-        }
-        let undetermined_list = counts_list.is_none();
+        // Entries of the lists the rule names count; of the others asked for, they may.
+        let undetermined_list = rules.owner_list_undetermined(&hit.code);
         let (listing, strong) = rules.assess(&hit, date);
         match (&listing, strong, undetermined_list) {
             (Listing::NotYet(_), _, _) => {}
