@@ -196,8 +196,16 @@ impl Engine {
     /// Uses this index instead of the bundled lists.
     #[must_use]
     pub fn with_lists(mut self, index: ScreeningIndex) -> Engine {
-        self.lists = Lists::Given(Arc::new(index));
+        self.lists = Lists::Given(Arc::new(self.focus(index)));
         self
+    }
+
+    /// The index prepared for the party check's relaxed search over the license lists.
+    fn focus(&self, index: ScreeningIndex) -> ScreeningIndex {
+        let lists = self.decider.party_rules().screened_lists();
+        let codes: Vec<&str> = lists.iter().map(String::as_str).collect();
+        let set = index.source_set(&codes);
+        index.with_focus(set)
     }
 
     /// The determination engine.
@@ -217,7 +225,7 @@ impl Engine {
             Lists::Bundled(cell) => cell
                 .get_or_init(|| {
                     chipgate_screen::bundled_csl()
-                        .map(|snapshot| Arc::new(ScreeningIndex::build(snapshot)))
+                        .map(|snapshot| Arc::new(self.focus(ScreeningIndex::build(snapshot))))
                         .map_err(|e| e.to_string())
                 })
                 .clone()
