@@ -38,9 +38,15 @@ pub struct BatchConfig {
     pub chunk_lines: usize,
     /// Pause after each written chunk (for tests that interrupt a run).
     pub chunk_delay: Duration,
+    /// Once the checkpoint reaches this line, pause (at most [`PAUSE_BOUND`]) before writing
+    /// on: a test kills the run at a known point instead of racing it.
+    pub pause_at_line: Option<u64>,
     /// What the workers do.
     pub process: ProcessOptions,
 }
+
+/// The longest pause of [`BatchConfig::pause_at_line`]: a run nobody kills goes on.
+pub const PAUSE_BOUND: Duration = Duration::from_secs(60);
 
 impl BatchConfig {
     /// The default errors file next to an output: `OUT.errors.csv`.
@@ -388,7 +394,10 @@ pub fn run(engine: &Engine, cfg: &BatchConfig, progress: &mut dyn FnMut(&Progres
             checkpoint_path.as_deref(),
             &mut report,
             total_bytes,
-            cfg.chunk_delay,
+            Pacing {
+                delay: cfg.chunk_delay,
+                pause_at_line: cfg.pause_at_line,
+            },
             progress,
         );
         if written.is_err() {
@@ -492,6 +501,25 @@ fn work(
 }
 
 #[allow(clippy::too_many_arguments, reason = "the writer's state, passed once")]
+/// How the writer paces itself (for tests that interrupt a run).
+struct Pacing {
+    delay: Duration,
+    pause_at_line: Option<u64>,
+}
+
+impl Pacing {
+    /// After a chunk is written (and checkpointed) up to `next_line`.
+    fn after_chunk(&mut self, next_line: u64) {
+        if !self.delay.is_zero() {
+            std::thread::sleep(self.delay);
+        }
+        if self.pause_at_line.is_some_and(|at| next_line >= at) {
+            self.pause_at_line = None;
+            std::thread::sleep(PAUSE_BOUND);
+        }
+    }
+}
+
 fn write_in_order(
     rx: &Receiver<Done>,
     out: &mut Sink,
@@ -500,7 +528,7 @@ fn write_in_order(
     cp_path: Option<&Path>,
     report: &mut RunReport,
     total_bytes: u64,
-    delay: Duration,
+    mut pacing: Pacing,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), BatchError> {
     let mut pending: BTreeMap<u64, (crate::process::ChunkOutput, u64, u64)> = BTreeMap::new();
@@ -540,9 +568,7 @@ fn write_in_order(
                 total_bytes,
             });
             next += 1;
-            if !delay.is_zero() {
-                std::thread::sleep(delay);
-            }
+            pacing.after_chunk(next_line);
         }
     }
     if !pending.is_empty() {

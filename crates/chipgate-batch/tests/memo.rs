@@ -28,6 +28,7 @@ fn run(engine: &Engine, input: &Path, out: &Path, cache: usize, workers: usize, 
         workers,
         chunk_lines: chunk,
         chunk_delay: Duration::ZERO,
+        pause_at_line: None,
         process: ProcessOptions {
             format: OutputFormat::Csv,
             default_date: "2025-06-01".parse().unwrap(),

@@ -198,6 +198,7 @@ pub(crate) fn batch(args: BatchArgs, source: &dyn DataSource) -> Result<Status, 
         workers,
         chunk_lines: args.chunk_lines,
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
+        pause_at_line: args.pause_at_line,
         process: ProcessOptions {
             format: match args.format {
                 BatchFormat::Csv => OutputFormat::Csv,

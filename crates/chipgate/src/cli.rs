@@ -521,6 +521,9 @@ pub(crate) struct BatchArgs {
     /// Pause after each chunk, in milliseconds (tests that interrupt a run).
     #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
     pub(crate) chunk_delay_ms: u64,
+    /// Pause (up to a minute) once the checkpoint reaches this line (tests that kill a run).
+    #[arg(long, value_name = "N", hide = true)]
+    pub(crate) pause_at_line: Option<u64>,
     /// No progress bar and no summary.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
