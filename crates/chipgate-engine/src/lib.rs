@@ -391,6 +391,7 @@ impl Engine {
             end_user: request.end_user.clone(),
             date: date.to_string(),
             license: line.license.clone(),
+            inputs: determination_inputs(line),
         };
         let result = ledger.check_order(&order, &summary, user, now)?;
         Ok(OrderCheck {
@@ -400,4 +401,32 @@ impl Engine {
             result,
         })
     }
+}
+
+/// The inputs of an order's determination that the ledger's own request fields do not hold,
+/// by name: they join the idempotency hash, so a re-check that differs in any is refused.
+fn determination_inputs(line: &OrderLine) -> std::collections::BTreeMap<String, serde_json::Value> {
+    use serde_json::Value;
+    let r = &line.request;
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(Value::from);
+    let mut inputs = std::collections::BTreeMap::new();
+    let mut put = |name: &str, value: Option<Value>| {
+        if let Some(v) = value {
+            inputs.insert(name.to_owned(), v);
+        }
+    };
+    put("end_user_hq", text(&r.end_user_hq));
+    put("parent_hq", text(&r.parent_hq));
+    put("end_use", text(&r.end_use));
+    put("exporter", text(&r.exporter));
+    put("region", text(&r.region));
+    put("requested_eccn", text(&r.eccn));
+    put("us_person", r.us_person.map(Value::from));
+    put("as_written", r.as_written.then_some(Value::Bool(true)));
+    put("exception", text(&line.exception));
+    put(
+        "owners",
+        (!r.owners.is_empty()).then(|| serde_json::to_value(&r.owners).unwrap_or(Value::Null)),
+    );
+    inputs
 }

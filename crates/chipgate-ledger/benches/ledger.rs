@@ -56,6 +56,7 @@ fn order(i: u64) -> OrderRequest {
         end_user: None,
         date: "2025-08-13".into(),
         license: None,
+        inputs: Default::default(),
     }
 }
 

@@ -119,8 +119,17 @@ pub enum LedgerError {
         detail: String,
     },
     /// The order reference was used before with different contents.
-    #[error("order `{0}` was already checked with different contents; use a new order reference")]
-    OrderConflict(String),
+    #[error(
+        "order `{order_ref}` was already checked with different {}: {}; use a new order reference",
+        if fields.len() == 1 { "contents in" } else { "contents in these fields" },
+        fields.join(", ")
+    )]
+    OrderConflict {
+        /// Order reference.
+        order_ref: String,
+        /// The request fields that differ from the recorded check (at least one).
+        fields: Vec<String>,
+    },
     /// The determination handed in contradicts itself.
     #[error("inconsistent determination: {0}")]
     InconsistentDetermination(String),

@@ -138,6 +138,7 @@
 //!     order_ref: "SO-1".into(), item_id: "nvidia-h20".into(), eccn: vec![],
 //!     destination: "CN".into(), quantity: 40, unit_value_cents: Some(1_200_000),
 //!     consignee: None, end_user: None, date: "2025-08-12".into(), license: None,
+//!     inputs: Default::default(),
 //! };
 //! let det = DeterminationSummary {
 //!     license_required: true, outcome: Outcome::LicenseRequired, exception: None,

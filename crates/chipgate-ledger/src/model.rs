@@ -1,5 +1,6 @@
 //! The ledger's public data types: what callers hand in and what they get back.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -40,6 +41,11 @@ pub struct OrderRequest {
     /// Ship against this license only (otherwise the ledger picks one).
     #[serde(default)]
     pub license: Option<String>,
+    /// Every other input of the determination, by name (end-user and parent headquarters,
+    /// end use, owners, exporter, license exception chosen, region, …): part of the
+    /// idempotency hash, so a re-check that differs in any of them is refused, never replayed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub inputs: BTreeMap<String, serde_json::Value>,
 }
 
 /// The determination engine's verdict on an order.

@@ -21,7 +21,10 @@
 //! # Idempotency and re-checks
 //! `order_ref` is the idempotency key: checking a shipped or held order again
 //! returns the stored result (`replayed: true`) and writes nothing; checking
-//! it with different contents is an error. Once its hold is released (with a
+//! it with different contents is an error naming the differing fields. The
+//! contents are the request's own fields and `inputs`, every other input of the
+//! determination (headquarters, end use, owners, exporter, exception, …), so a
+//! re-check is never replayed next to a determination it did not have. Once its hold is released (with a
 //! reason and a user), checking it again re-evaluates it — that is how a held
 //! order ships after a license is granted or a route resumed. A release does
 //! not itself ship anything; screening hits named in a released hold count
@@ -90,10 +93,54 @@ fn check_request(r: &OrderRequest) -> Result<CheckedOrder> {
             end_user: validate::opt_text("end user", r.end_user.as_deref())?,
             date: date.to_string(),
             license,
+            inputs: r
+                .inputs
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         },
         date,
         value_cents,
     })
+}
+
+/// The fields in which a new request differs from the one recorded (`inputs` entries by their
+/// own names); a recorded request that cannot be read differs as a whole.
+fn differing_fields(recorded: &str, new: &OrderRequest) -> Vec<String> {
+    let (Ok(old), Ok(serde_json::Value::Object(new))) = (
+        serde_json::from_str::<serde_json::Value>(recorded),
+        serde_json::to_value(new),
+    ) else {
+        return vec!["request".to_owned()];
+    };
+    let Some(old) = old.as_object() else {
+        return vec!["request".to_owned()];
+    };
+    let empty = serde_json::Map::new();
+    let inputs = |m: &serde_json::Map<String, serde_json::Value>| {
+        m.get("inputs")
+            .and_then(|v| v.as_object())
+            .cloned()
+            .unwrap_or_else(|| empty.clone())
+    };
+    let mut fields = Vec::new();
+    let mut compare = |a: &serde_json::Map<String, serde_json::Value>,
+                       b: &serde_json::Map<String, serde_json::Value>| {
+        let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).filter(|k| *k != "inputs").collect();
+        for k in keys {
+            let (x, y) = (a.get(k).filter(|v| !v.is_null()), b.get(k).filter(|v| !v.is_null()));
+            if x != y {
+                fields.push(k.clone());
+            }
+        }
+    };
+    compare(old, &new);
+    compare(&inputs(old), &inputs(&new));
+    if fields.is_empty() {
+        fields.push("request".to_owned());
+    }
+    fields
 }
 
 fn check_determination(d: &DeterminationSummary) -> Result<Option<String>> {
@@ -361,13 +408,16 @@ impl Ledger {
         let ship_date_s = o.date.to_string();
         self.write(|tx| {
             let existing = tx.query_opt(
-                "SELECT status, request_hash, result FROM orders WHERE order_ref = ?",
+                "SELECT status, request_hash, result, request FROM orders WHERE order_ref = ?",
                 &[pt(&o.req.order_ref)],
             )?;
             let mut adjudicated: Vec<String> = Vec::new();
             if let Some(row) = &existing {
                 if row.t(1)? != request_hash {
-                    return Err(LedgerError::OrderConflict(o.req.order_ref.clone()));
+                    return Err(LedgerError::OrderConflict {
+                        order_ref: o.req.order_ref.clone(),
+                        fields: differing_fields(&row.t(3)?, &o.req),
+                    });
                 }
                 if row.t(0)? != OrderStatus::Released.as_str() {
                     let mut stored: OrderResult = stored_json(&row.t(2)?)?;

@@ -205,7 +205,7 @@ fn bad_input_is_rejected_and_changes_nothing() {
                 "officer",
                 now
             ),
-            "order `SO-1` was already checked with different contents; use a new order reference"
+            "order `SO-1` was already checked with different contents in: quantity; use a new order reference"
         );
         rejects!(
             l.check_order(

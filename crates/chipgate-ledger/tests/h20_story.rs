@@ -220,7 +220,7 @@ fn h20_story_end_to_end() {
         // Different contents (the date moved) under the same reference is refused…
         assert_eq!(
             r.unwrap_err().to_string(),
-            "order `SO-6` was already checked with different contents; use a new order reference"
+            "order `SO-6` was already checked with different contents in: date; use a new order reference"
         );
         // …the same order ships once the route is open again.
         let r = l

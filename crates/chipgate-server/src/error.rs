@@ -252,7 +252,7 @@ impl From<LedgerError> for ApiError {
             | LedgerError::InvalidTransition { .. }
             | LedgerError::LicenseExpired { .. }
             | LedgerError::NotHeld { .. }
-            | LedgerError::OrderConflict(_)
+            | LedgerError::OrderConflict { .. }
             | LedgerError::RouteAlreadySuspended { .. }
             | LedgerError::RouteNotSuspended { .. }
             | LedgerError::InvalidNacTransition { .. } => ApiError::new(Code::Conflict, message),

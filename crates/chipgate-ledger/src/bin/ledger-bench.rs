@@ -142,6 +142,7 @@ fn bench_checks(url: &str, n: u64) -> Result<serde_json::Value, String> {
             end_user: None,
             date: "2025-08-13".into(),
             license: None,
+            inputs: Default::default(),
         };
         let r = l
             .check_order(&req, &dets[(i % 4) as usize], "bench", ts(t0 + 60 + i as i64)?)

@@ -90,6 +90,7 @@ fn run() -> Result<String, String> {
             end_user: None,
             date: "2025-06-01".into(),
             license: Some(license.clone()),
+            inputs: Default::default(),
         };
         let r = l
             .check_order(&req, &det, "stress", now().map_err(|e| e.to_string())?)

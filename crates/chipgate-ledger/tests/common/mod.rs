@@ -163,6 +163,7 @@ pub fn order(order_ref: &str, qty: i64, date: &str) -> OrderRequest {
         end_user: None,
         date: date.into(),
         license: None,
+        inputs: Default::default(),
     }
 }
 
