@@ -249,14 +249,14 @@ fn record_from_row(mut r: Row) -> Result<AuditRecord> {
     })
 }
 
-struct Head {
-    seq: i64,
-    hash: String,
-    anchor_seq: i64,
-    anchor_hash: String,
+pub(crate) struct Head {
+    pub(crate) seq: i64,
+    pub(crate) hash: String,
+    pub(crate) anchor_seq: i64,
+    pub(crate) anchor_hash: String,
 }
 
-fn read_head(conn: &mut Conn) -> Result<Head> {
+pub(crate) fn read_head(conn: &mut Conn) -> Result<Head> {
     let r = conn.query_one(
         "SELECT seq, hash, anchor_seq, anchor_hash FROM audit_head WHERE id = 1",
         &[],

@@ -83,6 +83,34 @@ pub enum LedgerError {
         /// What is expected.
         why: &'static str,
     },
+    /// An input (a checkpoint's field, a proof's size, a key) is malformed.
+    #[error("invalid {field}: {message}")]
+    BadInput {
+        /// Which input.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A checkpoint's signature does not verify with the key given.
+    #[error("the checkpoint's signature does not verify with public key {key}")]
+    CheckpointSignature {
+        /// The key used, hex.
+        key: String,
+    },
+    /// The installation's signing key file cannot be read or created.
+    #[error("signing key `{path}`: {message}")]
+    KeyFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Records at the start of the log were purged, so its tree cannot be recomputed.
+    #[error("audit records before {first} were purged: the Merkle tree over the log cannot be recomputed")]
+    PurgedPrefix {
+        /// The first record kept.
+        first: u64,
+    },
     /// A structured license condition is malformed.
     #[error("invalid condition: {0}")]
     InvalidCondition(String),

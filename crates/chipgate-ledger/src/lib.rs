@@ -156,6 +156,7 @@ mod db;
 mod error;
 mod ledger;
 mod licenses;
+mod merkle;
 mod migrate;
 mod model;
 mod orders;
@@ -164,9 +165,14 @@ mod validate;
 
 pub use audit::{retention_until, GENESIS_HASH, RETENTION_YEARS};
 pub use db::BackendKind;
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::{LedgerError, Result};
 pub use ledger::{Ledger, DEFAULT_DB_FILE};
 pub use licenses::NAC_CLOCK_DAYS;
+pub use merkle::{
+    inclusion_path, leaf_hash, load_or_create_key, node_hash, parse_public_key, root_from_path, tree_head, Checkpoint,
+    CheckpointReport, InclusionProof, TreeHead,
+};
 pub use migrate::SCHEMA_VERSION;
 pub use model::*;
 pub use time::{civil_from_days, days_from_civil, days_in_month, is_leap_year, Date, Timestamp};

@@ -1,0 +1,179 @@
+//! Signed checkpoints (Merkle tree heads) catch what the hash chain alone cannot: a consistent
+//! rewrite of the chain with the documented hash formula, and a rewound tail with its head moved
+//! back. Inclusion proofs recompute a checkpoint's head. On SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+
+mod common;
+
+use chipgate_ledger::*;
+use common::*;
+use sha2::{Digest, Sha256};
+
+/// 12 records: a license, 10 order checks, a route suspension.
+fn history(db: &TestDb) -> Ledger {
+    let mut l = db.open();
+    l.add_license(&h20_license("D-1", 100), "officer", ts("2025-08-12T09:00:00Z"))
+        .unwrap();
+    for i in 0..10 {
+        l.check_order(
+            &order(&format!("SO-{i}"), 4, "2025-08-13"),
+            &det(Outcome::LicenseRequired),
+            "officer",
+            ts(&format!("2025-08-13T09:{i:02}:00Z")),
+        )
+        .unwrap();
+    }
+    l.suspend_route("nvidia-h20", "CN", "suspension", "officer", ts("2025-08-14T09:00:00Z"))
+        .unwrap();
+    l
+}
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+/// The record hash as documented in `audit.rs` (what an attacker with the formula computes).
+fn record_hash(r: &AuditRecord, prev: &str) -> String {
+    fn put(h: &mut Sha256, v: Option<&str>) {
+        match v {
+            None => h.update([0u8]),
+            Some(s) => {
+                h.update([1u8]);
+                h.update((s.len() as u64).to_be_bytes());
+                h.update(s.as_bytes());
+            }
+        }
+    }
+    let mut h = Sha256::new();
+    h.update(b"chipgate-audit-v1");
+    h.update((r.seq as i64).to_be_bytes());
+    for v in [&r.ts, &r.user, &r.kind, &r.subject, &r.event_date, &r.payload] {
+        put(&mut h, Some(v));
+    }
+    for v in [&r.engine_version, &r.ruleset_id, &r.list_snapshot_id] {
+        put(&mut h, v.as_deref());
+    }
+    put(&mut h, Some(prev));
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Rewrites the chain from record `from` on, consistently (hashes, links and head), after
+/// changing that record's payload.
+fn rewrite_chain(db: &TestDb, l: &mut Ledger, from: u64, old: &str, new: &str) {
+    let records = l.audit_records(1, u64::MAX, u64::MAX).unwrap();
+    let mut prev = records[(from - 2) as usize].hash.clone();
+    for mut r in records.into_iter().filter(|r| r.seq >= from) {
+        if r.seq == from {
+            r.payload = r.payload.replace(old, new);
+            assert_ne!(r.payload, r.payload.replace(new, old), "the edit changed nothing");
+        }
+        let hash = record_hash(&r, &prev);
+        db.raw_exec(&format!(
+            "UPDATE audit_log SET payload = '{}', prev_hash = '{prev}', hash = '{hash}' WHERE seq = {}",
+            r.payload.replace('\'', "''"),
+            r.seq
+        ));
+        prev = hash;
+    }
+    db.raw_exec(&format!("UPDATE audit_head SET hash = '{prev}' WHERE id = 1"));
+}
+
+#[test]
+fn the_log_extends_its_checkpoint_and_proofs_recompute_its_head() {
+    for db in backends("cp_extends") {
+        let mut l = history(&db);
+        let cp = l.checkpoint(&key(9), "2026-12-07T10:00:00Z").unwrap();
+        assert_eq!(cp.size, 12, "{}", db.name());
+        let r = l.verify_checkpoint(&cp, &key(9).verifying_key()).unwrap();
+        assert!(r.ok, "{}: {r:?}", db.name());
+        // Appending keeps it verified.
+        l.check_order(
+            &order("SO-X", 1, "2025-08-15"),
+            &det(Outcome::LicenseRequired),
+            "officer",
+            ts("2025-08-15T09:00:00Z"),
+        )
+        .unwrap();
+        let r = l.verify_checkpoint(&cp, &key(9).verifying_key()).unwrap();
+        assert!(
+            r.ok && r.log_size == 13 && r.detail.contains("1 appended since"),
+            "{r:?}"
+        );
+        // Every record's proof at the checkpoint's size recomputes its head; not another's.
+        for seq in 1..=12 {
+            let proof = l.inclusion_proof(seq, Some(cp.size)).unwrap();
+            assert!(proof.check(&cp.root).unwrap(), "{}: seq {seq}", db.name());
+            let now = l.tree_head().unwrap();
+            assert!(
+                !proof.check(&now.root).unwrap(),
+                "a proof for size 12 is not one for 13"
+            );
+        }
+        assert!(l.inclusion_proof(14, None).is_err());
+        // Signed with another key: refused.
+        assert!(matches!(
+            l.verify_checkpoint(&cp, &key(8).verifying_key()),
+            Err(LedgerError::CheckpointSignature { .. })
+        ));
+    }
+}
+
+#[test]
+fn a_consistent_rewrite_of_the_chain_fools_the_chain_but_not_the_checkpoint() {
+    for db in backends("cp_rewrite") {
+        let mut l = history(&db);
+        let cp = l.checkpoint(&key(9), "2026-12-07T10:00:00Z").unwrap();
+        rewrite_chain(&db, &mut l, 5, "\"quantity\":4", "\"quantity\":3");
+        let chain = l.verify_audit().unwrap();
+        assert!(
+            chain.ok,
+            "{}: the rewrite is consistent, so the chain alone verifies",
+            db.name()
+        );
+        let r = l.verify_checkpoint(&cp, &key(9).verifying_key()).unwrap();
+        assert!(!r.ok && r.detail.contains("were changed"), "{}: {r:?}", db.name());
+    }
+}
+
+#[test]
+fn a_rewound_tail_and_a_shrink_are_caught() {
+    for db in backends("cp_rewound") {
+        let mut l = history(&db);
+        let cp = l.checkpoint(&key(9), "2026-12-07T10:00:00Z").unwrap();
+        // Delete the last four records and move the head back to record 8.
+        let eighth = l.audit_records(8, 8, 1).unwrap().remove(0).hash;
+        db.raw_exec("DELETE FROM audit_log WHERE seq > 8");
+        db.raw_exec(&format!(
+            "UPDATE audit_head SET seq = 8, hash = '{eighth}' WHERE id = 1"
+        ));
+        assert!(l.verify_audit().unwrap().ok, "{}: the chain alone is fooled", db.name());
+        let r = l.verify_checkpoint(&cp, &key(9).verifying_key()).unwrap();
+        assert!(
+            !r.ok && r.log_size == 8 && r.detail.contains("removed"),
+            "{}: {r:?}",
+            db.name()
+        );
+    }
+}
+
+#[test]
+fn the_signing_key_is_created_once_with_mode_600() {
+    let dir = std::env::temp_dir().join(format!("cg-key-{}", std::process::id()));
+    let path = dir.join("keys").join("audit.key");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (a, created) = load_or_create_key(&path).unwrap();
+    assert!(created);
+    let (b, created) = load_or_create_key(&path).unwrap();
+    assert!(!created);
+    assert_eq!(a.verifying_key(), b.verifying_key());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    std::fs::write(&path, "not a key").unwrap();
+    let err = load_or_create_key(&path).unwrap_err().to_string();
+    assert!(err.contains("not a chipgate signing key"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
