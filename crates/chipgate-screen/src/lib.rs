@@ -57,6 +57,7 @@ mod model;
 mod normalize;
 mod report;
 mod scoring;
+mod token;
 mod translit;
 
 pub use batch::{

@@ -12,6 +12,8 @@
 use serde::Serialize;
 
 use crate::error::ScreenError;
+use crate::token::{raws_adapter, Raw};
+pub use crate::token::{Script, TokenKind};
 use crate::translit;
 
 /// Longest name accepted for screening, in bytes (UTF-8). Longer names are refused with
@@ -21,61 +23,6 @@ pub const MAX_NAME_BYTES: usize = 2048;
 /// At most this many tokens of a name take part in matching; the rest are ignored (and
 /// reported as not compared). No list name comes near it.
 pub const MAX_TOKENS: usize = 32;
-
-/// The writing system a token was transliterated from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Script {
-    /// Latin letters (with accents folded) and digits.
-    Latin,
-    /// Cyrillic.
-    Cyrillic,
-    /// Greek.
-    Greek,
-    /// Han characters (Chinese; kanji; hanja), read in pinyin or from a name dictionary.
-    Han,
-    /// Hangul syllables.
-    Hangul,
-    /// Japanese kana.
-    Kana,
-    /// Arabic, Persian, Urdu, Hebrew, Syriac, Thaana: vowels mostly unwritten.
-    Abjad,
-    /// Brahmic and other scripts whose transliteration has unreliable vowels (Devanagari,
-    /// Bengali, Thai, Khmer, Ethiopic, ...).
-    Abugida,
-}
-
-impl Script {
-    /// Whether vowels in the transliteration are unreliable, so tokens are compared by their
-    /// consonant skeleton.
-    pub fn vowels_unreliable(self) -> bool {
-        matches!(self, Script::Abjad | Script::Abugida)
-    }
-
-    /// Whether each token is one syllable read from a syllabic script (Han, Hangul): such
-    /// tokens never carry typos, so they match only exactly or by romanisation variant.
-    pub fn syllabic(self) -> bool {
-        matches!(self, Script::Han | Script::Hangul)
-    }
-}
-
-/// What a token is, which sets its weight class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenKind {
-    /// A name word.
-    Word,
-    /// A legal-form word (`ltd`, `llc`, `gmbh`, `ooo`, ...): kept, with low weight.
-    LegalForm,
-    /// A particle or connector (`al`, `bin`, `de`, `van`, `of`, `and`, ...): low weight.
-    Particle,
-    /// A title (`mr`, `dr`, `sheikh`, `haji`, `president`, ...): low weight.
-    Title,
-    /// A single letter (an initial).
-    Initial,
-    /// Digits or a Roman numeral.
-    Number,
-}
 
 /// One normalised token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -281,15 +228,6 @@ enum HanReading {
     Korean,
 }
 
-/// Raw token before classification.
-struct Raw {
-    text: String,
-    script: Script,
-    joins_prev: bool,
-    /// Produced by a dictionary translation (kind given).
-    kind: Option<TokenKind>,
-}
-
 fn build_opt(segments: &[Segment<'_>], reordered: bool, reading: HanReading) -> Option<NormalizedName> {
     let mut used_dict = false;
     let raws = raw_tokens(segments, reading, &mut used_dict)?;
@@ -365,30 +303,6 @@ fn raw_tokens(segments: &[Segment<'_>], reading: HanReading, used_dict: &mut boo
         }
     }
     Some(raws)
-}
-
-/// Sink for transliterators: (text, script, joins_prev, kind).
-pub(crate) struct RawSink<'a> {
-    raws: &'a mut Vec<Raw>,
-}
-
-impl RawSink<'_> {
-    /// Adds a token.
-    pub(crate) fn push(&mut self, text: &str, script: Script, joins_prev: bool, kind: Option<TokenKind>) {
-        if text.is_empty() {
-            return;
-        }
-        self.raws.push(Raw {
-            text: text.to_string(),
-            script,
-            joins_prev,
-            kind,
-        });
-    }
-}
-
-fn raws_adapter(raws: &mut Vec<Raw>) -> RawSink<'_> {
-    RawSink { raws }
 }
 
 /// Tokenises ASCII-ish text (the output of transliteration).

@@ -4,7 +4,7 @@
 
 use deunicode::deunicode_char;
 
-use crate::normalize::{RawSink, Script};
+use crate::token::{RawSink, Script};
 
 /// Han business and place terms, translated to the English words romanised list entries
 /// use (华为技术有限公司 → "hua wei technology co ltd"). Longest match wins.
