@@ -290,13 +290,13 @@ def main():
         assert browser.script("return document.querySelector('#decide-end-user').value;") == "Example Cloud Ltd"
         notes = browser.text("#view-determination .notes-list")
         assert "--" not in notes and "End user HQ" in notes, "notes: %r" % notes
+        browser.screenshot("browser-determination.png")
         browser.click("#decide-csv")
         name, rows = last_csv(browser, "determination-")
         assert rows[0] == ["section", "key", "value", "source"], rows[0]
         assert ["outcome", "license_required", "license required", ""] in rows, rows[:8]
         assert any(r[0] == "trace" for r in rows), "no trace rows"
         print("CSV %s: %d rows" % (name, len(rows) - 1))
-        browser.screenshot("browser-determination.png")
         checks += 1
 
         # Order check: H20 to China after the 2025-04-09 letter, no license recorded: held.

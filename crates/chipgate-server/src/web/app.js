@@ -18,6 +18,8 @@ const state = {
   decision: null, lastCsv: null,
   // Paths whose server rejected the paging parameters: they are paged here instead.
   legacyLists: new Set(),
+  // Counts route changes, so that a slow answer for an address already left is dropped.
+  routeSeq: 0,
 };
 
 // ---- small helpers -------------------------------------------------------------------------
@@ -436,6 +438,7 @@ async function navigate(path, replace) {
 // Shows the view of the current address and loads what it needs.
 async function renderRoute() {
   const route = parseRoute(window.location) || { view: "missing", id: null, query: new URLSearchParams() };
+  route.seq = ++state.routeSeq;
   const tab = TAB_OF[route.view] || route.view;
   for (const link of document.querySelectorAll("#tabs a")) {
     const active = link.dataset.view === tab;
@@ -609,7 +612,7 @@ async function drawExplorer() {
   $("#explorer-ruleset").textContent =
     "rule version " + version.id + " (" + version.citation + "), in force " + version.effective + (version.until ? " to " + version.until : " onward");
   renderChart(chart, chips, version);
-  fill($("#chip-details"), el("p", { class: "muted" }, "Hover over a chip for its figures; click it to classify."));
+  fill($("#chip-details"), el("p", { class: "muted" }, "Hover over a chip, or tab to it and move with the arrow keys, for its figures; click it or press Enter to open it."));
 }
 
 // The explorer at `/chips?date=…`.
@@ -1261,6 +1264,7 @@ async function showHolds(route) {
   $("#holds-sort").value = params.sort;
   fill($("#holds-table"), el("p", { class: "muted" }, "loading holds…"));
   const page = await holdsPage(params);
+  if (route.seq !== state.routeSeq) return;
   state.holds = { params, items: page.items, next: page.next, counts: page.counts || {}, total: page.total };
   renderHoldKinds();
   renderHoldsTable();
@@ -1384,6 +1388,7 @@ async function showOrders(route) {
   fill($("#orders-table"), el("p", { class: "muted" }, "loading orders…"));
   const params = { status, limit };
   const page = await ordersPage(params);
+  if (route.seq !== state.routeSeq) return;
   state.orders = { params, items: page.items, next: page.next, total: page.total };
   renderOrdersTable();
 }
