@@ -151,6 +151,29 @@ ORDER_CSV = ("order_ref,status,item,eccn,destination,quantity,unit_value_usd,end
              "hold_reasons,authorization,checked_at,checked_by,audit_seq")
 
 
+# A server on the paging contract (`{items, next, counts}`), faked inside the page: this
+# worktree's server may still answer bare arrays, and the app must work against both.
+FAKE_PAGED_SERVER = """
+const holds = [];
+for (let i = 1; i <= 5; i++) holds.push({hold_id: 100 + i, order_ref: 'PAGED-' + i, held_at: '2025-01-0' + i + 'T00:00:00Z',
+  held_by: 'x', released_at: null, released_by: null, release_reason: null, release_seq: null,
+  reasons: [{kind: i === 5 ? 'screening_hit' : 'no_covering_license', hits: ['end_user `X` ~ X on EL (score 1.00)']}]});
+const calls = [];
+window.fakeCalls = calls;
+window.realApi = window.realApi || api;
+api = async (method, path, body) => {
+  const url = new URL(path, location.origin);
+  if (url.pathname !== '/v1/holds') return window.realApi(method, path, body);
+  calls.push(url.search);
+  const from = Number(url.searchParams.get('cursor') || 0), limit = Math.min(2, Number(url.searchParams.get('limit') || 50)); // pages of at most 2
+  const ordered = holds.slice().reverse();
+  return {items: ordered.slice(from, from + limit), next: from + limit < ordered.length ? String(from + limit) : null,
+          counts: {screening_hit: 1, no_covering_license: 4, license_expired: 0}};
+};
+state.legacyLists.clear();
+"""
+
+
 def api(method, path, body=None):
     """Calls the chipgate API directly (to seed data), as the admin."""
     data = None if body is None else json.dumps(body).encode()
@@ -299,6 +322,16 @@ def main():
         print("CSV %s: %d rows" % (name, len(rows) - 1))
         checks += 1
 
+        # Errors in words: the server's sentence and the form field it concerns, from today's
+        # error body and from problem+json.
+        browser.go(BASE + "/determination?item=nvidia-h100-sxm&destination=CN")
+        error = browser.wait_text("#decide-result .message", lambda t: "unknown chip" in t, "error shown")
+        assert "nvidia-h100-sxm5" in error and "“Item”" in error and "unknown_item" not in error, error
+        problem = browser.script("return errorText(new ApiError(400, {type: 'about:blank', title: 'Invalid field', status: 400,"
+                                 " detail: 'give an ISO country code', code: 'invalid_field', field: 'end_user_hq'}));")
+        assert problem == "give an ISO country code (field: “End user HQ”)", problem
+        checks += 1
+
         # Order check: H20 to China after the 2025-04-09 letter, no license recorded: held.
         browser.click("#tabs a[data-view=order]")
         browser.type("#order-ref", "BROWSER-1")
@@ -397,6 +430,24 @@ def main():
         assert all(len(r) == len(rows[0]) for r in rows), "ragged CSV"
         assert "Huawei Technologies Co., Ltd." in rows[1][4] and rows[1][3] == "screening_hit; no_covering_license", rows[1]
         print("CSV %s: %d rows" % (name, len(rows) - 1))
+        checks += 1
+
+        # The same queue against a server on the paging contract: its counts are shown, Load
+        # more sends its cursor, the CSV walks every page.
+        browser.script(FAKE_PAGED_SERVER + "navigate('/holds?limit=2');")
+        browser.wait_for("return [...document.querySelectorAll('#holds-list tr[data-hold-id]')]"
+                         ".map(r => r.dataset.holdId).join() === '105,104';", "paged server: first page")
+        chips = browser.script("return [...document.querySelectorAll('#holds-kinds a')].map(a => a.textContent);")
+        assert chips == ["all reasons", "screening hit (1)", "no covering license (4)", "license expired (0)"], chips
+        browser.click("#holds-more")
+        browser.wait_for("return document.querySelectorAll('#holds-list tr[data-hold-id]').length === 4;", "paged: more")
+        calls = browser.script("return window.fakeCalls;")
+        assert "cursor=2" in calls[-1] and "status=open" in calls[-1] and "sort=priority" in calls[-1], calls
+        browser.click("#holds-csv")
+        name, rows = last_csv(browser, "holds-open")
+        assert [r[1] for r in rows[1:]] == ["PAGED-5", "PAGED-4", "PAGED-3", "PAGED-2", "PAGED-1"], rows
+        assert any("cursor=" in c and "limit=1000" in c for c in browser.script("return window.fakeCalls;"))
+        browser.go(BASE + "/holds")  # a fresh page: the real server again
         checks += 1
 
         # From a queue row to its hold and its order, and back.
