@@ -52,7 +52,7 @@ class Browser:
         if binary:
             options["binary"] = binary
         value = call("POST", "/session", {"capabilities": {"alwaysMatch": {
-            "browserName": "chrome", "goog:chromeOptions": options}}})
+            "browserName": "chrome", "goog:chromeOptions": options, "goog:loggingPrefs": {"browser": "ALL"}}}})
         self.session = "/session/" + value["sessionId"]
 
     def go(self, url):
@@ -136,6 +136,10 @@ class Browser:
         with open(path, "wb") as f:
             f.write(png)
         print("screenshot: " + path)
+
+    def console(self):
+        """The browser console's entries since the last call."""
+        return call("POST", self.session + "/se/log", {"type": "browser"}) or []
 
     def close(self):
         try:
@@ -517,6 +521,15 @@ def main():
         assert plot == "rgb(27, 33, 43)", plot
         browser.screenshot("browser-explorer-dark.png")
         browser.cdp("Emulation.setEmulatedMedia", {"features": []})
+        checks += 1
+
+        # No script errors and no Content-Security-Policy violations on the way (the failed
+        # requests the test provoked on purpose are the only errors allowed).
+        entries = browser.console()
+        problems = [e["message"] for e in entries if e.get("level") == "SEVERE"
+                    and "Failed to load resource" not in e["message"]]
+        assert not problems, "console errors: %r" % problems
+        print("console: %d entries, no script or CSP errors" % len(entries))
         checks += 1
     except Exception:
         try:
