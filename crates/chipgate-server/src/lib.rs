@@ -59,6 +59,12 @@ pub fn router(state: AppState) -> Router {
                 .handler
                 .route_layer(middleware::from_fn_with_state((state.clone(), role), authenticate)),
         };
+        if endpoint.path == "/" {
+            // The web app's views have addresses of their own (deep links); each gets the page.
+            for path in web::VIEW_PATHS {
+                router = router.route(path, handler.clone());
+            }
+        }
         router = router.route(endpoint.path, handler);
     }
     router

@@ -1,11 +1,26 @@
 // chipgate web app: vanilla JavaScript over the /v1/ API, no build step.
 // Everything shown comes from the API; the chart's regions are drawn from the numeric
 // constraints that GET /v1/rules derives from the rule files, never from numbers in here.
+//
+// Sections, in order: small helpers · API calls and errors · lists (cursor pages, with a
+// fallback for servers that answer a bare array) · CSV export · routes (one address per view,
+// History API) · sign-in · chip explorer (chart) · chip page · classify · determination ·
+// order check · holds queue · orders · screening · licenses · audit · tokens · start.
 "use strict";
 
 const ROLES = ["viewer", "officer", "admin"];
 const SVG_NS = "http://www.w3.org/2000/svg";
-const state = { token: "", caller: null, chips: null, rules: null, lastOrder: null };
+const state = {
+  token: "", caller: null, chips: null, rules: null, lastOrder: null,
+  // The list currently shown per view: its query, the items so far and the next cursor.
+  holds: null, orders: null,
+  // The determination on screen (for its CSV) and the last CSV built (read by the browser test).
+  decision: null, lastCsv: null,
+  // Paths whose server rejected the paging parameters: they are paged here instead.
+  legacyLists: new Set(),
+  // Counts route changes, so that a slow answer for an address already left is dropped.
+  routeSeq: 0,
+};
 
 // ---- small helpers -------------------------------------------------------------------------
 
@@ -77,9 +92,11 @@ function showMessage(text, kind) {
   box.hidden = false;
 }
 
+// An error answer of the API: `application/problem+json` (`title`, `detail`, `code`, `field`)
+// or the older `{message, code, field}`.
 class ApiError extends Error {
   constructor(status, body) {
-    super(body && body.message ? body.message : "HTTP " + status);
+    super(body && (body.detail || body.message) ? humanText(body.detail || body.message) : (body && body.title) || "the server answered HTTP " + status);
     this.status = status;
     this.body = body || {};
   }
@@ -107,10 +124,35 @@ async function api(method, path, body) {
 
 function errorText(error) {
   if (error instanceof ApiError) {
-    const field = error.body.field ? " [field: " + error.body.field + "]" : "";
-    return error.body.code ? error.body.code + ": " + error.message + field : error.message;
+    const field = error.body.field ? " (field: " + fieldLabel(error.body.field) + ")" : "";
+    return error.message + field;
   }
+  if (error instanceof TypeError) return "The server could not be reached (" + error.message + ").";
   return String(error && error.message ? error.message : error);
+}
+
+// The form field a request field or CLI flag corresponds to, as people see it on the page.
+const FIELD_LABELS = {
+  "end-user-hq": "End user HQ", "parent-hq": "Parent HQ", "end-use": "End use", "end-user": "End user",
+  "region": "Region", "eccn": "ECCN outside 3A090/4A090", "us-person": "US person involved",
+  "exporter": "Exporter", "as-written": "apply provisions as written", "consignee": "Consignee",
+  "destination": "Destination", "to": "Destination", "date": "Date", "quantity": "Quantity",
+  "spec": "Specs", "item": "Item", "license": "License", "exception": "Exception",
+  "unit-value-usd": "Unit value USD", "order-ref": "Order reference",
+};
+
+function fieldLabel(name) {
+  const key = String(name).replace(/^--/, "").replaceAll("_", "-");
+  return FIELD_LABELS[key] ? "“" + FIELD_LABELS[key] + "”" : "“" + words(name) + "”";
+}
+
+// The engine's notes name the CLI's flags (`--end-user-hq`); here they name the form's fields.
+function humanText(text) {
+  return String(text)
+    .replace(/\buse (--[a-z][a-z-]*) to apply it/g, (_, flag) => "tick " + fieldLabel(flag) + " to apply it")
+    .replace(/\bgive (--[a-z][a-z-]*)/g, (_, flag) => "fill in " + fieldLabel(flag))
+    .replace(/`?(--[a-z][a-z-]*)( [^`\s]+)?`/g, (_, flag, value) => fieldLabel(flag) + (value ? " =" + value : ""))
+    .replace(/--([a-z][a-z-]*)/g, (_, flag) => fieldLabel(flag));
 }
 
 function fail(target, error) {
@@ -118,7 +160,332 @@ function fail(target, error) {
   fill(box, el("p", { class: "message" }, errorText(error)));
 }
 
-// ---- sign-in and navigation ------------------------------------------------------------------
+// ---- lists: cursor pages ---------------------------------------------------------------------
+// List endpoints answer `{items, next, counts?}` and take `limit` and `cursor`. A server from
+// before that contract answers a bare array and rejects the new parameters; then the whole
+// array is fetched once (with the old parameters) and paged, filtered and counted here, so the
+// views behave the same against either.
+
+const PAGE_SIZE = 50;
+
+function queryString(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? "?" + text : "";
+}
+
+// `{items, next, counts}` from either answer shape.
+function asPage(data) {
+  if (Array.isArray(data)) return { items: data, next: null, counts: null, paged: false };
+  const body = data || {};
+  return { items: body.items || [], next: body.next || null, counts: body.counts || null, paged: true };
+}
+
+// Whether an error says the server does not know one of the paging parameters.
+function rejectsPaging(error, names) {
+  return error instanceof ApiError && error.status === 400 &&
+    (error.body.code === "invalid_query" || error.body.code === "unknown_parameter") &&
+    (!error.body.field || names.includes(error.body.field));
+}
+
+// One page of `path`; `legacy(params)` answers the same page from an old server's bare array.
+async function listPage(path, params, names, legacy) {
+  if (!state.legacyLists.has(path)) {
+    try {
+      const page = asPage(await api("GET", path + queryString(params)));
+      if (page.paged || !legacy) return page;
+      state.legacyLists.add(path); // accepted the parameters, answered a bare array
+    } catch (error) {
+      if (!legacy || !rejectsPaging(error, names)) throw error;
+      state.legacyLists.add(path);
+    }
+  }
+  return legacy(params);
+}
+
+// Pages an array here: `cursor` is the offset of the page's first item.
+function slicePage(items, params) {
+  const offset = Number(params.cursor || 0) || 0;
+  const limit = Math.max(1, Math.min(1000, Number(params.limit || PAGE_SIZE) || PAGE_SIZE));
+  const end = offset + limit;
+  return { items: items.slice(offset, end), next: end < items.length ? String(end) : null, paged: false };
+}
+
+// Every item of a list, page after page (for CSV exports).
+async function walkAll(fetchPage, params) {
+  const all = [];
+  let cursor = null;
+  for (let guard = 0; guard < 100000; guard++) {
+    const page = await fetchPage({ ...params, cursor, limit: 1000 });
+    all.push(...page.items);
+    if (!page.next || page.next === cursor) break;
+    cursor = page.next;
+  }
+  return all;
+}
+
+// ---- holds: priority, counts, pages ---------------------------------------------------------
+
+// The queue's order of urgency: a listed or sanctioned party first, then a determination that
+// could not be made, then a suspended route, then the rest.
+const HOLD_PRIORITY = ["screening_hit", "indeterminate", "route_suspended"];
+
+function holdRank(hold) {
+  let rank = HOLD_PRIORITY.length;
+  for (const reason of hold.reasons) {
+    const at = HOLD_PRIORITY.indexOf(reason.kind);
+    if (at >= 0 && at < rank) rank = at;
+  }
+  return rank;
+}
+
+function newestFirst(a, b) {
+  return String(b.held_at).localeCompare(String(a.held_at)) || b.hold_id - a.hold_id;
+}
+
+function sortHolds(holds, sort) {
+  const copy = holds.slice();
+  if (sort === "oldest") return copy.sort((a, b) => -newestFirst(a, b));
+  if (sort === "newest") return copy.sort(newestFirst);
+  return copy.sort((a, b) => holdRank(a) - holdRank(b) || newestFirst(a, b));
+}
+
+function countKinds(holds) {
+  const counts = {};
+  for (const hold of holds) {
+    for (const kind of new Set(hold.reasons.map((r) => r.kind))) counts[kind] = (counts[kind] || 0) + 1;
+  }
+  return counts;
+}
+
+// Kinds in queue order: the priority kinds first, then the others by count.
+function orderedKinds(counts) {
+  const rest = Object.keys(counts).filter((k) => !HOLD_PRIORITY.includes(k)).sort((a, b) => counts[b] - counts[a] || a.localeCompare(b));
+  return [...HOLD_PRIORITY.filter((k) => counts[k]), ...rest];
+}
+
+// One page of holds: `{status, kind, sort, limit, cursor}` → `{items, next, counts, total?}`.
+function holdsPage(params) {
+  return listPage("/v1/holds", params, ["status", "kind", "sort", "limit", "cursor"], async (p) => {
+    const all = asPage(await api("GET", "/v1/holds" + queryString({ open: p.status === "open" ? "true" : "false" }))).items;
+    const ofStatus = all.filter((h) => p.status === "all" || p.status === "open" || (p.status === "released") === Boolean(h.released_at));
+    const chosen = p.kind ? ofStatus.filter((h) => h.reasons.some((r) => r.kind === p.kind)) : ofStatus;
+    return { ...slicePage(sortHolds(chosen, p.sort), p), counts: countKinds(ofStatus), total: chosen.length };
+  });
+}
+
+function ordersPage(params) {
+  return listPage("/v1/orders", params, ["limit", "cursor"], async (p) => {
+    const all = asPage(await api("GET", "/v1/orders" + queryString({ status: p.status }))).items;
+    return { ...slicePage(all, p), total: all.length };
+  });
+}
+
+function licensesPage(params) {
+  return listPage("/v1/licenses", params, ["limit", "cursor"], async (p) => {
+    const all = asPage(await api("GET", "/v1/licenses" + queryString({ date: p.date }))).items;
+    return slicePage(all, p);
+  });
+}
+
+// Audit records in sequence order. An old server pages by `from` (first seq), not by cursor.
+function auditPage(params) {
+  return listPage("/v1/audit", params, ["cursor", "from"], async (p) => {
+    const from = Number(p.cursor || 1) || 1;
+    const items = asPage(await api("GET", "/v1/audit" + queryString({ from, limit: p.limit }))).items;
+    const last = items.length ? items[items.length - 1].seq : null;
+    return { items, next: items.length >= Number(p.limit || 100) && last !== null ? String(last + 1) : null, paged: false };
+  });
+}
+
+// ---- CSV export ------------------------------------------------------------------------------
+// Built here from the API's JSON, page after page, and handed to the browser as a download.
+
+// One cell: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@`
+// gets a `'` so that a spreadsheet does not run it as a formula.
+function csvCell(value) {
+  let text = value === null || value === undefined ? "" : Array.isArray(value) ? value.join("; ") : String(value);
+  if (/^[=+\-@]/.test(text)) text = "'" + text;
+  return /[",\r\n]/.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text;
+}
+
+function toCsv(header, rows) {
+  return [header, ...rows].map((row) => row.map(csvCell).join(",")).join("\r\n") + "\r\n";
+}
+
+function downloadCsv(name, text) {
+  state.lastCsv = { name, text };
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+  const link = el("a", { href: url, download: name, class: "visually-hidden" }, name);
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+// Runs an export behind a button: the button says what it is doing, errors are shown.
+async function exportCsv(button, name, build) {
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = "Exporting…";
+  try {
+    const [header, rows] = await build();
+    downloadCsv(name, toCsv(header, rows));
+    showMessage("Exported " + rows.length + " rows to " + name + ".", "info");
+  } catch (error) {
+    showMessage("The export failed: " + errorText(error));
+  } finally {
+    button.disabled = false;
+    button.textContent = label;
+  }
+}
+
+function reasonKinds(reasons) {
+  return reasons.map((r) => r.kind);
+}
+
+const HOLD_CSV = ["hold_id", "order_ref", "priority", "reason_kinds", "reasons", "held_at", "held_by", "released_at", "released_by", "release_reason"];
+
+function holdRow(h) {
+  return [h.hold_id, h.order_ref, holdRank(h) + 1, reasonKinds(h.reasons), h.reasons.map(reasonText), h.held_at, h.held_by, h.released_at, h.released_by, h.release_reason];
+}
+
+const ORDER_CSV = ["order_ref", "status", "item", "eccn", "destination", "quantity", "unit_value_usd", "end_user", "consignee", "date", "license", "disposition", "hold_reasons", "authorization", "checked_at", "checked_by", "audit_seq"];
+
+function orderRow(o) {
+  const q = o.request, r = o.result, d = r.disposition;
+  return [q.order_ref, o.status, q.item_id, q.eccn, q.destination, q.quantity, q.unit_value_cents === null ? null : q.unit_value_cents / 100,
+    q.end_user, q.consignee, q.date, q.license, d.status, d.reasons ? reasonKinds(d.reasons) : [], d.authorization ? authorizationText(d.authorization) : null,
+    r.checked_at, o.checked_by, r.audit_seq];
+}
+
+const AUDIT_CSV = ["seq", "ts", "user", "kind", "subject", "event_date", "engine_version", "ruleset_id", "list_snapshot_id", "prev_hash", "hash", "payload"];
+
+function auditRow(r) {
+  return AUDIT_CSV.map((key) => r[key]);
+}
+
+// The determination on screen, one fact per row, then its trace.
+function decisionRows(d) {
+  const rows = [
+    ["item", d.item, d.item_name, ""], ["destination", d.destination.code, d.destination.name, ""], ["date", d.date, "", ""],
+    ["outcome", d.outcome, words(d.outcome), ""], ["license_required", String(d.license_required), "", ""],
+    ["eccn", d.eccn.join("; "), "", d.classification.ruleset],
+  ];
+  for (const x of d.reasons) rows.push(["reason", x.id, x.title, x.paragraph + ", " + x.citation]);
+  for (const x of d.exceptions) rows.push(["exception", x.symbol, "", x.citation]);
+  for (const p of d.listed_parties) rows.push(["listed_party", p.role + ": " + p.query, p.name + " on " + p.list, ""]);
+  for (const n of d.notes) rows.push(["note", "", humanText(n), ""]);
+  for (const s of d.trace) rows.push(["trace", s.rule, (s.label || s.fact) + " " + JSON.stringify(s.input) + " " + s.op + " " + JSON.stringify(s.threshold) + " → " + s.result, s.citation]);
+  return rows;
+}
+
+// ---- routes: one address per view ------------------------------------------------------------
+// Every view has a path the server answers with this page (see web.rs), so any view can be
+// bookmarked, shared and reached with the back button. Inputs that reproduce a view (a
+// determination's facts, the holds queue's filter) live in the query string.
+
+const ROUTES = [
+  [/^\/(chips\/?)?$/, "explorer"],
+  [/^\/chips\/([^/]+)$/, "chip"],
+  [/^\/classify$/, "classify"],
+  [/^\/determination$/, "determination"],
+  [/^\/check$/, "order"],
+  [/^\/holds$/, "holds"],
+  [/^\/holds\/([^/]+)$/, "hold"],
+  [/^\/orders$/, "orders"],
+  [/^\/orders\/([^/]+)$/, "order-detail"],
+  [/^\/screen$/, "screen"],
+  [/^\/licenses$/, "licenses"],
+  [/^\/audit$/, "audit"],
+  [/^\/tokens$/, "tokens"],
+];
+
+// The tab that stays lit on a detail view.
+const TAB_OF = { chip: "explorer", hold: "holds", "order-detail": "orders" };
+
+const TITLES = {
+  explorer: "Chip explorer", chip: "Chip", classify: "Classify", determination: "Determination", order: "Order check",
+  holds: "Holds queue", hold: "Hold", orders: "Orders", "order-detail": "Order", screen: "Screening",
+  licenses: "Licenses & routes", audit: "Audit log", tokens: "Tokens",
+};
+
+function parseRoute(url) {
+  for (const [pattern, view] of ROUTES) {
+    const match = url.pathname.match(pattern);
+    if (match) {
+      let id = null;
+      try {
+        id = view === "explorer" || !match[1] ? null : decodeURIComponent(match[1]);
+      } catch (_) {
+        id = match[1];
+      }
+      return { view, id, query: new URLSearchParams(url.search) };
+    }
+  }
+  return null;
+}
+
+async function navigate(path, replace) {
+  if (replace) history.replaceState(null, "", path);
+  else history.pushState(null, "", path);
+  await renderRoute();
+}
+
+// Shows the view of the current address and loads what it needs.
+async function renderRoute() {
+  const route = parseRoute(window.location) || { view: "missing", id: null, query: new URLSearchParams() };
+  route.seq = ++state.routeSeq;
+  const tab = TAB_OF[route.view] || route.view;
+  for (const link of document.querySelectorAll("#tabs a")) {
+    const active = link.dataset.view === tab;
+    link.classList.toggle("active", active);
+    if (active) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  for (const section of document.querySelectorAll("main > section.view")) {
+    section.hidden = section.id !== "view-" + route.view;
+  }
+  document.title = (TITLES[route.view] || "Not found") + (route.id ? " " + route.id : "") + " · chipgate";
+  if (route.view === "missing") {
+    showMessage("There is no page at " + window.location.pathname + ". Pick a view above.");
+    return;
+  }
+  if (!state.caller) return;
+  showMessage("");
+  const loaders = {
+    explorer: showExplorer, chip: showChip, classify: showClassify, determination: showDetermination,
+    order: loadHoldsSummary, holds: showHolds, hold: showHold, orders: showOrders, "order-detail": showOrderDetail,
+    licenses: loadLicenses, audit: loadAudit, tokens: loadTokens,
+  };
+  if (loaders[route.view]) {
+    try {
+      await loaders[route.view](route);
+    } catch (error) {
+      showMessage(errorText(error));
+    }
+  }
+}
+
+// Same-page links move through the History API instead of reloading the page.
+function interceptLinks(event) {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const link = event.target.closest("a[href]");
+  if (!link || link.hasAttribute("download") || link.target) return;
+  const url = new URL(link.href, window.location.href);
+  if (url.origin !== window.location.origin || !parseRoute(url)) return;
+  event.preventDefault();
+  navigate(url.pathname + url.search);
+}
+
+function link(path, text, attrs) {
+  return el("a", { href: path, ...(attrs || {}) }, text);
+}
+
+// ---- sign-in ------------------------------------------------------------------------------------
 
 async function signIn(token) {
   state.token = token;
@@ -141,7 +508,7 @@ async function signIn(token) {
   showMessage("");
   applyRoles();
   await loadReference();
-  await showView(currentView());
+  await renderRoute();
   return true;
 }
 
@@ -163,34 +530,6 @@ function applyRoles() {
   }
 }
 
-function currentView() {
-  const active = document.querySelector("#tabs button.active");
-  return active ? active.dataset.view : "explorer";
-}
-
-async function showView(name) {
-  for (const button of document.querySelectorAll("#tabs button")) {
-    button.classList.toggle("active", button.dataset.view === name);
-  }
-  for (const section of document.querySelectorAll("main > section.view")) {
-    section.hidden = section.id !== "view-" + name;
-  }
-  if (!state.caller) return;
-  const loaders = {
-    explorer: drawExplorer,
-    order: loadHolds,
-    licenses: loadLicenses,
-    audit: loadAudit,
-    tokens: loadTokens,
-  };
-  if (loaders[name]) {
-    try {
-      await loaders[name]();
-    } catch (error) {
-      showMessage(errorText(error));
-    }
-  }
-}
 
 async function loadReference() {
   state.rules = await api("GET", "/v1/rules");
@@ -200,9 +539,9 @@ async function loadReference() {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((c) => el("option", { value: c.id }, c.name + " (" + c.id + ")"));
   fill($("#classify-item"), ...options.map((o) => o.cloneNode(true)), el("option", { value: "" }, "— enter specs —"));
+  fill($("#decide-item"), ...options.map((o) => o.cloneNode(true)));
   fill($("#order-item"), ...options);
-  $("#classify-item").value = "nvidia-h20";
-  $("#order-item").value = "nvidia-h20";
+  for (const id of ["#classify-item", "#decide-item", "#order-item"]) $(id).value = "nvidia-h20";
   toggleSpec();
 }
 
@@ -273,7 +612,14 @@ async function drawExplorer() {
   $("#explorer-ruleset").textContent =
     "rule version " + version.id + " (" + version.citation + "), in force " + version.effective + (version.until ? " to " + version.until : " onward");
   renderChart(chart, chips, version);
-  fill($("#chip-details"), el("p", { class: "muted" }, "Hover over a chip for its figures; click it to classify."));
+  fill($("#chip-details"), el("p", { class: "muted" }, "Hover over a chip, or tab to it and move with the arrow keys, for its figures; click it or press Enter to open it."));
+}
+
+// The explorer at `/chips?date=…`.
+async function showExplorer(route) {
+  const date = route.query.get("date");
+  if (date) $("#explorer-date").value = date;
+  await drawExplorer();
 }
 
 function renderChart(container, chips, version) {
@@ -301,7 +647,7 @@ function renderChart(container, chips, version) {
 
   const root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", id: "chart-svg" });
   root.append(svg("title", {}, "TPP × performance density under " + version.id));
-  root.append(svg("rect", { x: left, y: top, width: W - left - right, height: plotBottom - top, fill: "#fff", stroke: "#d0d5dd" }));
+  root.append(svg("rect", { x: left, y: top, width: W - left - right, height: plotBottom - top, fill: "#fff", stroke: "#d0d5dd", class: "plot-bg" }));
 
   // Regions: paragraphs that yield to another first, so the stronger one is drawn on top.
   const ordered = regions.slice().sort((a, b) => (b.p.yields_to.length - a.p.yields_to.length));
@@ -328,7 +674,7 @@ function renderChart(container, chips, version) {
   }
 
   // Axes: ticks at 1-2-5 and at every threshold.
-  const axis = svg("g", { "font-size": 11, fill: "#475467" });
+  const axis = svg("g", { "font-size": 11, fill: "#475467", class: "axis" });
   for (const v of niceTicks(xLo, xHi)) {
     axis.append(svg("line", { x1: X(v), x2: X(v), y1: plotBottom, y2: plotBottom + 4, stroke: "#98a2b3" }));
     axis.append(svg("text", { x: X(v), y: plotBottom + 16, "text-anchor": "middle" }, fmt(v, 0)));
@@ -343,10 +689,10 @@ function renderChart(container, chips, version) {
     for (const v of [box.y0, box.y1]) if (v > 0 && isFinite(v)) thresholdsY.add(v);
   }
   for (const v of thresholdsX) {
-    axis.append(svg("text", { x: X(v), y: plotBottom + 29, "text-anchor": "middle", fill: "#b42318", "font-weight": 600 }, fmt(v)));
+    axis.append(svg("text", { x: X(v), y: plotBottom + 29, "text-anchor": "middle", fill: "#b42318", "font-weight": 600, class: "threshold" }, fmt(v)));
   }
   for (const v of thresholdsY) {
-    axis.append(svg("text", { x: left + 3, y: Y(v) - 3, fill: "#b42318", "font-weight": 600 }, fmt(v)));
+    axis.append(svg("text", { x: left + 3, y: Y(v) - 3, fill: "#b42318", "font-weight": 600, class: "threshold" }, fmt(v)));
   }
   const xTitle = "total processing performance (TPP), log scale";
   axis.append(svg("text", { x: (left + W - right) / 2, y: plotBottom + 46, "text-anchor": "middle", "font-size": 12 }, xTitle));
@@ -356,7 +702,7 @@ function renderChart(container, chips, version) {
 
   // The lane for chips whose density is unknown (no die area published).
   root.append(svg("line", { x1: left, x2: W - right, y1: laneY, y2: laneY, stroke: "#d0d5dd", "stroke-dasharray": "3 3" }));
-  root.append(svg("text", { x: left, y: plotBottom + 68, "font-size": 11, fill: "#667085" }, "performance density unknown (no die area published):"));
+  root.append(svg("text", { x: left, y: plotBottom + 68, "font-size": 11, fill: "#667085", class: "lane-title" }, "performance density unknown (no die area published):"));
   placed.push([left, plotBottom + 56, left + 300, plotBottom + 72]);
 
   // Points: chips at the same spot are one point with a joint label.
@@ -372,8 +718,8 @@ function renderChart(container, chips, version) {
     if (!groups.has(key)) groups.set(key, { lane, tpp: chip.tpp, pd: chip.performance_density, chips: [] });
     groups.get(key).chips.push(chip);
   }
-  const pointsLayer = svg("g", {});
-  const labelLayer = svg("g", { "font-size": 10.5, fill: "#1d2430" });
+  const pointsLayer = svg("g", { class: "points", role: "list", "aria-label": "chips; arrow keys move between them, Enter opens one" });
+  const labelLayer = svg("g", { "font-size": 10.5, fill: "#1d2430", class: "labels" });
   const sorted = [...groups.values()].sort((a, b) => a.tpp - b.tpp);
   for (const group of sorted) {
     const cx = X(clampX(group.tpp));
@@ -388,13 +734,20 @@ function renderChart(container, chips, version) {
     const colour = chipColour(group.chips[0]);
     const hollow = group.chips.every((c) => c.datacenter === false);
     const title = group.chips.map((c) => c.name + ": TPP " + fmt(c.tpp) + ", PD " + fmt(c.performance_density) + ", " + (c.eccn.join(", ") || words(c.outcome))).join("\n");
+    const spoken = group.chips.map((c) => c.name + ", TPP " + fmt(c.tpp) + ", performance density " + fmt(c.performance_density) + ", " + (c.eccn.join(", ") || words(c.outcome))).join("; ");
     const point = svg("g", {
       class: "point", "data-chips": group.chips.map((c) => c.id).join(" "),
-      onmouseenter: () => showChipDetails(group.chips),
-      onclick: () => classifyFromChart(group.chips[0].id),
+      role: "listitem", tabindex: -1, "aria-label": spoken,
+      onmouseenter: () => highlightPoint(point, group.chips),
+      onmouseleave: () => point.classList.remove("hover"),
+      onfocus: () => highlightPoint(point, group.chips),
+      onblur: () => point.classList.remove("hover"),
+      onkeydown: (event) => chartKey(event, point, group.chips),
+      onclick: () => openChip(group.chips[0].id),
     },
       svg("title", {}, title),
-      svg("circle", { cx, cy, r: 5, fill: hollow ? "#fff" : colour, stroke: colour, "stroke-width": 2 })
+      svg("circle", { cx, cy, r: 9, class: "halo" }),
+      svg("circle", { cx, cy, r: 5, fill: hollow ? "#fff" : colour, stroke: colour, "stroke-width": 2, class: hollow ? "dot hollow" : "dot" })
     );
     pointsLayer.append(point);
     const label = placeLabel(text, cx, cy, placed, group.lane, W - right, left);
@@ -403,7 +756,9 @@ function renderChart(container, chips, version) {
       labelLayer.append(svg("line", { x1: cx, y1: cy, x2: label.lx, y2: label.ly, stroke: "#98a2b3", "stroke-width": 0.7 }));
     }
   }
-  root.append(pointsLayer, labelLayer);
+  root.append(labelLayer, pointsLayer);
+  const first = pointsLayer.querySelector(".point");
+  if (first) first.setAttribute("tabindex", "0");
 
   fill(container, root);
 
@@ -438,8 +793,8 @@ function renderChart(container, chips, version) {
 function legendOf(entries) {
   const box = el("p", { class: "legend" });
   for (const [text, colour, hollow] of entries) {
-    const dot = svg("svg", { width: 12, height: 12, viewBox: "0 0 12 12" },
-      svg("circle", { cx: 6, cy: 6, r: 4.5, fill: hollow ? "#fff" : colour, stroke: colour, "stroke-width": 1.5 }));
+    const dot = svg("svg", { width: 12, height: 12, viewBox: "0 0 12 12", "aria-hidden": "true" },
+      svg("circle", { cx: 6, cy: 6, r: 4.5, fill: hollow ? "#fff" : colour, stroke: colour, "stroke-width": 1.5, class: hollow ? "hollow" : null }));
     box.append(el("span", {}, dot, " " + text));
   }
   return box;
@@ -485,16 +840,80 @@ function showChipDetails(chips) {
         )
       )
     ),
-    el("p", { class: "muted" }, "Click the point to classify with the full trace.")
+    el("p", { class: "muted" }, "Click the point or press Enter to open the chip.")
   );
 }
 
-async function classifyFromChart(id) {
-  $("#classify-item").value = id;
-  $("#classify-date").value = $("#explorer-date").value;
-  toggleSpec();
-  await showView("classify");
-  if (hasRole("officer")) await runClassify();
+// Marks one point as the current one (hover or keyboard focus) and shows its figures.
+function highlightPoint(point, chips) {
+  for (const other of document.querySelectorAll("#chart-svg .point.hover")) other.classList.remove("hover");
+  point.classList.add("hover");
+  showChipDetails(chips);
+}
+
+// Arrow keys walk the points in TPP order (roving tabindex: only the current one is in the tab
+// order); Home and End jump to the ends; Enter or Space opens the chip.
+function chartKey(event, point, chips) {
+  const points = [...document.querySelectorAll("#chart-svg .point")];
+  const at = points.indexOf(point);
+  const moves = { ArrowRight: at + 1, ArrowUp: at + 1, ArrowLeft: at - 1, ArrowDown: at - 1, Home: 0, End: points.length - 1 };
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    openChip(chips[0].id);
+    return;
+  }
+  if (!(event.key in moves)) return;
+  event.preventDefault();
+  const next = points[Math.max(0, Math.min(points.length - 1, moves[event.key]))];
+  point.setAttribute("tabindex", "-1");
+  next.setAttribute("tabindex", "0");
+  next.focus();
+}
+
+function openChip(id) {
+  navigate("/chips/" + encodeURIComponent(id) + "?date=" + encodeURIComponent($("#explorer-date").value || today()));
+}
+
+// ---- chip page: `/chips/<id>?date=…` --------------------------------------------------------
+
+function figure(value) {
+  if (value === null || value === undefined) return "—";
+  return typeof value === "object" && "value" in value ? fmt(value.value) + (value.quality ? " (" + value.quality + ")" : "") : fmt(value);
+}
+
+async function showChip(route) {
+  const box = $("#chip-page");
+  const date = route.query.get("date") || $("#explorer-date").value || today();
+  fill(box, el("p", { class: "muted" }, "loading " + route.id + "…"));
+  try {
+    const base = "/v1/chips/" + encodeURIComponent(route.id);
+    const [chip, timeline, listed] = await Promise.all([api("GET", base), api("GET", base + "/timeline"), api("GET", "/v1/chips?date=" + date)]);
+    const now = asPage(listed).items.find((c) => c.id === chip.id) || {};
+    const query = "?item=" + encodeURIComponent(chip.id) + "&date=" + date;
+    fill(box,
+      el("h2", { id: "chip-name" }, chip.name),
+      el("p", { class: "muted" }, [chip.vendor, chip.id, chip.architecture, chip.launch_year, "data quality: " + chip.quality].filter(Boolean).join(" · ")),
+      el("p", { class: "headline " + (now.outcome || ""), id: "chip-outcome" }, "On " + date + ": " + (now.eccn && now.eccn.length ? "controlled: " + now.eccn.join(", ") : words(now.outcome || "unknown"))),
+      el("p", {}, link("/classify" + query, "Classify with the full trace"), " · ", link("/determination" + query + "&destination=CN", "License determination"), " · ", link("/chips?date=" + date, "On the chart")),
+      el("table", { id: "chip-figures" },
+        el("tr", {}, el("th", {}, "TPP"), el("td", { class: "num" }, fmt(now.tpp)), el("th", {}, "performance density"), el("td", { class: "num" }, fmt(now.performance_density))),
+        el("tr", {}, el("th", {}, "interconnect GB/s"), el("td", { class: "num" }, figure(chip.interconnect_gbs)), el("th", {}, "memory bandwidth GB/s"), el("td", { class: "num" }, figure(chip.memory_bandwidth_gbs))),
+        el("tr", {}, el("th", {}, "dies"), el("td", {}, (chip.dies || []).map((d) => (d.name || "die") + ": " + figure(d.area_mm2) + " mm²").join("; ") || "—"), el("th", {}, "datacenter"), el("td", {}, chip.datacenter === null ? "—" : String(chip.datacenter))),
+        Object.entries(chip.throughput || {}).map(([k, v]) => el("tr", {}, el("th", {}, k + (k.startsWith("int") ? " TOPS" : " TFLOPS")), el("td", { class: "num" }, figure(v)), el("td", {}), el("td", {})))
+      ),
+      el("h4", {}, "Under every rule version"),
+      el("table", { id: "chip-timeline" },
+        el("tr", {}, ["rule version", "in force", "citation", "classification", "why"].map((h) => el("th", {}, h))),
+        timeline.entries.map((e) => el("tr", {}, el("td", {}, e.ruleset), el("td", {}, e.effective), el("td", {}, e.citation),
+          el("td", {}, e.eccn.join(", ") || words(e.outcome)), el("td", {}, el("ul", { class: "tight" }, e.why.map((w) => el("li", {}, w))))))
+      ),
+      chip.notes ? el("p", { class: "muted" }, chip.notes) : null,
+      chip.sources && chip.sources.length ? el("details", {}, el("summary", {}, "Sources (" + chip.sources.length + ")"),
+        el("ul", { class: "tight" }, chip.sources.map((s) => el("li", {}, el("a", { href: s, rel: "noopener noreferrer", target: "_blank" }, s))))) : null
+    );
+  } catch (error) {
+    fail(box, error);
+  }
 }
 
 // ---- classify --------------------------------------------------------------------------------
@@ -584,8 +1003,118 @@ function renderClassification(out, c) {
         el("td", {}, p.excluded_by.join(", ")), el("td", {}, p.superseded_by || ""), el("td", {}, p.citation)))
     ),
     c.missing_inputs.length ? el("p", {}, "Missing inputs: " + c.missing_inputs.map((x) => x.paragraph + " needs " + x.fact + " (" + x.inputs.join(", ") + ")").join("; ")) : null,
+    el("p", {}, el("a", { href: "/determination?item=" + encodeURIComponent(c.chip.id || "") + "&date=" + c.date, hidden: !c.chip.id }, "License determination for this chip…")),
     el("details", {}, el("summary", {}, "Trace (" + c.trace.length + " comparisons)"), traceTable(c.trace))
   );
+}
+
+// `/classify?item=…&date=…` classifies that chip (for an officer) as soon as it is shown.
+async function showClassify(route) {
+  const item = route.query.get("item");
+  if (route.query.get("date")) $("#classify-date").value = route.query.get("date");
+  if (item === null) return;
+  $("#classify-item").value = item;
+  toggleSpec();
+  if (hasRole("officer") && item) await runClassify();
+}
+
+// A catalog chip goes into the address; specs typed in cannot, so they are classified in place.
+function submitClassify() {
+  const item = $("#classify-item").value;
+  if (!item) return runClassify();
+  return navigate("/classify" + queryString({ item, date: $("#classify-date").value }));
+}
+
+// ---- determination: `/determination?item=…&destination=…&…` ---------------------------------
+// The query string holds every input of POST /v1/decide, so the address reproduces the result.
+
+const DECIDE_FIELDS = [
+  ["item", "#decide-item"], ["destination", "#decide-to"], ["quantity", "#decide-qty"], ["end_user", "#decide-end-user"],
+  ["consignee", "#decide-consignee"], ["end_user_hq", "#decide-end-user-hq"], ["parent_hq", "#decide-parent-hq"],
+  ["end_use", "#decide-end-use"], ["exporter", "#decide-exporter"], ["region", "#decide-region"], ["eccn", "#decide-eccn"],
+  ["us_person", "#decide-us-person"], ["date", "#decide-date"],
+];
+
+function determinationPath(inputs) {
+  const params = {};
+  for (const [key] of DECIDE_FIELDS) {
+    const value = inputs[key];
+    if (value !== undefined && value !== null && value !== "") params[key] = value;
+  }
+  if (inputs.as_written) params.as_written = "true";
+  return "/determination" + queryString(params);
+}
+
+function decideInputsFromForm() {
+  const inputs = {};
+  for (const [key, id] of DECIDE_FIELDS) inputs[key] = $(id).value.trim();
+  inputs.as_written = $("#decide-as-written").checked;
+  return inputs;
+}
+
+function decideBody(query) {
+  const body = { destination: query.get("destination") || "", as_written: query.get("as_written") === "true" };
+  for (const [key] of DECIDE_FIELDS) {
+    const value = query.get(key);
+    if (key === "destination" || value === null || value === "") continue;
+    if (key === "quantity") body.quantity = Number(value);
+    else if (key === "us_person") body.us_person = value === "true";
+    else body[key] = value;
+  }
+  return body;
+}
+
+async function showDetermination(route) {
+  const query = route.query;
+  for (const [key, id] of DECIDE_FIELDS) {
+    if (query.has(key)) $(id).value = query.get(key);
+    else if (key !== "item" && key !== "destination" && key !== "date") $(id).value = "";
+  }
+  $("#decide-as-written").checked = query.get("as_written") === "true";
+  if (!query.get("destination") || !query.get("item") || !hasRole("officer")) return;
+  await runDecide(decideBody(query));
+}
+
+async function runDecide(body) {
+  const out = $("#decide-result");
+  state.decision = null;
+  $("#decide-csv").hidden = true;
+  $("#decide-link").hidden = true;
+  fill(out, el("p", { class: "muted" }, "determining…"));
+  try {
+    const d = await api("POST", "/v1/decide", body);
+    state.decision = d;
+    renderDecision(out, d);
+    $("#decide-csv").hidden = false;
+    const here = $("#decide-link");
+    here.href = window.location.pathname + window.location.search;
+    here.hidden = false;
+  } catch (error) {
+    fail(out, error);
+  }
+}
+
+function renderDecision(out, d) {
+  fill(out,
+    decisionParts(d, "decide-outcome"),
+    el("p", { class: "muted" }, "license rules " + d.license_rules_version + (d.list_snapshot ? " · lists " + String(d.list_snapshot).slice(0, 16) : "") + " · engine " + d.engine_version),
+    d.possible_listed_parties && d.possible_listed_parties.length ? el("p", { class: "listed" }, "Possible listed parties to review: " + d.possible_listed_parties.map((p) => p.role + " “" + p.query + "” ~ " + p.name + " on " + p.list).join("; ")) : null,
+    d.missing_inputs && d.missing_inputs.length ? el("p", { id: "decide-missing" }, "Missing inputs: " + d.missing_inputs.map((m) => humanText(plainText(m))).join("; ")) : null,
+    d.red_flags && d.red_flags.length ? el("p", {}, "Red flags: " + d.red_flags.map((f) => humanText(plainText(f))).join("; ")) : null,
+    notesAndTrace(d)
+  );
+}
+
+function plainText(value) {
+  if (typeof value === "string") return value;
+  return value && (value.text || value.title || value.id) ? String(value.text || value.title || value.id) : JSON.stringify(value);
+}
+
+function exportDecision(button) {
+  const d = state.decision;
+  if (!d) return;
+  return exportCsv(button, "determination-" + d.item + "-" + d.destination.code + "-" + d.date + ".csv",
+    async () => [["section", "key", "value", "source"], decisionRows(d)]);
 }
 
 // ---- order check -----------------------------------------------------------------------------
@@ -602,6 +1131,9 @@ function orderBody() {
     end_user_hq: text("#order-end-user-hq"),
     parent_hq: text("#order-parent-hq"),
     end_use: text("#order-end-use"),
+    exporter: text("#order-exporter"),
+    region: text("#order-region"),
+    eccn: text("#order-eccn"),
     license: text("#order-license"),
     exception: text("#order-exception"),
     date: text("#order-date"),
@@ -618,7 +1150,7 @@ async function runOrder(body) {
     const check = await api("POST", "/v1/orders/check", body);
     state.lastOrder = body;
     renderOrder(out, check, body);
-    await loadHolds();
+    await loadHoldsSummary();
   } catch (error) {
     fail(out, error);
   }
@@ -658,7 +1190,7 @@ function renderOrder(out, check, body) {
             el("p", { id: "release-done" }, "Hold released by " + hold.released_by + " at " + hold.released_at + ". Check again to ship if the reasons are resolved."),
             el("button", { type: "button", class: "primary", id: "recheck-button", onclick: () => runOrder(body) }, "Check again")
           );
-          await loadHolds();
+          await loadHoldsSummary();
         } catch (error) {
           actions.append(el("p", { class: "message" }, errorText(error)));
         }
@@ -672,48 +1204,270 @@ function renderOrder(out, check, body) {
     held ? el("ul", { class: "tight", id: "hold-reasons" }, r.disposition.reasons.map((x) => el("li", {}, reasonText(x)))) : null,
     el("p", { class: "muted" }, "audit record #" + r.audit_seq + " · checked " + r.checked_at + (r.replayed ? " · stored result of an earlier check (nothing written)" : "")),
     actions,
+    el("p", {}, el("a", { href: "/orders/" + encodeURIComponent(r.order_ref) }, "Order page (link)"), " · ",
+      el("a", { href: determinationPath(body) }, "the determination alone (link)")),
     el("h4", {}, "Determination"),
-    el("p", { class: "headline " + d.outcome, id: "order-determination" }, words(d.outcome) + " — " + d.item_name + " to " + d.destination.name + " (" + d.destination.code + ") on " + d.date),
-    el("p", {}, "classification: " + (d.eccn.join(", ") || "not controlled under 3A090/4A090") + " (" + d.classification.ruleset + ")" + (d.review_policy ? " · review policy: " + words(d.review_policy) : "")),
-    d.reasons.length ? el("ul", { class: "tight" }, d.reasons.map((x) => el("li", {}, el("strong", {}, x.id), " — " + x.title + " (" + x.paragraph + ", " + x.citation + ")"))) : null,
-    d.exceptions.length ? el("p", {}, "License exceptions available: " + d.exceptions.map((x) => x.symbol + " (" + x.citation + ")").join(", ")) : null,
-    d.listed_parties.length ? el("p", {}, "Listed parties: " + d.listed_parties.map((p) => p.role + " `" + p.query + "` = " + p.name + " on " + p.list).join("; ")) : null,
+    decisionParts(d, "order-determination"),
     el("h4", {}, "Screening"),
     hits.length
       ? el("table", { id: "order-hits" }, el("tr", {}, ["party", "score", "list", "entry", "matched"].map((h) => el("th", {}, h))),
           hits.map(({ role, hit }) => el("tr", {}, el("td", {}, role), el("td", { class: "num" }, fmt(hit.score, 2)), el("td", {}, hit.list), el("td", {}, hit.entry.name), el("td", {}, hit.matched_alias))))
       : el("p", { class: "muted" }, check.screening.length ? "no hits" : "no parties given"),
-    d.notes.length ? el("details", {}, el("summary", {}, "Notes (" + d.notes.length + ")"), el("ul", { class: "tight" }, d.notes.map((n) => el("li", {}, n)))) : null,
-    el("details", {}, el("summary", {}, "Trace (" + d.trace.length + " comparisons)"), traceTable(d.trace))
+    notesAndTrace(d)
   );
 }
 
-async function loadHolds() {
-  const holds = await api("GET", "/v1/holds?open=true");
-  const box = $("#holds");
-  if (!holds.length) {
-    fill(box, el("p", { class: "muted" }, "no open holds"));
+// The determination's headline, classification, reasons, exceptions and listed parties.
+function decisionParts(d, id) {
+  return [
+    el("p", { class: "headline " + d.outcome, id }, words(d.outcome) + " — " + d.item_name + " to " + d.destination.name + " (" + d.destination.code + ") on " + d.date),
+    el("p", {}, "classification: " + (d.eccn.join(", ") || "not controlled under 3A090/4A090") + " (" + d.classification.ruleset + ")" + (d.review_policy ? " · review policy: " + words(d.review_policy) : "")),
+    d.reasons.length ? el("ul", { class: "tight" }, d.reasons.map((x) => el("li", {}, el("strong", {}, x.id), " — " + x.title + " (" + x.paragraph + ", " + x.citation + ")"))) : null,
+    d.exceptions.length ? el("p", {}, "License exceptions available: " + d.exceptions.map((x) => x.symbol + " (" + x.citation + ")").join(", ")) : null,
+    d.listed_parties.length ? el("p", { class: "listed" }, "Listed parties: " + d.listed_parties.map((p) => p.role + " “" + p.query + "” = " + p.name + " on " + p.list).join("; ")) : null,
+  ];
+}
+
+function notesAndTrace(d) {
+  return [
+    d.notes.length ? el("details", { open: true }, el("summary", {}, "Notes (" + d.notes.length + ")"), el("ul", { class: "tight notes-list" }, d.notes.map((n) => el("li", {}, humanText(n))))) : null,
+    el("details", {}, el("summary", {}, "Trace (" + d.trace.length + " comparisons)"), traceTable(d.trace)),
+  ];
+}
+
+// A line under the order form: how many holds are open, with a link to the queue.
+async function loadHoldsSummary() {
+  const page = await holdsPage({ status: "open", sort: "priority", limit: 1 });
+  const listed = page.counts ? page.counts.screening_hit || 0 : 0;
+  fill($("#holds-summary"),
+    link("/holds", "Holds queue"),
+    page.items.length
+      ? " — " + (page.total !== undefined ? page.total + " open" : "open holds") + (listed ? "; " + listed + " with a listed-party hit" : "") + "; next in line: " + page.items[0].order_ref
+      : " — no open holds");
+}
+
+// ---- holds queue: `/holds?status=…&kind=…&sort=…` -------------------------------------------
+// The officer's work queue: one page at a time from the server's cursor, filtered by reason,
+// listed parties first, with the number of holds per reason.
+
+function holdsQuery(query) {
+  const status = ["open", "released", "all"].includes(query.get("status")) ? query.get("status") : "open";
+  const sort = ["priority", "newest", "oldest"].includes(query.get("sort")) ? query.get("sort") : "priority";
+  const limit = Math.max(1, Math.min(1000, Number(query.get("limit")) || PAGE_SIZE));
+  return { status, kind: query.get("kind") || "", sort, limit };
+}
+
+function holdsPath(params) {
+  return "/holds" + queryString({ ...params, status: params.status === "open" ? "" : params.status, sort: params.sort === "priority" ? "" : params.sort, limit: params.limit === PAGE_SIZE ? "" : params.limit });
+}
+
+async function showHolds(route) {
+  const params = holdsQuery(route.query);
+  $("#holds-status").value = params.status;
+  $("#holds-sort").value = params.sort;
+  fill($("#holds-table"), el("p", { class: "muted" }, "loading holds…"));
+  const page = await holdsPage(params);
+  if (route.seq !== state.routeSeq) return;
+  state.holds = { params, items: page.items, next: page.next, counts: page.counts || {}, total: page.total };
+  renderHoldKinds();
+  renderHoldsTable();
+}
+
+async function moreHolds() {
+  const list = state.holds;
+  if (!list || !list.next) return;
+  const button = $("#holds-more");
+  button.disabled = true;
+  try {
+    const page = await holdsPage({ ...list.params, cursor: list.next });
+    list.items.push(...page.items);
+    list.next = page.next;
+    renderHoldsTable();
+  } catch (error) {
+    showMessage(errorText(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// The reason filter: one link per reason kind with its count, in queue order.
+function renderHoldKinds() {
+  const { params, counts } = state.holds;
+  const kinds = orderedKinds(counts);
+  if (params.kind && !kinds.includes(params.kind)) kinds.push(params.kind);
+  const chip = (kind, text) => link(holdsPath({ ...params, kind }), text, {
+    class: "kind" + (kind === "screening_hit" ? " listed" : ""), "data-kind": kind || "all",
+    "aria-current": params.kind === kind ? "true" : null,
+  });
+  fill($("#holds-kinds"),
+    chip("", "all reasons"),
+    kinds.map((kind) => chip(kind, words(kind) + " (" + (counts[kind] || 0) + ")"))
+  );
+}
+
+function renderHoldsTable() {
+  const { params, items, next, total } = state.holds;
+  $("#holds-more").hidden = !next;
+  $("#holds-total").textContent = "showing " + items.length + (total !== undefined ? " of " + total : next ? ", more to load" : "") + " " + params.status + " hold" + (items.length === 1 ? "" : "s") + (params.kind ? " with reason " + words(params.kind) : "");
+  if (!items.length) {
+    fill($("#holds-table"), el("p", { class: "muted" }, "no " + (params.status === "all" ? "" : params.status + " ") + "holds" + (params.kind ? " with reason " + words(params.kind) : "")));
     return;
   }
-  fill(box,
-    el("table", {},
-      el("tr", {}, ["order", "held at", "by", "reasons", ""].map((h) => el("th", {}, h))),
-      holds.map((h) => el("tr", {},
-        el("td", {}, h.order_ref), el("td", {}, h.held_at), el("td", {}, h.held_by),
-        el("td", {}, h.reasons.map(reasonText).join("; ")),
-        el("td", {}, hasRole("officer") ? el("button", { type: "button", onclick: async () => {
-          const reason = window.prompt("Reason for releasing " + h.order_ref + " (recorded):");
-          if (!reason) return;
-          try {
-            await api("POST", "/v1/orders/" + encodeURIComponent(h.order_ref) + "/release", { reason });
-            await loadHolds();
-          } catch (error) {
-            showMessage(errorText(error));
-          }
-        } }, "Release") : "")
+  fill($("#holds-table"),
+    el("table", { id: "holds-list" },
+      el("tr", {}, ["hold", "order", "reasons", "held at", "by", "status", ""].map((h) => el("th", {}, h))),
+      items.map((h) => el("tr", { "data-hold-id": h.hold_id, "data-kinds": reasonKinds(h.reasons).join(" "), class: holdRank(h) === 0 ? "listed" : null },
+        el("td", {}, link("/holds/" + h.hold_id, "#" + h.hold_id)),
+        el("td", {}, link("/orders/" + encodeURIComponent(h.order_ref), h.order_ref)),
+        el("td", {}, el("ul", { class: "tight" }, h.reasons.map((r) => el("li", { class: r.kind === "screening_hit" ? "listed" : null }, shortReason(r))))),
+        el("td", {}, h.held_at), el("td", {}, h.held_by),
+        el("td", {}, h.released_at ? "released " + h.released_at + " by " + h.released_by : "open"),
+        el("td", {}, !h.released_at && hasRole("officer") ? el("button", { type: "button", onclick: () => releaseFromQueue(h) }, "Release") : "")
       ))
     )
   );
+}
+
+// A reason in one line: its kind, and for a screening hit the best match.
+function shortReason(r) {
+  if (r.kind === "screening_hit" && r.hits && r.hits.length) return "listed party: " + r.hits[0] + (r.hits.length > 1 ? " (+" + (r.hits.length - 1) + " more)" : "");
+  return reasonText(r);
+}
+
+async function releaseFromQueue(h) {
+  const reason = window.prompt("Reason for releasing " + h.order_ref + " (recorded):");
+  if (!reason) return;
+  try {
+    await api("POST", "/v1/orders/" + encodeURIComponent(h.order_ref) + "/release", { reason });
+    await renderRoute();
+    showMessage("Released the hold on " + h.order_ref + ".", "info");
+  } catch (error) {
+    showMessage(errorText(error));
+  }
+}
+
+function exportHolds(button) {
+  const params = state.holds ? state.holds.params : { status: "open", kind: "", sort: "priority" };
+  return exportCsv(button, "holds-" + params.status + (params.kind ? "-" + params.kind : "") + ".csv",
+    async () => [HOLD_CSV, (await walkAll(holdsPage, { status: params.status, kind: params.kind, sort: params.sort })).map(holdRow)]);
+}
+
+// `/holds/<id>`: the API has no single-hold route, so the pages are walked until it turns up.
+async function showHold(route) {
+  const box = $("#hold-page");
+  fill(box, el("p", { class: "muted" }, "looking up hold #" + route.id + "…"));
+  try {
+    let hold = null, cursor = null;
+    for (let guard = 0; guard < 100000 && !hold; guard++) {
+      const page = await holdsPage({ status: "all", sort: "newest", limit: 1000, cursor });
+      hold = page.items.find((h) => String(h.hold_id) === route.id) || null;
+      if (!page.next) break;
+      cursor = page.next;
+    }
+    if (!hold) {
+      fill(box, el("p", { class: "message" }, "There is no hold #" + route.id + "."));
+      return;
+    }
+    fill(box,
+      el("h2", { id: "hold-title" }, "Hold #" + hold.hold_id + " on order ", link("/orders/" + encodeURIComponent(hold.order_ref), hold.order_ref)),
+      el("p", { class: "headline " + (hold.released_at ? "shipped" : "held"), id: "hold-status" }, hold.released_at ? "released " + hold.released_at + " by " + hold.released_by : "open"),
+      el("p", { class: "muted" }, "held " + hold.held_at + " by " + hold.held_by + " (audit record #" + hold.hold_id + ")"),
+      hold.release_reason ? el("p", {}, "Release reason: " + hold.release_reason + (hold.release_seq ? " (audit record #" + hold.release_seq + ")" : "")) : null,
+      el("h4", {}, "Reasons"),
+      el("ul", { id: "hold-page-reasons" }, hold.reasons.map((r) => el("li", { class: r.kind === "screening_hit" ? "listed" : null }, reasonText(r)))),
+      !hold.released_at && hasRole("officer") ? el("button", { type: "button", id: "hold-release", onclick: () => releaseFromQueue(hold) }, "Release hold") : null
+    );
+  } catch (error) {
+    fail(box, error);
+  }
+}
+
+// ---- orders: `/orders?status=…` and `/orders/<ref>` -----------------------------------------
+
+async function showOrders(route) {
+  const status = ["held", "shipped", "released"].includes(route.query.get("status")) ? route.query.get("status") : "";
+  const limit = Math.max(1, Math.min(1000, Number(route.query.get("limit")) || PAGE_SIZE));
+  $("#orders-status").value = status;
+  fill($("#orders-table"), el("p", { class: "muted" }, "loading orders…"));
+  const params = { status, limit };
+  const page = await ordersPage(params);
+  if (route.seq !== state.routeSeq) return;
+  state.orders = { params, items: page.items, next: page.next, total: page.total };
+  renderOrdersTable();
+}
+
+async function moreOrders() {
+  const list = state.orders;
+  if (!list || !list.next) return;
+  try {
+    const page = await ordersPage({ ...list.params, cursor: list.next });
+    list.items.push(...page.items);
+    list.next = page.next;
+    renderOrdersTable();
+  } catch (error) {
+    showMessage(errorText(error));
+  }
+}
+
+function renderOrdersTable() {
+  const { items, next, total } = state.orders;
+  $("#orders-more").hidden = !next;
+  $("#orders-total").textContent = "showing " + items.length + (total !== undefined ? " of " + total : next ? ", more to load" : "") + " orders";
+  if (!items.length) {
+    fill($("#orders-table"), el("p", { class: "muted" }, "no orders checked yet"));
+    return;
+  }
+  fill($("#orders-table"),
+    el("table", { id: "orders-list" },
+      el("tr", {}, ["order", "status", "item", "to", "quantity", "end user", "date", "why held / how shipped", "checked"].map((h) => el("th", {}, h))),
+      items.map((o) => el("tr", { "data-order": o.request.order_ref },
+        el("td", {}, link("/orders/" + encodeURIComponent(o.request.order_ref), o.request.order_ref)),
+        el("td", { class: "status-" + o.status }, o.status),
+        el("td", {}, o.request.item_id), el("td", {}, o.request.destination), el("td", { class: "num" }, fmt(o.request.quantity)),
+        el("td", {}, o.request.end_user || ""), el("td", {}, o.request.date),
+        el("td", {}, dispositionText(o.result.disposition)),
+        el("td", {}, o.result.checked_at + " by " + o.checked_by)
+      ))
+    )
+  );
+}
+
+function dispositionText(d) {
+  if (d.reasons) return d.reasons.map((r) => words(r.kind)).join(", ");
+  return d.authorization ? authorizationText(d.authorization) : words(d.status);
+}
+
+function exportOrders(button) {
+  const status = state.orders ? state.orders.params.status : "";
+  return exportCsv(button, "orders" + (status ? "-" + status : "") + ".csv",
+    async () => [ORDER_CSV, (await walkAll(ordersPage, { status })).map(orderRow)]);
+}
+
+async function showOrderDetail(route) {
+  const box = $("#order-page");
+  fill(box, el("p", { class: "muted" }, "loading order " + route.id + "…"));
+  try {
+    const o = await api("GET", "/v1/orders/" + encodeURIComponent(route.id));
+    const q = o.request, r = o.result, d = r.disposition;
+    const inputs = { item: q.item_id, destination: q.destination, quantity: q.quantity, end_user: q.end_user, consignee: q.consignee, date: q.date };
+    fill(box,
+      el("h2", { id: "order-page-title" }, "Order " + q.order_ref),
+      el("p", { class: "headline " + o.status, id: "order-page-status" }, o.status.toUpperCase() + (d.authorization ? " " + authorizationText(d.authorization) : "")),
+      d.reasons ? el("ul", { class: "tight", id: "order-page-reasons" }, d.reasons.map((x) => el("li", { class: x.kind === "screening_hit" ? "listed" : null }, reasonText(x)))) : null,
+      el("p", {},
+        o.status !== "shipped" ? [link("/holds/" + r.audit_seq, "Hold #" + r.audit_seq), " · "] : null,
+        link(determinationPath(inputs), "Determination for these inputs"), " · ",
+        link("/chips/" + encodeURIComponent(q.item_id), "Chip " + q.item_id)),
+      el("table", { id: "order-page-request" },
+        [["item", q.item_id + (q.eccn && q.eccn.length ? " (" + q.eccn.join(", ") + ")" : "")], ["destination", q.destination], ["quantity", fmt(q.quantity)],
+          ["unit value", q.unit_value_cents === null ? "—" : "$" + fmt(q.unit_value_cents / 100, 2)], ["end user", q.end_user || "—"], ["consignee", q.consignee || "—"],
+          ["shipment date", q.date], ["license", q.license || "any usable"], ["checked", r.checked_at + " by " + o.checked_by + " (audit record #" + r.audit_seq + ")"]]
+          .map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, v)))
+      )
+    );
+  } catch (error) {
+    fail(box, error);
+  }
 }
 
 // ---- screening -------------------------------------------------------------------------------
@@ -765,7 +1519,7 @@ async function licenseAction(number, action) {
 
 async function loadLicenses() {
   const date = $("#licenses-date").value || today();
-  const [licenses, routes] = await Promise.all([api("GET", "/v1/licenses?date=" + date), api("GET", "/v1/routes?active=true")]);
+  const [licenses, routes] = await Promise.all([walkAll(licensesPage, { date }), api("GET", "/v1/routes?active=true").then((r) => asPage(r).items)]);
   const box = $("#licenses");
   if (!licenses.length) fill(box, el("p", { class: "muted" }, "no licenses recorded"));
   else {
@@ -832,8 +1586,7 @@ async function loadAudit() {
   banner.textContent = report.ok
     ? "audit trail OK: " + report.records + " records verified, head #" + report.head_seq + " (" + report.head_hash.slice(0, 16) + "…)"
     : "audit trail BROKEN at record " + (report.problem ? report.problem.seq + ": " + words(report.problem.kind) + ": " + report.problem.detail : "?");
-  const from = Math.max(1, report.head_seq - 49);
-  const records = report.head_seq ? await api("GET", "/v1/audit?from=" + from + "&limit=50") : [];
+  const records = report.head_seq ? await latestAudit(report.head_seq, 50) : [];
   fill($("#audit"),
     records.length
       ? el("table", { id: "audit-table" },
@@ -843,10 +1596,26 @@ async function loadAudit() {
   );
 }
 
+// The newest `count` records. A server that pages by cursor may not take `from`: then the
+// first page is shown.
+async function latestAudit(head, count) {
+  const from = Math.max(1, head - count + 1);
+  try {
+    return asPage(await api("GET", "/v1/audit" + queryString({ from, limit: count }))).items;
+  } catch (error) {
+    if (!rejectsPaging(error, ["from"])) throw error;
+    return (await auditPage({ limit: count })).items;
+  }
+}
+
+function exportAudit(button) {
+  return exportCsv(button, "audit-trail.csv", async () => [AUDIT_CSV, (await walkAll(auditPage, {})).map(auditRow)]);
+}
+
 // ---- tokens ----------------------------------------------------------------------------------
 
 async function loadTokens() {
-  const tokens = await api("GET", "/v1/tokens");
+  const tokens = asPage(await api("GET", "/v1/tokens")).items;
   fill($("#tokens"),
     el("table", {}, el("tr", {}, ["name", "role", "created", "by", "source", ""].map((h) => el("th", {}, h))),
       tokens.map((t) => el("tr", {}, el("td", {}, t.name), el("td", {}, t.role), el("td", {}, t.created), el("td", {}, t.created_by), el("td", {}, t.source),
@@ -886,14 +1655,25 @@ function on(selector, event, handler) {
 
 document.addEventListener("DOMContentLoaded", async () => {
   const now = today();
-  for (const id of ["#explorer-date", "#classify-date", "#order-date", "#licenses-date"]) $(id).value = now;
+  for (const id of ["#explorer-date", "#classify-date", "#decide-date", "#order-date", "#licenses-date"]) $(id).value = now;
   $("#order-ref").value = "SO-" + new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14);
-  for (const button of document.querySelectorAll("#tabs button")) button.addEventListener("click", () => showView(button.dataset.view));
+  document.addEventListener("click", interceptLinks);
+  window.addEventListener("popstate", () => renderRoute());
   on("#signin", "submit", () => signIn($("#token").value.trim()));
   on("#signout-button", "click", signOut);
-  on("#explorer-date", "change", () => drawExplorer().catch((e) => showMessage(errorText(e))));
+  on("#explorer-date", "change", () => navigate("/chips?date=" + encodeURIComponent($("#explorer-date").value), true));
   on("#classify-item", "change", toggleSpec);
-  on("#classify-form", "submit", runClassify);
+  on("#classify-form", "submit", submitClassify);
+  on("#decide-form", "submit", () => navigate(determinationPath(decideInputsFromForm())));
+  on("#decide-csv", "click", (e) => exportDecision(e.currentTarget));
+  on("#holds-status", "change", () => navigate(holdsPath({ ...holdsQuery(new URLSearchParams(location.search)), status: $("#holds-status").value, kind: "" })));
+  on("#holds-sort", "change", () => navigate(holdsPath({ ...holdsQuery(new URLSearchParams(location.search)), sort: $("#holds-sort").value })));
+  on("#holds-more", "click", moreHolds);
+  on("#holds-csv", "click", (e) => exportHolds(e.currentTarget));
+  on("#orders-status", "change", () => navigate("/orders" + queryString({ status: $("#orders-status").value })));
+  on("#orders-more", "click", moreOrders);
+  on("#orders-csv", "click", (e) => exportOrders(e.currentTarget));
+  on("#audit-csv", "click", (e) => exportAudit(e.currentTarget));
   on("#order-form", "submit", () => runOrder(orderBody()));
   on("#screen-form", "submit", runScreen);
   on("#licenses-date", "change", () => loadLicenses().catch((e) => showMessage(errorText(e))));
@@ -904,5 +1684,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   applyRoles();
   const saved = sessionStorage.getItem("chipgate-token");
   if (saved) await signIn(saved);
-  else showMessage("Paste an API token to sign in (the first start of `chipgate serve` prints an admin token).", "info");
+  else {
+    await renderRoute();
+    showMessage("Paste an API token to sign in (the first start of chipgate serve prints an admin token).", "info");
+  }
 });
