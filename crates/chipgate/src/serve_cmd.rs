@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::cli::ServeArgs;
-use crate::commands::CliError;
+use crate::error::CliError;
 use crate::Status;
 
 /// Environment variable holding an admin token to accept (instead of creating one).
@@ -21,9 +21,9 @@ pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Statu
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime
         .block_on(chipgate_server::serve(config))
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(Status::Ok)
 }
