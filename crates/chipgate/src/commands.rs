@@ -144,12 +144,36 @@ fn completions(shell: clap_complete::Shell) -> Result<Status, CliError> {
     Ok(Status::Ok)
 }
 
-/// `chipgate man`: the manual page of the whole command, in roff.
+/// `chipgate man`: one manual page (roff) for the whole command: the top-level page, then a
+/// section per subcommand with its synopsis, description and options.
 fn man() -> Result<Status, CliError> {
+    let mut command = Cli::command();
+    command.build();
     let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    subcommand_sections(&mut page, &command)?;
     io::stdout().lock().write_all(&page)?;
     Ok(Status::Ok)
+}
+
+/// Appends `.SH "CHIPGATE LICENSE ADD"` and the like for every subcommand, depth first.
+fn subcommand_sections(page: &mut Vec<u8>, command: &clap::Command) -> io::Result<()> {
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+        let title = sub.get_bin_name().unwrap_or(sub.get_name()).to_uppercase();
+        writeln!(page, ".SH \"{title}\"")?;
+        let man = clap_mangen::Man::new(sub.clone());
+        let mut part = Vec::new();
+        man.render_synopsis_section(&mut part)?;
+        man.render_description_section(&mut part)?;
+        man.render_options_section(&mut part)?;
+        // Within the subcommand's section, its own headings are subsections.
+        for line in String::from_utf8_lossy(&part).lines() {
+            let line = line.strip_prefix(".SH ").map_or_else(|| line.to_owned(), |rest| format!(".SS {rest}"));
+            writeln!(page, "{line}")?;
+        }
+        subcommand_sections(page, sub)?;
+    }
+    Ok(())
 }
 
 fn chips_list(classifier: &Classifier, format: Format) -> Result<Status, CliError> {
