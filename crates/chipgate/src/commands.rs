@@ -158,7 +158,10 @@ fn man() -> Result<Status, CliError> {
 
 /// Appends `.SH "CHIPGATE LICENSE ADD"` and the like for every subcommand, depth first.
 fn subcommand_sections(page: &mut Vec<u8>, command: &clap::Command) -> io::Result<()> {
-    for sub in command.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let title = sub.get_bin_name().unwrap_or(sub.get_name()).to_uppercase();
         writeln!(page, ".SH \"{title}\"")?;
         let man = clap_mangen::Man::new(sub.clone());
@@ -168,7 +171,9 @@ fn subcommand_sections(page: &mut Vec<u8>, command: &clap::Command) -> io::Resul
         man.render_options_section(&mut part)?;
         // Within the subcommand's section, its own headings are subsections.
         for line in String::from_utf8_lossy(&part).lines() {
-            let line = line.strip_prefix(".SH ").map_or_else(|| line.to_owned(), |rest| format!(".SS {rest}"));
+            let line = line
+                .strip_prefix(".SH ")
+                .map_or_else(|| line.to_owned(), |rest| format!(".SS {rest}"));
             writeln!(page, "{line}")?;
         }
         subcommand_sections(page, sub)?;

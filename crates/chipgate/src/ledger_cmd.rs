@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use chipgate_data::DataSource;
 use chipgate_engine::{Engine, OrderLine};
 use chipgate_ledger::{
-    Authorization, Condition, Date, Disposition, ExportFormat, Ledger, LicenseStatus, NewLicense, NewNacNotification,
-    OrderStatus, Timestamp,
+    Authorization, Condition, Date, Disposition, ExportFormat, Ledger, LedgerError, License, LicenseStatus, NewLicense,
+    NewNacNotification, OrderStatus, Timestamp,
 };
 use serde::Serialize;
 
-use crate::cli::{AsOf, AuditAction, Format, LedgerArgs, LicenseAction, NacAction, OrderAction, RouteAction};
+use crate::cli::{
+    AsOf, AuditAction, Format, LedgerArgs, LicenseAction, LicenseChange, NacAction, OrderAction, RouteAction,
+};
 use crate::commands::{parse_date, print_json, print_text, request};
 use crate::error::CliError;
 use crate::Status;
@@ -154,26 +156,21 @@ pub(crate) fn license(args: LedgerArgs<LicenseAction>, format: Format) -> Result
                 s
             })?;
         }
-        LicenseAction::Grant(c) => {
-            let l = ledger.grant_license(&c.number, &c.reason, &who, now)?;
-            change(&mut ledger, format, &l.number, as_of(&c.as_of, now)?)?;
-        }
-        LicenseAction::Reject(c) => {
-            let l = ledger.reject_license(&c.number, &c.reason, &who, now)?;
-            change(&mut ledger, format, &l.number, as_of(&c.as_of, now)?)?;
-        }
-        LicenseAction::Suspend(c) => {
-            let l = ledger.suspend_license(&c.number, &c.reason, &who, now)?;
-            change(&mut ledger, format, &l.number, as_of(&c.as_of, now)?)?;
-        }
-        LicenseAction::Resume(c) => {
-            let l = ledger.resume_license(&c.number, &c.reason, &who, now)?;
-            change(&mut ledger, format, &l.number, as_of(&c.as_of, now)?)?;
-        }
-        LicenseAction::Revoke(c) => {
-            let l = ledger.revoke_license(&c.number, &c.reason, &who, now)?;
-            change(&mut ledger, format, &l.number, as_of(&c.as_of, now)?)?;
-        }
+        LicenseAction::Grant(c) => change(&mut ledger, format, &c, now, |l| {
+            l.grant_license(&c.number, &c.reason, &who, now)
+        })?,
+        LicenseAction::Reject(c) => change(&mut ledger, format, &c, now, |l| {
+            l.reject_license(&c.number, &c.reason, &who, now)
+        })?,
+        LicenseAction::Suspend(c) => change(&mut ledger, format, &c, now, |l| {
+            l.suspend_license(&c.number, &c.reason, &who, now)
+        })?,
+        LicenseAction::Resume(c) => change(&mut ledger, format, &c, now, |l| {
+            l.resume_license(&c.number, &c.reason, &who, now)
+        })?,
+        LicenseAction::Revoke(c) => change(&mut ledger, format, &c, now, |l| {
+            l.revoke_license(&c.number, &c.reason, &who, now)
+        })?,
     }
     Ok(Status::Ok)
 }
@@ -204,9 +201,18 @@ fn new_license(a: crate::cli::LicenseAddArgs) -> Result<NewLicense, CliError> {
     })
 }
 
-/// Prints a license after a change, its status as of `shown_on`.
-fn change(ledger: &mut Ledger, format: Format, number: &str, shown_on: Date) -> Result<(), CliError> {
-    let l = ledger.license(number, shown_on)?.license;
+/// Applies a status change and prints the license, its status as of `--as-of` (read before the
+/// change, so a malformed date changes nothing).
+fn change(
+    ledger: &mut Ledger,
+    format: Format,
+    flags: &LicenseChange,
+    now: Timestamp,
+    apply: impl FnOnce(&mut Ledger) -> Result<License, LedgerError>,
+) -> Result<(), CliError> {
+    let shown_on = as_of(&flags.as_of, now)?;
+    let changed = apply(ledger)?;
+    let l = ledger.license(&changed.number, shown_on)?.license;
     emit(format, &l, |l| format!("{}\n", license_line(l)))
 }
 

@@ -26,7 +26,11 @@ fn stderr(output: &Output) -> String {
 
 /// The `error` object of a JSON error, checking it came alone on standard output.
 fn json_error(output: &Output) -> serde_json::Value {
-    assert!(stderr(output).is_empty(), "stderr with --format json: {}", stderr(output));
+    assert!(
+        stderr(output).is_empty(),
+        "stderr with --format json: {}",
+        stderr(output)
+    );
     let value: serde_json::Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)));
     let error = value["error"].clone();
@@ -76,7 +80,11 @@ fn determinations_exit_0_2_and_3() {
 fn other_errors_exit_1() {
     let out = chipgate(&["classify", "nvidia-h2O", "--date", "2025-04-20"], &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).starts_with("error: unknown chip `nvidia-h2O`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error: unknown chip `nvidia-h2O`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -148,7 +156,12 @@ fn a_license_cap_of_minus_5_is_a_usage_error() {
 
 #[test]
 fn help_and_version_exit_0() {
-    for args in [&["--help"][..], &["decide", "--help"], &["--version"], &["help", "license"]] {
+    for args in [
+        &["--help"][..],
+        &["decide", "--help"],
+        &["--version"],
+        &["help", "license"],
+    ] {
         let out = chipgate(args, &[]);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         assert!(!stdout(&out).is_empty(), "{args:?}");
@@ -171,7 +184,16 @@ fn clap_errors_are_json_on_stdout_with_format_json() {
             "the following required arguments were not provided",
         ),
         (
-            &["decide", "--format=json", "--item", "nvidia-h20", "--to", "CN", "--qty", "-5"],
+            &[
+                "decide",
+                "--format=json",
+                "--item",
+                "nvidia-h20",
+                "--to",
+                "CN",
+                "--qty",
+                "-5",
+            ],
             "invalid_value",
             "--qty",
             "invalid value '-5' for '--qty <N>': must be a whole number of units",
@@ -202,16 +224,28 @@ fn command_errors_are_json_on_stdout_with_format_json() {
     let error = json_error(&unknown);
     assert_eq!(error["code"], "unknown_item");
     assert_eq!(error["field"], "item");
-    assert!(error["message"].as_str().unwrap().starts_with("unknown chip `nvidia-h2O`"), "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("unknown chip `nvidia-h2O`"),
+        "{error}"
+    );
 
-    let bad_date = chipgate(&["--format", "json", "classify", "nvidia-h20", "--date", "2025-02-30"], &[]);
+    let bad_date = chipgate(
+        &["--format", "json", "classify", "nvidia-h20", "--date", "2025-02-30"],
+        &[],
+    );
     assert_eq!(bad_date.status.code(), Some(64));
     let error = json_error(&bad_date);
     assert_eq!(error["code"], "invalid_value");
     assert_eq!(error["field"], "--date");
     assert!(error["message"].as_str().unwrap().starts_with("--date: "), "{error}");
 
-    let country = chipgate(&["decide", "--item", "nvidia-h20", "--to", "Chna", "--format", "json"], &[]);
+    let country = chipgate(
+        &["decide", "--item", "nvidia-h20", "--to", "Chna", "--format", "json"],
+        &[],
+    );
     assert_eq!(country.status.code(), Some(1));
     let error = json_error(&country);
     assert_eq!(error["code"], "unknown_country", "{error}");
@@ -261,7 +295,10 @@ fn man_prints_one_roff_page_of_the_whole_command() {
     assert!(title.starts_with(".TH chipgate 1"), "{title}");
     assert!(page.lines().take(3).any(|line| line == title), "the title comes first");
     assert!(page.contains(".SH SYNOPSIS"));
-    assert!(page.contains(".SH \"CHIPGATE LICENSE ADD\""), "every subcommand has a section");
+    assert!(
+        page.contains(".SH \"CHIPGATE LICENSE ADD\""),
+        "every subcommand has a section"
+    );
     assert!(page.contains("\\-\\-as\\-of"), "with its options");
 }
 
@@ -304,7 +341,10 @@ fn chipgate_db_names_the_store_when_db_is_not_given() {
     let out = chipgate(LICENSE, &env_refs(&env));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(Path::new(&scratch.path("from-env.db")).exists());
-    assert!(!Path::new(&home).join("ledger.sqlite3").exists(), "the default store was used");
+    assert!(
+        !Path::new(&home).join("ledger.sqlite3").exists(),
+        "the default store was used"
+    );
 
     let listed = chipgate(&["license", "list", "--as-of", "2025-08-02"], &env_refs(&env));
     assert!(stdout(&listed).starts_with("BIS-1 [granted]"), "{}", stdout(&listed));
@@ -360,7 +400,19 @@ fn chipgate_user_is_recorded_and_user_beats_it() {
     let out = chipgate(&flagged, &env_refs(&env));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     env.retain(|(key, _)| *key != "CHIPGATE_USER");
-    let out = chipgate(&["route", "suspend", "--item", "nvidia-h20", "--to", "CN", "--reason", "x"], &env_refs(&env));
+    let out = chipgate(
+        &[
+            "route",
+            "suspend",
+            "--item",
+            "nvidia-h20",
+            "--to",
+            "CN",
+            "--reason",
+            "x",
+        ],
+        &env_refs(&env),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(audit_users(&env), ["from-chipgate-user", "from-flag", "from-user"]);
 }
@@ -401,4 +453,40 @@ fn a_change_with_no_user_is_refused_and_records_nothing() {
     let worker = chipgate(&["worker", "--nats", "nats://127.0.0.1:9"], &env_refs(&env));
     assert_eq!(worker.status.code(), Some(64), "{}", stderr(&worker));
     assert!(stderr(&worker).contains("--user"), "{}", stderr(&worker));
+}
+
+#[test]
+fn as_of_shows_license_status_on_a_date_and_a_malformed_one_changes_nothing() {
+    let scratch = Scratch::new("as-of");
+    let home = scratch.path("home");
+    let mut env = ledger_env(&home);
+    env.push(("USER", "officer".to_owned()));
+    let mut add = LICENSE.to_vec();
+    add.extend(["--as-of", "2025-08-01"]);
+    let out = chipgate(&add, &env_refs(&env));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("recorded BIS-1 [granted]"), "{}", stdout(&out));
+    // Valid to 2026-07-31: expired today and on any later day.
+    let today = chipgate(&["license", "list"], &env_refs(&env));
+    assert!(stdout(&today).starts_with("BIS-1 [expired]"), "{}", stdout(&today));
+    // A license that can still change: a malformed `--as-of` is refused before the change.
+    let mut current = LICENSE.to_vec();
+    current[3] = "BIS-2";
+    current[15] = "2999-12-31";
+    let out = chipgate(&current, &env_refs(&env));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = stdout(&chipgate(&["audit", "export"], &env_refs(&env)));
+    let bad = chipgate(
+        &["license", "suspend", "BIS-2", "--reason", "x", "--as-of", "2025-13-01"],
+        &env_refs(&env),
+    );
+    assert_eq!(bad.status.code(), Some(64), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("--as-of"), "{}", stderr(&bad));
+    assert_eq!(stdout(&chipgate(&["audit", "export"], &env_refs(&env))), before);
+    let good = chipgate(
+        &["license", "suspend", "BIS-2", "--reason", "x", "--as-of", "2025-09-01"],
+        &env_refs(&env),
+    );
+    assert_eq!(good.status.code(), Some(0), "{}", stderr(&good));
+    assert!(stdout(&good).starts_with("BIS-2 [suspended]"), "{}", stdout(&good));
 }
