@@ -14,7 +14,7 @@ use chipgate_engine::Engine;
 use crate::cli::{BatchArgs, BatchFormat, GenOrdersArgs, WorkerArgs};
 use crate::commands::parse_date;
 use crate::error::CliError;
-use crate::ledger_cmd::{data_home, now, recorded_user, DB_VAR};
+use crate::ledger_cmd::{data_home, given_db, now, recorded_user, DB_VAR};
 use crate::Status;
 
 impl From<chipgate_batch::BatchError> for CliError {
@@ -33,9 +33,8 @@ fn default_db() -> String {
 /// The ledger of `batch --record`: `--db`, else `$CHIPGATE_DB` (read here rather than by clap,
 /// which would take the variable for `--db` and then demand `--record`), else the default file.
 fn batch_db(given: Option<&str>) -> Option<String> {
-    given
-        .map(str::to_owned)
-        .or_else(|| std::env::var(DB_VAR).ok().filter(|url| !url.trim().is_empty()))
+    let from_env = std::env::var(DB_VAR).ok();
+    given_db(given).or(given_db(from_env.as_deref())).map(str::to_owned)
 }
 
 /// Draws `[#####     ] 42%  420,000 lines  61,234 lines/s  3 errors  ETA 9s` on standard error.
@@ -364,8 +363,8 @@ pub(crate) fn worker(args: WorkerArgs, source: &dyn DataSource) -> Result<Status
         // Build the screening index before taking messages.
         engine.lists()?;
     }
-    let db = match &args.db {
-        Some(url) => url.clone(),
+    let db = match given_db(args.db.as_deref()) {
+        Some(url) => url.to_owned(),
         None => {
             std::fs::create_dir_all(data_home())?;
             default_db()

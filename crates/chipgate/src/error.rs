@@ -310,9 +310,16 @@ fn clap_code(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// clap's first line without `error: `, with its tips (`tip: a similar argument exists: …`).
+/// clap's first line without `error: `, with its tips (`tip: a similar argument exists: …`);
+/// for a command that needs a subcommand (clap renders its help), the usage line.
 fn clap_message(error: &clap::Error) -> String {
     let rendered = error.render().to_string();
+    if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return match rendered.lines().find_map(|line| line.trim().strip_prefix("Usage: ")) {
+            Some(usage) => format!("a subcommand is required: `{usage}` (see `--help`)"),
+            None => "a subcommand is required (see `--help`)".to_owned(),
+        };
+    }
     let mut lines = rendered.lines().map(str::trim).filter(|line| !line.is_empty());
     let first = lines.next().unwrap_or("invalid command line");
     let mut message = first.strip_prefix("error: ").unwrap_or(first).to_owned();

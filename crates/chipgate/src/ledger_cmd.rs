@@ -33,8 +33,13 @@ pub(crate) fn data_home() -> PathBuf {
     PathBuf::from(".chipgate")
 }
 
+/// A store URL from `--db` or `$CHIPGATE_DB`; an empty one (`CHIPGATE_DB=`) is none.
+pub(crate) fn given_db(db: Option<&str>) -> Option<&str> {
+    db.filter(|url| !url.trim().is_empty())
+}
+
 pub(crate) fn open_ledger(db: Option<&str>) -> Result<Ledger, CliError> {
-    Ok(match db {
+    Ok(match given_db(db) {
         Some(url) => Ledger::open(url)?,
         None => Ledger::open_default(&data_home())?,
     })

@@ -13,7 +13,7 @@ const ADMIN_TOKEN_VAR: &str = "CHIPGATE_ADMIN_TOKEN";
 pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Status, CliError> {
     let config = chipgate_server::ServeConfig {
         addr: args.addr,
-        db: args.db,
+        db: crate::ledger_cmd::given_db(args.db.as_deref()).map(str::to_owned),
         data_dir: crate::ledger_cmd::data_home(),
         admin_token: std::env::var(ADMIN_TOKEN_VAR).ok(),
         reference_dir: reference_dir.map(Path::to_path_buf),

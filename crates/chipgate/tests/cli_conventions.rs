@@ -32,7 +32,8 @@ fn json_error(output: &Output) -> serde_json::Value {
         stderr(output)
     );
     let value: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(output)));
+        .map_err(|e| format!("stdout is not JSON ({e}): {}", stdout(output)))
+        .unwrap();
     let error = value["error"].clone();
     assert_eq!(value.as_object().map(serde_json::Map::len), Some(1), "{value}");
     for key in ["code", "message", "field"] {
@@ -215,6 +216,15 @@ fn clap_errors_are_json_on_stdout_with_format_json() {
     assert_eq!(error["code"], "unknown_subcommand");
     assert_eq!(error["field"], serde_json::Value::Null);
     assert!(error["message"].as_str().unwrap().contains("'decied'"), "{error}");
+
+    let out = chipgate(&["--format", "json", "license"], &[]);
+    assert_eq!(out.status.code(), Some(64));
+    let error = json_error(&out);
+    assert_eq!(error["code"], "missing_subcommand");
+    assert_eq!(
+        error["message"],
+        "a subcommand is required: `chipgate license [OPTIONS] <COMMAND>` (see `--help`)"
+    );
 }
 
 #[test]
@@ -353,6 +363,13 @@ fn chipgate_db_names_the_store_when_db_is_not_given() {
     let listed = chipgate(&["license", "list", "--db", &other], &env_refs(&env));
     assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
     assert_eq!(stdout(&listed), "no licenses\n");
+    // An empty variable names no store: the default one is used.
+    env.retain(|(key, _)| *key != "CHIPGATE_DB");
+    env.push(("CHIPGATE_DB", String::new()));
+    let listed = chipgate(&["license", "list"], &env_refs(&env));
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    assert_eq!(stdout(&listed), "no licenses\n");
+    assert!(Path::new(&home).join("ledger.sqlite3").exists());
 }
 
 /// The `user` of every record of the audit trail.
