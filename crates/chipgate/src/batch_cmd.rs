@@ -12,21 +12,15 @@ use chipgate_data::DataSource;
 use chipgate_engine::Engine;
 
 use crate::cli::{BatchArgs, BatchFormat, GenOrdersArgs, WorkerArgs};
-use crate::commands::{parse_date, CliError};
-use crate::ledger_cmd::{data_home, now};
+use crate::commands::parse_date;
+use crate::error::CliError;
+use crate::ledger_cmd::{data_home, given_db, now, recorded_user, DB_VAR};
 use crate::Status;
 
 impl From<chipgate_batch::BatchError> for CliError {
     fn from(e: chipgate_batch::BatchError) -> Self {
-        CliError::Usage(e.to_string())
+        CliError::Failed(e.to_string())
     }
-}
-
-fn user(given: Option<&str>) -> String {
-    given
-        .map(str::to_owned)
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn default_db() -> String {
@@ -34,6 +28,13 @@ fn default_db() -> String {
         "sqlite://{}",
         data_home().join(chipgate_ledger::DEFAULT_DB_FILE).display()
     )
+}
+
+/// The ledger of `batch --record`: `--db`, else `$CHIPGATE_DB` (read here rather than by clap,
+/// which would take the variable for `--db` and then demand `--record`), else the default file.
+fn batch_db(given: Option<&str>) -> Option<String> {
+    let from_env = std::env::var(DB_VAR).ok();
+    given_db(given).or(given_db(from_env.as_deref())).map(str::to_owned)
 }
 
 /// Draws `[#####     ] 42%  420,000 lines  61,234 lines/s  3 errors  ETA 9s` on standard error.
@@ -166,27 +167,29 @@ fn summary(r: &RunReport, elapsed: Duration) -> String {
 }
 
 /// `chipgate batch ORDERS`.
-pub(crate) fn batch(args: BatchArgs, source: &dyn DataSource) -> Result<Status, CliError> {
-    let engine = Engine::load(source)?;
+pub(crate) fn batch(args: BatchArgs, format: BatchFormat, source: &dyn DataSource) -> Result<Status, CliError> {
     let default_date = parse_date("--date", args.date.as_deref())?;
-    let errors = match (&args.errors, &args.output) {
-        (Some(e), _) => e.clone(),
-        (None, Some(out)) => BatchConfig::errors_path_for(out),
-        (None, None) => BatchConfig::errors_path_for(&args.orders),
-    };
     let record = if args.record {
+        let user = recorded_user(args.user.as_deref())?;
+        let db = batch_db(args.db.as_deref());
+        if db.is_none() {
+            std::fs::create_dir_all(data_home())?;
+        }
         Some(RecordOptions {
-            db_url: args.db.clone().unwrap_or_else(default_db),
-            user: user(args.user.as_deref()),
+            db_url: db.unwrap_or_else(default_db),
+            user,
             now: now()?,
             ref_prefix: chipgate_batch::file_ref_prefix(&args.orders)?,
         })
     } else {
         None
     };
-    if args.record && args.db.is_none() {
-        std::fs::create_dir_all(data_home())?;
-    }
+    let engine = Engine::load(source)?;
+    let errors = match (&args.errors, &args.output) {
+        (Some(e), _) => e.clone(),
+        (None, Some(out)) => BatchConfig::errors_path_for(out),
+        (None, None) => BatchConfig::errors_path_for(&args.orders),
+    };
     let workers = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
@@ -200,7 +203,7 @@ pub(crate) fn batch(args: BatchArgs, source: &dyn DataSource) -> Result<Status, 
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
         pause_at_line: args.pause_at_line,
         process: ProcessOptions {
-            format: match args.format {
+            format: match format {
                 BatchFormat::Csv => OutputFormat::Csv,
                 BatchFormat::Jsonl => OutputFormat::Jsonl,
             },
@@ -255,7 +258,10 @@ pub(crate) fn gen_orders(args: GenOrdersArgs, source: &dyn DataSource) -> Result
         if (0.0..=1.0).contains(&v) {
             Ok(v)
         } else {
-            Err(CliError::Usage(format!("{flag}: must be between 0 and 1, got `{v}`")))
+            Err(CliError::invalid_value(
+                flag,
+                format!("must be between 0 and 1, got `{v}`"),
+            ))
         }
     };
     let opts = GenOptions {
@@ -295,10 +301,10 @@ fn publish(path: &std::path::Path, config: &chipgate_worker::WorkerConfig, quiet
     let header = reader
         .next_record()
         .map_err(file_error)?
-        .ok_or_else(|| CliError::Usage(format!("`{}` is empty", path.display())))?;
+        .ok_or_else(|| CliError::Failed(format!("`{}` is empty", path.display())))?;
     split_fields(&header.bytes, &mut fields)
-        .map_err(|e| CliError::Usage(format!("`{}`: header: {e}", path.display())))?;
-    let columns = chipgate_batch::Columns::from_header(&fields).map_err(|e| CliError::Usage(e.to_string()))?;
+        .map_err(|e| CliError::Failed(format!("`{}`: header: {e}", path.display())))?;
+    let columns = chipgate_batch::Columns::from_header(&fields).map_err(|e| CliError::Failed(e.to_string()))?;
     let today = crate::commands::today();
     let mut orders = Vec::new();
     let mut bad = 0u64;
@@ -332,7 +338,7 @@ fn publish(path: &std::path::Path, config: &chipgate_worker::WorkerConfig, quiet
         }
     }
     let stored = chipgate_worker::client::publish_orders_blocking(config, &orders)
-        .map_err(|e| CliError::Usage(format!("publish: {e}")))?;
+        .map_err(|e| CliError::Failed(format!("publish: {e}")))?;
     if !quiet {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(
@@ -348,13 +354,18 @@ fn publish(path: &std::path::Path, config: &chipgate_worker::WorkerConfig, quiet
 
 /// `chipgate worker --nats URL`.
 pub(crate) fn worker(args: WorkerArgs, source: &dyn DataSource) -> Result<Status, CliError> {
+    // Publishing records nothing; taking orders records each one under this user.
+    let user = match &args.publish {
+        Some(_) => args.user.clone().unwrap_or_default(),
+        None => recorded_user(args.user.as_deref())?,
+    };
     let engine = Engine::load(source)?;
     if args.publish.is_none() {
         // Build the screening index before taking messages.
         engine.lists()?;
     }
-    let db = match &args.db {
-        Some(url) => url.clone(),
+    let db = match given_db(args.db.as_deref()) {
+        Some(url) => url.to_owned(),
         None => {
             std::fs::create_dir_all(data_home())?;
             default_db()
@@ -368,7 +379,7 @@ pub(crate) fn worker(args: WorkerArgs, source: &dyn DataSource) -> Result<Status
         durable: args.durable.clone(),
         ack_wait: Duration::from_secs(args.ack_wait.max(1)),
         concurrency: args.concurrency.max(1),
-        user: user(args.user.as_deref()),
+        user,
         max_orders: args.max_orders,
         idle_exit: args.idle_exit.map(Duration::from_secs),
         ack_delay: Duration::from_millis(args.ack_delay_ms),
@@ -383,7 +394,7 @@ pub(crate) fn worker(args: WorkerArgs, source: &dyn DataSource) -> Result<Status
             let _ = writeln!(err, "{event}");
         }
     })
-    .map_err(|e| CliError::Usage(format!("worker: {e}")))?;
+    .map_err(|e| CliError::Failed(format!("worker: {e}")))?;
     if !quiet {
         let mut err = std::io::stderr().lock();
         let _ = writeln!(

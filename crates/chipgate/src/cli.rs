@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::error::CliError;
+
 /// chipgate: export-control classification and license determination for AI chips.
 #[derive(Debug, Parser)]
 #[command(name = "chipgate", version, about, long_about = None)]
@@ -11,18 +13,89 @@ pub(crate) struct Cli {
     /// Read reference data from this directory instead of the bundled copy.
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Output format: text or json (errors too: one JSON object on standard output); `chipgate
+    /// batch` writes csv (its default) or jsonl. Before or after the subcommand.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub(crate) format: Option<FormatArg>,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+/// The values `--format` accepts; each command takes the ones that fit it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// For people (the default).
+    Text,
+    /// One JSON object (the stable interface).
+    Json,
+    /// `chipgate batch`: the input columns and the determination's summary (its default).
+    Csv,
+    /// `chipgate batch`: JSON lines, each with the full decision object.
+    Jsonl,
+}
+
+/// Output format of every command but `chipgate batch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Format {
     /// For people.
     #[default]
     Text,
     /// One JSON object (the stable interface).
     Json,
+}
+
+/// Output format of `chipgate batch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum BatchFormat {
+    /// CSV: the input columns and the determination's summary.
+    #[default]
+    Csv,
+    /// JSON lines, each with the full decision object (slower, much larger).
+    Jsonl,
+}
+
+impl Cli {
+    /// The output format of a command other than `batch`.
+    pub(crate) fn output_format(&self) -> Result<Format, CliError> {
+        match self.format {
+            None | Some(FormatArg::Text) => Ok(Format::Text),
+            Some(FormatArg::Json) => Ok(Format::Json),
+            Some(other @ (FormatArg::Csv | FormatArg::Jsonl)) => Err(CliError::invalid_value(
+                "--format",
+                format!("`{}` is for `chipgate batch`; use `text` or `json`", other.name()),
+            )),
+        }
+    }
+
+    /// The output format of `chipgate batch`.
+    pub(crate) fn batch_format(&self) -> Result<BatchFormat, CliError> {
+        match self.format {
+            None | Some(FormatArg::Csv) => Ok(BatchFormat::Csv),
+            Some(FormatArg::Jsonl) => Ok(BatchFormat::Jsonl),
+            Some(other @ (FormatArg::Text | FormatArg::Json)) => Err(CliError::invalid_value(
+                "--format",
+                format!("`chipgate batch` writes `csv` or `jsonl`, not `{}`", other.name()),
+            )),
+        }
+    }
+}
+
+impl FormatArg {
+    fn name(self) -> &'static str {
+        match self {
+            FormatArg::Text => "text",
+            FormatArg::Json => "json",
+            FormatArg::Csv => "csv",
+            FormatArg::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// `--qty`: a whole number of units; `-5` is refused here, as a usage error.
+fn quantity(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| "must be a whole number of units, 0 or more".to_owned())
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,15 +130,20 @@ pub(crate) enum Command {
     GenOrders(GenOrdersArgs),
     /// Take orders from a NATS JetStream stream, decide and record them, publish the results.
     Worker(WorkerArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `chipgate man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ChipsArgs {
     #[command(subcommand)]
     pub(crate) action: Option<ChipsAction>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub(crate) format: Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,9 +152,6 @@ pub(crate) enum ChipsAction {
     Show {
         /// Catalog id, e.g. `nvidia-h20`.
         id: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t)]
-        format: Format,
     },
 }
 
@@ -98,9 +173,6 @@ pub(crate) struct ClassifyArgs {
     /// The date to classify for (YYYY-MM-DD). Default: today.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub(crate) date: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -112,18 +184,12 @@ pub(crate) struct TimelineArgs {
     pub(crate) to: Option<String>,
     #[command(flatten)]
     pub(crate) parties: PartyArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct RulesArgs {
     #[command(subcommand)]
     pub(crate) action: Option<RulesAction>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub(crate) format: Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,7 +205,7 @@ pub(crate) enum RulesAction {
 #[derive(Debug, Args, Default)]
 pub(crate) struct PartyArgs {
     /// Quantity (units).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = quantity)]
     pub(crate) qty: Option<u64>,
     /// End user name (screened against the restricted-party lists: a strong match is listed,
     /// a possible one makes the answer indeterminate).
@@ -202,9 +268,6 @@ pub(crate) struct DecideArgs {
     /// The date to decide for (YYYY-MM-DD). Default: today.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub(crate) date: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -230,9 +293,6 @@ pub(crate) struct ScreenArgs {
     /// Screen every row of a CSV file (`name[,country]`), streaming JSON lines.
     #[arg(long, value_name = "FILE.csv")]
     pub(crate) batch: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub(crate) format: Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,15 +309,13 @@ pub(crate) enum ScreenAction {
 pub(crate) struct LedgerArgs<A: Subcommand> {
     #[command(subcommand)]
     pub(crate) action: A,
-    /// Store: `sqlite://PATH` or `postgres://…` (default: a SQLite file in the data directory).
-    #[arg(long, global = true, value_name = "URL")]
+    /// Store: `sqlite://PATH` or `postgres://…` (default: `ledger.sqlite3` in the data directory).
+    #[arg(long, global = true, value_name = "URL", env = "CHIPGATE_DB")]
     pub(crate) db: Option<String>,
-    /// Who is acting (recorded in the audit trail). Default: $USER.
-    #[arg(long, global = true, value_name = "NAME")]
+    /// Who is acting, recorded with every change. Default: $CHIPGATE_USER, else $USER; a
+    /// change with neither is refused.
+    #[arg(long, global = true, value_name = "NAME", env = "CHIPGATE_USER")]
     pub(crate) user: Option<String>,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t)]
-    pub(crate) format: Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,11 +323,13 @@ pub(crate) enum LicenseAction {
     /// Record a license (or an application).
     Add(Box<LicenseAddArgs>),
     /// List licenses with remaining quantity and value.
-    List,
+    List(AsOf),
     /// Show one license with its shipments.
     Show {
         /// License number.
         number: String,
+        #[command(flatten)]
+        as_of: AsOf,
     },
     /// Grant an applied license.
     Grant(LicenseChange),
@@ -283,6 +343,15 @@ pub(crate) enum LicenseAction {
     Revoke(LicenseChange),
 }
 
+/// The date a license's status is shown for.
+#[derive(Debug, Args)]
+pub(crate) struct AsOf {
+    /// Show the license's status as of this date (`expired` after its last valid day).
+    /// Default: today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub(crate) as_of: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct LicenseChange {
     /// License number.
@@ -290,6 +359,8 @@ pub(crate) struct LicenseChange {
     /// Why (recorded).
     #[arg(long)]
     pub(crate) reason: String,
+    #[command(flatten)]
+    pub(crate) as_of: AsOf,
 }
 
 #[derive(Debug, Args)]
@@ -313,8 +384,8 @@ pub(crate) struct LicenseAddArgs {
     #[arg(long)]
     pub(crate) end_user: Option<String>,
     /// Quantity cap (units).
-    #[arg(long, allow_negative_numbers = true)]
-    pub(crate) qty: i64,
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = quantity)]
+    pub(crate) qty: u64,
     /// Value cap in US dollars.
     #[arg(long, allow_negative_numbers = true)]
     pub(crate) value_usd: Option<f64>,
@@ -336,6 +407,8 @@ pub(crate) struct LicenseAddArgs {
     /// Status: applied or granted.
     #[arg(long, default_value = "granted")]
     pub(crate) status: String,
+    #[command(flatten)]
+    pub(crate) as_of: AsOf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -464,19 +537,9 @@ pub(crate) struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub(crate) addr: std::net::SocketAddr,
-    /// Store: `sqlite://PATH` or `postgres://…` (default: a SQLite file in the data directory).
-    #[arg(long, value_name = "URL")]
+    /// Store: `sqlite://PATH` or `postgres://…` (default: `ledger.sqlite3` in the data directory).
+    #[arg(long, value_name = "URL", env = "CHIPGATE_DB")]
     pub(crate) db: Option<String>,
-}
-
-/// Output format of `chipgate batch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub(crate) enum BatchFormat {
-    /// CSV: the input columns and the determination's summary.
-    #[default]
-    Csv,
-    /// JSON lines, each with the full decision object (slower, much larger).
-    Jsonl,
 }
 
 #[derive(Debug, Args)]
@@ -488,9 +551,6 @@ pub(crate) struct BatchArgs {
     /// Output file (default: standard output, without checkpoints).
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub(crate) output: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t)]
-    pub(crate) format: BatchFormat,
     /// Bad lines go here (default: OUT.errors.csv, or ORDERS.csv.errors.csv without -o).
     #[arg(long, value_name = "FILE")]
     pub(crate) errors: Option<PathBuf>,
@@ -503,11 +563,12 @@ pub(crate) struct BatchArgs {
     /// Record every line in the ledger (order_ref column, or FILEHASH:LINE); re-runs are idempotent.
     #[arg(long)]
     pub(crate) record: bool,
-    /// Ledger for --record: `sqlite://PATH` or `postgres://…` (default: the SQLite file in the data directory).
+    /// Ledger for --record: `sqlite://PATH` or `postgres://…` (default: $CHIPGATE_DB, else
+    /// the SQLite file in the data directory).
     #[arg(long, value_name = "URL", requires = "record")]
     pub(crate) db: Option<String>,
-    /// Who records (audit trail). Default: $USER.
-    #[arg(long, value_name = "NAME")]
+    /// Who records (audit trail) with --record. Default: $CHIPGATE_USER, else $USER.
+    #[arg(long, value_name = "NAME", env = "CHIPGATE_USER")]
     pub(crate) user: Option<String>,
     /// Worker threads. Default: the number of cores.
     #[arg(long, value_name = "N")]
@@ -563,7 +624,7 @@ pub(crate) struct WorkerArgs {
     #[arg(long, value_name = "URL")]
     pub(crate) nats: String,
     /// Shared ledger: `postgres://…` (or `sqlite://PATH` for one machine). Default: the SQLite file in the data directory.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "CHIPGATE_DB")]
     pub(crate) db: Option<String>,
     /// JetStream stream of orders (created if missing; results go to STREAM_RESULTS).
     #[arg(long, default_value = "CHIPGATE_ORDERS")]
@@ -580,8 +641,8 @@ pub(crate) struct WorkerArgs {
     /// Orders processed at once (one ledger connection each).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub(crate) concurrency: usize,
-    /// Who records (audit trail). Default: $USER.
-    #[arg(long, value_name = "NAME")]
+    /// Who records (audit trail). Default: $CHIPGATE_USER, else $USER.
+    #[arg(long, value_name = "NAME", env = "CHIPGATE_USER")]
     pub(crate) user: Option<String>,
     /// Stop after this many orders.
     #[arg(long, value_name = "N")]

@@ -1,119 +1,37 @@
 //! Each subcommand: resolve inputs (load data, parse dates and files), make one library
 //! call, hand the result to a renderer.
 
-use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
 
 use chipgate_classify::{Classifier, ClassifyError, Outcome};
 use chipgate_data::{DataSource, Directory, Embedded};
-use chipgate_decide::{DecideError, Decider, LicenseOutcome, NoLists, Ownership, Request};
-use chipgate_engine::{Engine, EngineError};
-use chipgate_ledger::LedgerError;
-use chipgate_model::{ChipId, ChipRecord, Date, SpecError};
-use chipgate_screen::ScreenError;
+use chipgate_decide::{Decider, LicenseOutcome, NoLists, Ownership, Request};
+use chipgate_engine::Engine;
+use chipgate_model::{ChipId, ChipRecord, Date};
+use clap::CommandFactory;
 use serde::Serialize;
 
-use crate::cli::{ChipsAction, Cli, Command, Format, ItemArgs, RulesAction};
+use crate::cli::{BatchFormat, ChipsAction, Cli, Command, Format, ItemArgs, RulesAction};
+use crate::error::CliError;
 use crate::{render, Status};
-
-/// An error for the person at the terminal.
-#[derive(Debug)]
-pub(crate) enum CliError {
-    /// From classification.
-    Classify(ClassifyError),
-    /// From license determination.
-    Decide(DecideError),
-    /// From screening.
-    Screen(ScreenError),
-    /// From the ledger.
-    Ledger(LedgerError),
-    /// A spec file.
-    Spec(SpecError),
-    /// Reading a file.
-    File { path: String, source: io::Error },
-    /// Writing output.
-    Output(io::Error),
-    /// A flag value.
-    Usage(String),
-}
-
-impl CliError {
-    pub(crate) fn is_broken_pipe(&self) -> bool {
-        matches!(self, CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
-    }
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CliError::Classify(e) => write!(f, "{e}"),
-            CliError::Decide(e) => write!(f, "{e}"),
-            CliError::Screen(e) => write!(f, "{e}"),
-            CliError::Ledger(e) => write!(f, "{e}"),
-            CliError::Spec(e) => write!(f, "invalid spec: {e}"),
-            CliError::File { path, source } => write!(f, "cannot read `{path}`: {source}"),
-            CliError::Output(e) => write!(f, "cannot write output: {e}"),
-            CliError::Usage(message) => f.write_str(message),
-        }
-    }
-}
-
-impl From<ClassifyError> for CliError {
-    fn from(e: ClassifyError) -> Self {
-        CliError::Classify(e)
-    }
-}
-
-impl From<DecideError> for CliError {
-    fn from(e: DecideError) -> Self {
-        match e {
-            DecideError::Classify(inner) => CliError::Classify(inner),
-            other => CliError::Decide(other),
-        }
-    }
-}
-
-impl From<ScreenError> for CliError {
-    fn from(e: ScreenError) -> Self {
-        CliError::Screen(e)
-    }
-}
-
-impl From<LedgerError> for CliError {
-    fn from(e: LedgerError) -> Self {
-        CliError::Ledger(e)
-    }
-}
-
-impl From<EngineError> for CliError {
-    fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::Decide(d) => d.into(),
-            EngineError::Screen(s) => CliError::Screen(s),
-            EngineError::Ledger(l) => CliError::Ledger(l),
-            EngineError::Invalid { field, message } => CliError::Usage(format!("`{field}`: {message}")),
-        }
-    }
-}
-
-impl From<io::Error> for CliError {
-    fn from(e: io::Error) -> Self {
-        CliError::Output(e)
-    }
-}
 
 pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
     let source: Box<dyn DataSource> = match &cli.data_dir {
         Some(dir) => Box::new(Directory::new(dir)),
         None => Box::new(Embedded),
     };
+    // `--format` takes text or json, except for `batch` (csv or jsonl).
+    let (format, batch_format) = match cli.command {
+        Command::Batch(_) => (Format::Text, cli.batch_format()?),
+        _ => (cli.output_format()?, BatchFormat::Csv),
+    };
     match cli.command {
         Command::Chips(args) => {
             let classifier = Classifier::load(source.as_ref())?;
             match args.action {
-                None => chips_list(&classifier, args.format),
-                Some(ChipsAction::Show { id, format }) => chips_show(&classifier, &id, format),
+                None => chips_list(&classifier, format),
+                Some(ChipsAction::Show { id }) => chips_show(&classifier, &id, format),
             }
         }
         Command::Classify(args) => {
@@ -121,7 +39,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             let record = resolve_item(&classifier, &args.item)?;
             let date = parse_date("--date", args.date.as_deref())?;
             let result = classifier.classify(&record, date)?;
-            match args.format {
+            match format {
                 Format::Json => print_json(&result)?,
                 Format::Text => print_text(&render::classification(&result))?,
             }
@@ -135,7 +53,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             let record = resolve_item(decider.classifier(), &args.item)?;
             let request = request(args.to.clone().unwrap_or_default(), &args.parties)?;
             let timeline = decider.timeline(&record, &request, &NoLists)?;
-            match args.format {
+            match format {
                 Format::Json => print_json(&timeline)?,
                 Format::Text => print_text(&render::decision_timeline(&timeline))?,
             }
@@ -155,7 +73,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             } else {
                 engine.decider().decide(&record, &request, date, &NoLists)?
             };
-            match args.format {
+            match format {
                 Format::Json => print_json(&decision)?,
                 Format::Text => print_text(&render::decision(&decision))?,
             }
@@ -169,7 +87,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             let classifier = Classifier::load(source.as_ref())?;
             let record = resolve_item(&classifier, &args.item)?;
             let timeline = classifier.timeline(&record)?;
-            match args.format {
+            match format {
                 Format::Json => print_json(&timeline)?,
                 Format::Text => print_text(&render::timeline(&timeline))?,
             }
@@ -177,21 +95,23 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
         }
         Command::Screen(args) => {
             let engine = Engine::load(source.as_ref())?;
-            crate::screen_cmd::run(&engine, args)
+            crate::screen_cmd::run(&engine, args, format)
         }
-        Command::License(args) => crate::ledger_cmd::license(args),
-        Command::Route(args) => crate::ledger_cmd::route(args),
-        Command::Order(args) => crate::ledger_cmd::order(args, source.as_ref()),
-        Command::Nac(args) => crate::ledger_cmd::nac(args),
-        Command::Audit(args) => crate::ledger_cmd::audit(args),
+        Command::License(args) => crate::ledger_cmd::license(args, format),
+        Command::Route(args) => crate::ledger_cmd::route(args, format),
+        Command::Order(args) => crate::ledger_cmd::order(args, format, source.as_ref()),
+        Command::Nac(args) => crate::ledger_cmd::nac(args, format),
+        Command::Audit(args) => crate::ledger_cmd::audit(args, format),
         Command::Serve(args) => crate::serve_cmd::run(args, cli.data_dir.as_deref()),
-        Command::Batch(args) => crate::batch_cmd::batch(args, source.as_ref()),
+        Command::Batch(args) => crate::batch_cmd::batch(args, batch_format, source.as_ref()),
         Command::GenOrders(args) => crate::batch_cmd::gen_orders(args, source.as_ref()),
         Command::Worker(args) => crate::batch_cmd::worker(args, source.as_ref()),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man(),
         Command::Rules(args) => match args.action {
             None => {
                 let classifier = Classifier::load(source.as_ref())?;
-                match args.format {
+                match format {
                     Format::Json => print_json(&render::rules_json(&classifier))?,
                     Format::Text => print_text(&render::rules(&classifier))?,
                 }
@@ -213,6 +133,52 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             }
         },
     }
+}
+
+/// `chipgate completions SHELL`: the script, generated from the clap command.
+fn completions(shell: clap_complete::Shell) -> Result<Status, CliError> {
+    // Generated into memory first: clap_complete panics on a failed write (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "chipgate", &mut script);
+    io::stdout().lock().write_all(&script)?;
+    Ok(Status::Ok)
+}
+
+/// `chipgate man`: one manual page (roff) for the whole command: the top-level page, then a
+/// section per subcommand with its synopsis, description and options.
+fn man() -> Result<Status, CliError> {
+    let mut command = Cli::command();
+    command.build();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut page)?;
+    subcommand_sections(&mut page, &command)?;
+    io::stdout().lock().write_all(&page)?;
+    Ok(Status::Ok)
+}
+
+/// Appends `.SH "CHIPGATE LICENSE ADD"` and the like for every subcommand, depth first.
+fn subcommand_sections(page: &mut Vec<u8>, command: &clap::Command) -> io::Result<()> {
+    for sub in command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        let title = sub.get_bin_name().unwrap_or(sub.get_name()).to_uppercase();
+        writeln!(page, ".SH \"{title}\"")?;
+        let man = clap_mangen::Man::new(sub.clone());
+        let mut part = Vec::new();
+        man.render_synopsis_section(&mut part)?;
+        man.render_description_section(&mut part)?;
+        man.render_options_section(&mut part)?;
+        // Within the subcommand's section, its own headings are subsections.
+        for line in String::from_utf8_lossy(&part).lines() {
+            let line = line
+                .strip_prefix(".SH ")
+                .map_or_else(|| line.to_owned(), |rest| format!(".SS {rest}"));
+            writeln!(page, "{line}")?;
+        }
+        subcommand_sections(page, sub)?;
+    }
+    Ok(())
 }
 
 fn chips_list(classifier: &Classifier, format: Format) -> Result<Status, CliError> {
@@ -273,7 +239,7 @@ pub(crate) fn resolve_item(classifier: &Classifier, item: &ItemArgs) -> Result<C
     let id = item
         .id
         .as_deref()
-        .ok_or_else(|| CliError::Usage("give a chip id or --spec FILE".to_owned()))?;
+        .ok_or_else(|| CliError::missing("ID", "give a chip id or --spec FILE"))?;
     Ok(classifier.catalog().get(id).map_err(ClassifyError::from)?.clone())
 }
 
@@ -297,7 +263,7 @@ fn read_spec(path: &Path) -> Result<ChipRecord, CliError> {
 /// Parses a `YYYY-MM-DD` flag value; none means today (UTC).
 pub(crate) fn parse_date(flag: &str, value: Option<&str>) -> Result<Date, CliError> {
     match value {
-        Some(text) => text.parse().map_err(|e| CliError::Usage(format!("{flag}: {e}"))),
+        Some(text) => text.parse().map_err(|e| CliError::invalid_value(flag, e)),
         None => Ok(today()),
     }
 }

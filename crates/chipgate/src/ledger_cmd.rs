@@ -6,13 +6,16 @@ use std::path::PathBuf;
 use chipgate_data::DataSource;
 use chipgate_engine::{Engine, OrderLine};
 use chipgate_ledger::{
-    Authorization, Condition, Disposition, ExportFormat, Ledger, LicenseStatus, NewLicense, NewNacNotification,
-    OrderStatus, Timestamp,
+    Authorization, Condition, Date, Disposition, ExportFormat, Ledger, LedgerError, License, LicenseStatus, NewLicense,
+    NewNacNotification, OrderStatus, Timestamp,
 };
 use serde::Serialize;
 
-use crate::cli::{AuditAction, Format, LedgerArgs, LicenseAction, NacAction, OrderAction, RouteAction};
-use crate::commands::{parse_date, print_json, print_text, request, CliError};
+use crate::cli::{
+    AsOf, AuditAction, Format, LedgerArgs, LicenseAction, LicenseChange, NacAction, OrderAction, RouteAction,
+};
+use crate::commands::{parse_date, print_json, print_text, request};
+use crate::error::CliError;
 use crate::Status;
 
 /// The data directory: `$CHIPGATE_HOME`, else `$XDG_DATA_HOME/chipgate`, else
@@ -30,8 +33,13 @@ pub(crate) fn data_home() -> PathBuf {
     PathBuf::from(".chipgate")
 }
 
+/// A store URL from `--db` or `$CHIPGATE_DB`; an empty one (`CHIPGATE_DB=`) is none.
+pub(crate) fn given_db(db: Option<&str>) -> Option<&str> {
+    db.filter(|url| !url.trim().is_empty())
+}
+
 pub(crate) fn open_ledger(db: Option<&str>) -> Result<Ledger, CliError> {
-    Ok(match db {
+    Ok(match given_db(db) {
         Some(url) => Ledger::open(url)?,
         None => Ledger::open_default(&data_home())?,
     })
@@ -44,19 +52,40 @@ pub(crate) fn now() -> Result<Timestamp, CliError> {
     Ok(Timestamp::from_unix(i64::try_from(secs).unwrap_or(0))?)
 }
 
-fn user(given: Option<&str>) -> String {
+/// The environment variable that names the ledger when `--db` is not given.
+pub(crate) const DB_VAR: &str = "CHIPGATE_DB";
+
+/// Who is recorded as making a change: `--user` or `$CHIPGATE_USER` (clap reads both), else
+/// `$USER`. A change with none of them is refused rather than recorded under a made-up name.
+pub(crate) fn recorded_user(given: Option<&str>) -> Result<String, CliError> {
+    let non_empty = |name: &String| !name.trim().is_empty();
     given
         .map(str::to_owned)
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "unknown".to_owned())
+        .filter(non_empty)
+        .or_else(|| std::env::var("USER").ok().filter(non_empty))
+        .ok_or_else(|| {
+            CliError::missing(
+                "--user",
+                "no user to record this change under: give `--user NAME` or set `CHIPGATE_USER`",
+            )
+        })
+}
+
+/// The date license status is shown for: `--as-of`, else today.
+fn as_of(flag: &AsOf, now: Timestamp) -> Result<Date, CliError> {
+    match &flag.as_of {
+        Some(text) => Date::parse(text).map_err(|e| CliError::invalid_value("--as-of", e)),
+        None => Ok(now.date()),
+    }
 }
 
 fn cents(field: &str, usd: Option<f64>) -> Result<Option<i64>, CliError> {
     match usd {
         None => Ok(None),
-        Some(v) if !v.is_finite() || v < 0.0 => {
-            Err(CliError::Usage(format!("{field}: must be zero or more, got `{v}`")))
-        }
+        Some(v) if !v.is_finite() || v < 0.0 => Err(CliError::invalid_value(
+            field,
+            format!("must be zero or more, got `{v}`"),
+        )),
         Some(v) => Ok(Some((v * 100.0).round() as i64)),
     }
 }
@@ -87,42 +116,25 @@ fn license_line(l: &chipgate_ledger::License) -> String {
     )
 }
 
-pub(crate) fn license(args: LedgerArgs<LicenseAction>) -> Result<Status, CliError> {
+pub(crate) fn license(args: LedgerArgs<LicenseAction>, format: Format) -> Result<Status, CliError> {
+    let who = match &args.action {
+        LicenseAction::List(_) | LicenseAction::Show { .. } => String::new(),
+        _ => recorded_user(args.user.as_deref())?,
+    };
     let mut ledger = open_ledger(args.db.as_deref())?;
-    let who = user(args.user.as_deref());
     let now = now()?;
     match args.action {
         LicenseAction::Add(a) => {
             let a = *a;
-            let mut conditions = Vec::new();
-            if let Some(percent) = a.revenue_share {
-                conditions.push(Condition::RevenueShare { percent });
-            }
-            if let Some(text) = a.inspection {
-                conditions.push(Condition::Inspection { text });
-            }
-            conditions.extend(a.conditions.into_iter().map(|text| Condition::Text { text }));
-            let status: LicenseStatus = a.status.parse()?;
-            let new = NewLicense {
-                number: a.number,
-                holder: a.holder,
-                items: a.items,
-                destinations: a.destinations,
-                consignee: a.consignee,
-                end_user: a.end_user,
-                quantity_cap: a.qty,
-                value_cap_cents: cents("--value-usd", a.value_usd)?,
-                valid_from: a.valid_from,
-                valid_to: a.valid_to,
-                conditions,
-                status,
-            };
+            let shown_on = as_of(&a.as_of, now)?;
+            let new = new_license(a)?;
             let l = ledger.add_license(&new, &who, now)?;
-            emit(args.format, &l, |l| format!("recorded {}\n", license_line(l)))?;
+            let l = ledger.license(&l.number, shown_on)?.license;
+            emit(format, &l, |l| format!("recorded {}\n", license_line(l)))?;
         }
-        LicenseAction::List => {
-            let list = ledger.list_licenses(now.date())?;
-            emit(args.format, &list, |list| {
+        LicenseAction::List(shown_on) => {
+            let list = ledger.list_licenses(as_of(&shown_on, now)?)?;
+            emit(format, &list, |list| {
                 let mut s = String::new();
                 for l in list {
                     let _ = writeln!(s, "{}", license_line(l));
@@ -133,9 +145,12 @@ pub(crate) fn license(args: LedgerArgs<LicenseAction>) -> Result<Status, CliErro
                 s
             })?;
         }
-        LicenseAction::Show { number } => {
-            let d = ledger.license(&number, now.date())?;
-            emit(args.format, &d, |d| {
+        LicenseAction::Show {
+            number,
+            as_of: shown_on,
+        } => {
+            let d = ledger.license(&number, as_of(&shown_on, now)?)?;
+            emit(format, &d, |d| {
                 let mut s = format!("{}\n", license_line(&d.license));
                 for c in &d.license.conditions {
                     let _ = writeln!(s, "  condition: {}", serde_json::to_string(c).unwrap_or_default());
@@ -146,39 +161,89 @@ pub(crate) fn license(args: LedgerArgs<LicenseAction>) -> Result<Status, CliErro
                 s
             })?;
         }
-        LicenseAction::Grant(c) => change(args.format, ledger.grant_license(&c.number, &c.reason, &who, now)?)?,
-        LicenseAction::Reject(c) => change(args.format, ledger.reject_license(&c.number, &c.reason, &who, now)?)?,
-        LicenseAction::Suspend(c) => change(args.format, ledger.suspend_license(&c.number, &c.reason, &who, now)?)?,
-        LicenseAction::Resume(c) => change(args.format, ledger.resume_license(&c.number, &c.reason, &who, now)?)?,
-        LicenseAction::Revoke(c) => change(args.format, ledger.revoke_license(&c.number, &c.reason, &who, now)?)?,
+        LicenseAction::Grant(c) => change(&mut ledger, format, &c, now, |l| {
+            l.grant_license(&c.number, &c.reason, &who, now)
+        })?,
+        LicenseAction::Reject(c) => change(&mut ledger, format, &c, now, |l| {
+            l.reject_license(&c.number, &c.reason, &who, now)
+        })?,
+        LicenseAction::Suspend(c) => change(&mut ledger, format, &c, now, |l| {
+            l.suspend_license(&c.number, &c.reason, &who, now)
+        })?,
+        LicenseAction::Resume(c) => change(&mut ledger, format, &c, now, |l| {
+            l.resume_license(&c.number, &c.reason, &who, now)
+        })?,
+        LicenseAction::Revoke(c) => change(&mut ledger, format, &c, now, |l| {
+            l.revoke_license(&c.number, &c.reason, &who, now)
+        })?,
     }
     Ok(Status::Ok)
 }
 
-fn change(format: Format, l: chipgate_ledger::License) -> Result<(), CliError> {
+/// The license `license add` records, from its flags.
+fn new_license(a: crate::cli::LicenseAddArgs) -> Result<NewLicense, CliError> {
+    let mut conditions = Vec::new();
+    if let Some(percent) = a.revenue_share {
+        conditions.push(Condition::RevenueShare { percent });
+    }
+    if let Some(text) = a.inspection {
+        conditions.push(Condition::Inspection { text });
+    }
+    conditions.extend(a.conditions.into_iter().map(|text| Condition::Text { text }));
+    Ok(NewLicense {
+        number: a.number,
+        holder: a.holder,
+        items: a.items,
+        destinations: a.destinations,
+        consignee: a.consignee,
+        end_user: a.end_user,
+        quantity_cap: i64::try_from(a.qty).map_err(|_| CliError::invalid_value("--qty", "too large"))?,
+        value_cap_cents: cents("--value-usd", a.value_usd)?,
+        valid_from: a.valid_from,
+        valid_to: a.valid_to,
+        conditions,
+        status: a.status.parse::<LicenseStatus>()?,
+    })
+}
+
+/// Applies a status change and prints the license, its status as of `--as-of` (read before the
+/// change, so a malformed date changes nothing).
+fn change(
+    ledger: &mut Ledger,
+    format: Format,
+    flags: &LicenseChange,
+    now: Timestamp,
+    apply: impl FnOnce(&mut Ledger) -> Result<License, LedgerError>,
+) -> Result<(), CliError> {
+    let shown_on = as_of(&flags.as_of, now)?;
+    let changed = apply(ledger)?;
+    let l = ledger.license(&changed.number, shown_on)?.license;
     emit(format, &l, |l| format!("{}\n", license_line(l)))
 }
 
-pub(crate) fn route(args: LedgerArgs<RouteAction>) -> Result<Status, CliError> {
+pub(crate) fn route(args: LedgerArgs<RouteAction>, format: Format) -> Result<Status, CliError> {
+    let who = match &args.action {
+        RouteAction::List => String::new(),
+        _ => recorded_user(args.user.as_deref())?,
+    };
     let mut ledger = open_ledger(args.db.as_deref())?;
-    let who = user(args.user.as_deref());
     let now = now()?;
     match args.action {
         RouteAction::Suspend(r) => {
             let s = ledger.suspend_route(&r.item, &r.to, &r.reason, &who, now)?;
-            emit(args.format, &s, |_| {
+            emit(format, &s, |_| {
                 format!("route {} → {} suspended: {}\n", r.item, r.to, r.reason)
             })?;
         }
         RouteAction::Resume(r) => {
             let s = ledger.resume_route(&r.item, &r.to, &r.reason, &who, now)?;
-            emit(args.format, &s, |_| {
+            emit(format, &s, |_| {
                 format!("route {} → {} resumed: {}\n", r.item, r.to, r.reason)
             })?;
         }
         RouteAction::List => {
             let list = ledger.list_routes(false)?;
-            emit(args.format, &list, |list| {
+            emit(format, &list, |list| {
                 let mut s = String::new();
                 for r in list {
                     let _ = writeln!(s, "{}", serde_json::to_string(r).unwrap_or_default());
@@ -225,9 +290,16 @@ fn disposition_text(d: &Disposition) -> String {
     }
 }
 
-pub(crate) fn order(args: LedgerArgs<OrderAction>, source: &dyn DataSource) -> Result<Status, CliError> {
+pub(crate) fn order(
+    args: LedgerArgs<OrderAction>,
+    format: Format,
+    source: &dyn DataSource,
+) -> Result<Status, CliError> {
+    let who = match &args.action {
+        OrderAction::List { .. } => String::new(),
+        _ => recorded_user(args.user.as_deref())?,
+    };
     let mut ledger = open_ledger(args.db.as_deref())?;
-    let who = user(args.user.as_deref());
     let now = now()?;
     match args.action {
         OrderAction::Check(a) => {
@@ -246,14 +318,14 @@ pub(crate) fn order(args: LedgerArgs<OrderAction>, source: &dyn DataSource) -> R
                 quantity: a
                     .parties
                     .qty
-                    .ok_or_else(|| CliError::Usage("--qty is required for an order".to_owned()))?,
+                    .ok_or_else(|| CliError::missing("--qty", "--qty is required for an order"))?,
                 unit_value_cents: cents("--unit-value-usd", a.unit_value_usd)?,
                 license: a.license,
                 exception: a.exception,
             };
             let check = engine.check_order(&mut ledger, &item, &line, date, &who, now)?;
             let shipped = check.result.is_shipped();
-            emit(args.format, &check, |c| {
+            emit(format, &check, |c| {
                 let mut s = format!(
                     "order {}: {}\n",
                     c.result.order_ref,
@@ -290,7 +362,7 @@ pub(crate) fn order(args: LedgerArgs<OrderAction>, source: &dyn DataSource) -> R
         OrderAction::List { status } => {
             let status = status.as_deref().map(str::parse::<OrderStatus>).transpose()?;
             let list = ledger.list_orders(status)?;
-            emit(args.format, &list, |list| {
+            emit(format, &list, |list| {
                 let mut s = String::new();
                 for o in list {
                     let _ = writeln!(
@@ -313,7 +385,7 @@ pub(crate) fn order(args: LedgerArgs<OrderAction>, source: &dyn DataSource) -> R
         }
         OrderAction::Release { order_ref, reason } => {
             let hold = ledger.release_hold(&order_ref, reason.as_deref().unwrap_or(""), &who, now)?;
-            emit(args.format, &hold, |h| {
+            emit(format, &hold, |h| {
                 format!(
                     "hold on {} released by {}: {}\n",
                     h.order_ref,
@@ -326,9 +398,12 @@ pub(crate) fn order(args: LedgerArgs<OrderAction>, source: &dyn DataSource) -> R
     Ok(Status::Ok)
 }
 
-pub(crate) fn nac(args: LedgerArgs<NacAction>) -> Result<Status, CliError> {
+pub(crate) fn nac(args: LedgerArgs<NacAction>, format: Format) -> Result<Status, CliError> {
+    let who = match &args.action {
+        NacAction::List => String::new(),
+        _ => recorded_user(args.user.as_deref())?,
+    };
     let mut ledger = open_ledger(args.db.as_deref())?;
-    let who = user(args.user.as_deref());
     let now = now()?;
     match args.action {
         NacAction::Submit {
@@ -351,19 +426,19 @@ pub(crate) fn nac(args: LedgerArgs<NacAction>) -> Result<Status, CliError> {
                 &who,
                 now,
             )?;
-            emit(args.format, &n, |n| {
+            emit(format, &n, |n| {
                 format!("{}\n", serde_json::to_string(n).unwrap_or_default())
             })?;
         }
         NacAction::Clear { id, number } => {
             let n = ledger.clear_nac(&id, &number, &who, now)?;
-            emit(args.format, &n, |n| {
+            emit(format, &n, |n| {
                 format!("{}\n", serde_json::to_string(n).unwrap_or_default())
             })?;
         }
         NacAction::List => {
             let list = ledger.list_nac()?;
-            emit(args.format, &list, |list| {
+            emit(format, &list, |list| {
                 let mut s = String::new();
                 for n in list {
                     let _ = writeln!(s, "{}", serde_json::to_string(n).unwrap_or_default());
@@ -375,13 +450,13 @@ pub(crate) fn nac(args: LedgerArgs<NacAction>) -> Result<Status, CliError> {
     Ok(Status::Ok)
 }
 
-pub(crate) fn audit(args: LedgerArgs<AuditAction>) -> Result<Status, CliError> {
+pub(crate) fn audit(args: LedgerArgs<AuditAction>, format: Format) -> Result<Status, CliError> {
     let mut ledger = open_ledger(args.db.as_deref())?;
     match args.action {
         AuditAction::Verify => {
             let report = ledger.verify_audit()?;
             let ok = report.ok;
-            emit(args.format, &report, |r| {
+            emit(format, &report, |r| {
                 if r.ok {
                     format!(
                         "audit trail OK: {} records, head {} ({})\n",
@@ -400,18 +475,18 @@ pub(crate) fn audit(args: LedgerArgs<AuditAction>) -> Result<Status, CliError> {
             Ok(if ok { Status::Ok } else { Status::Attention })
         }
         AuditAction::Export { export_format, output } => {
-            let format: ExportFormat = export_format.parse()?;
+            let export: ExportFormat = export_format.parse()?;
             let count = match output {
                 Some(path) => {
                     let mut file = std::fs::File::create(&path).map_err(|source| CliError::File {
                         path: path.display().to_string(),
                         source,
                     })?;
-                    ledger.export_audit(&mut file, format)?
+                    ledger.export_audit(&mut file, export)?
                 }
                 None => {
                     let mut out = std::io::stdout().lock();
-                    ledger.export_audit(&mut out, format)?
+                    ledger.export_audit(&mut out, export)?
                 }
             };
             eprintln_count(count);

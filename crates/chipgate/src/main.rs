@@ -2,17 +2,20 @@
 //!
 //! Exit codes: 0 = done (not controlled, controlled, no license required);
 //! 1 = error (bad input, unknown item, unreadable file); 2 = license required or a
-//! screening hit; 3 = indeterminate (an input that could decide is missing).
+//! screening hit; 3 = indeterminate (an input that could decide is missing);
+//! 64 = usage error (a flag mistyped, missing or malformed; an unknown subcommand).
+//! With `--format json`, errors are one JSON object on standard output.
 
 mod batch_cmd;
 mod cli;
 mod commands;
+mod error;
 mod ledger_cmd;
 mod render;
 mod screen_cmd;
 mod serve_cmd;
 
-use std::io::Write;
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -28,18 +31,17 @@ pub(crate) enum Status {
 }
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    match commands::run(args) {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match cli::Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(clap_error) => return error::clap_failed(&clap_error, error::json_requested(&args)),
+    };
+    let json_errors = cli.format == Some(cli::FormatArg::Json);
+    match commands::run(cli) {
         Ok(Status::Ok) => ExitCode::SUCCESS,
         Ok(Status::Attention) => ExitCode::from(2),
         Ok(Status::Indeterminate) => ExitCode::from(3),
-        Err(error) => {
-            if error.is_broken_pipe() {
-                return ExitCode::SUCCESS;
-            }
-            let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {error}");
-            ExitCode::from(1)
-        }
+        Err(failure) if failure.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(failure) => failure.report().emit(json_errors),
     }
 }

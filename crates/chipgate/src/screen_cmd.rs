@@ -7,7 +7,8 @@ use chipgate_engine::Engine;
 use chipgate_screen::{ListSnapshot, ScreenOptions, ScreenReport, ScreeningIndex};
 
 use crate::cli::{Format, ScreenAction, ScreenArgs};
-use crate::commands::{print_json, print_text, CliError};
+use crate::commands::{print_json, print_text};
+use crate::error::CliError;
 use crate::Status;
 
 fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
@@ -82,7 +83,7 @@ fn report_text(r: &ScreenReport) -> String {
     s
 }
 
-pub(crate) fn run(engine: &Engine, args: ScreenArgs) -> Result<Status, CliError> {
+pub(crate) fn run(engine: &Engine, args: ScreenArgs, format: Format) -> Result<Status, CliError> {
     if let Some(ScreenAction::Pairs { file }) = &args.action {
         let input = std::fs::File::open(file).map_err(|source| CliError::File {
             path: file.display().to_string(),
@@ -96,9 +97,10 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs) -> Result<Status, CliError>
     let mut options = ScreenOptions::default();
     if let Some(t) = args.threshold {
         if !(0.0..=1.0).contains(&t) || !t.is_finite() {
-            return Err(CliError::Usage(format!(
-                "--threshold: must be between 0 and 1, got `{t}`"
-            )));
+            return Err(CliError::invalid_value(
+                "--threshold",
+                format!("must be between 0 and 1, got `{t}`"),
+            ));
         }
         options.threshold = t;
     }
@@ -154,7 +156,10 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs) -> Result<Status, CliError>
         return Ok(if with_hits > 0 { Status::Attention } else { Status::Ok });
     }
     let name = args.name.as_deref().ok_or_else(|| {
-        CliError::Usage("give a NAME to screen, --batch FILE.csv, or `screen pairs FILE.csv`".to_owned())
+        CliError::missing(
+            "NAME",
+            "give a NAME to screen, --batch FILE.csv, or `screen pairs FILE.csv`",
+        )
     })?;
     let report = index.screen(
         chipgate_screen::Query {
@@ -163,7 +168,7 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs) -> Result<Status, CliError>
         },
         options,
     )?;
-    match args.format {
+    match format {
         Format::Json => print_json(&report)?,
         Format::Text => print_text(&report_text(&report))?,
     }

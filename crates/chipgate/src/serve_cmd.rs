@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::cli::ServeArgs;
-use crate::commands::CliError;
+use crate::error::CliError;
 use crate::Status;
 
 /// Environment variable holding an admin token to accept (instead of creating one).
@@ -13,7 +13,7 @@ const ADMIN_TOKEN_VAR: &str = "CHIPGATE_ADMIN_TOKEN";
 pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Status, CliError> {
     let config = chipgate_server::ServeConfig {
         addr: args.addr,
-        db: args.db,
+        db: crate::ledger_cmd::given_db(args.db.as_deref()).map(str::to_owned),
         data_dir: crate::ledger_cmd::data_home(),
         admin_token: std::env::var(ADMIN_TOKEN_VAR).ok(),
         reference_dir: reference_dir.map(Path::to_path_buf),
@@ -21,9 +21,9 @@ pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Statu
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime
         .block_on(chipgate_server::serve(config))
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     Ok(Status::Ok)
 }

@@ -94,7 +94,8 @@ fn date_before_the_first_rule_is_out_of_scope() {
 #[test]
 fn malformed_date_names_the_flag() {
     let out = chipgate(&["classify", "nvidia-h20", "--date", "2025-02-30"]);
-    assert_eq!(out.status.code(), Some(1));
+    // A malformed flag value is a usage error (issue 18).
+    assert_eq!(out.status.code(), Some(64));
     assert_eq!(
         stderr(&out).trim(),
         "error: --date: invalid date `2025-02-30`: no such day in that month (expected YYYY-MM-DD)"

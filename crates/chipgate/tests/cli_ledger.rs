@@ -19,6 +19,8 @@ impl Home {
             .args(args)
             .env("CHIPGATE_HOME", &self.0)
             .env("USER", "test-officer")
+            .env_remove("CHIPGATE_USER")
+            .env_remove("CHIPGATE_DB")
             .output()
             .unwrap()
     }
@@ -109,7 +111,8 @@ fn bad_input_is_refused_and_changes_nothing() {
     let qty = negative.iter().position(|a| *a == "100").unwrap();
     negative[qty] = "-5";
     let out = home.run(&negative);
-    assert_eq!(out.status.code(), Some(1));
+    // `--qty -5` is a usage error (issue 18), refused before the ledger is opened.
+    assert_eq!(out.status.code(), Some(64));
     assert!(stderr(&out).contains("-5"), "{}", stderr(&out));
 
     let expired = home.run(&[
