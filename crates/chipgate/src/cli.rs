@@ -518,8 +518,38 @@ pub(crate) enum NacAction {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum AuditAction {
-    /// Verify the hash chain: detects edited, inserted and deleted records.
-    Verify,
+    /// Verify the hash chain: detects edited, inserted and deleted records; with
+    /// `--checkpoint`, also that the log still extends a signed checkpoint (catches a
+    /// consistent rewrite of the chain, a rewound tail and a shrink).
+    Verify {
+        /// A checkpoint written by `chipgate audit checkpoint`.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// The public key (64 hex digits) its signature must verify with (default: this
+        /// installation's key, see `audit checkpoint --key`).
+        #[arg(long, value_name = "HEX", requires = "checkpoint")]
+        public_key: Option<String>,
+    },
+    /// Write a signed checkpoint of the log (its size and Merkle tree head) to keep outside
+    /// the database.
+    Checkpoint {
+        /// Where to write it (JSON).
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: PathBuf,
+        /// The signing key (default: `audit-signing.key` in the data directory, created on
+        /// first use with mode 600).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// Prove that a record is in the log: its Merkle inclusion proof, to check against a
+    /// checkpoint of the same size.
+    Prove {
+        /// The record's sequence number.
+        seq: u64,
+        /// The tree size (a checkpoint's `size`; default: the whole log).
+        #[arg(long, value_name = "N")]
+        size: Option<u64>,
+    },
     /// Export the audit trail for an auditor.
     Export {
         /// jsonl or csv.

@@ -147,10 +147,13 @@ fn ledger_code(e: &LedgerError) -> (&'static str, Option<String>) {
         | LedgerError::InvalidTransition { .. }
         | LedgerError::LicenseExpired { .. }
         | LedgerError::NotHeld { .. }
-        | LedgerError::OrderConflict(_)
         | LedgerError::RouteAlreadySuspended { .. }
         | LedgerError::RouteNotSuspended { .. }
         | LedgerError::InvalidNacTransition { .. } => ("conflict", None),
+        LedgerError::OrderConflict { fields, .. } => ("conflict", fields.first().cloned()),
+        LedgerError::BadInput { field: name, .. } => ("invalid_field", Some(name.clone())),
+        LedgerError::CheckpointSignature { .. } | LedgerError::PurgedPrefix { .. } => ("checkpoint", None),
+        LedgerError::KeyFile { .. } => ("key_file", None),
         LedgerError::InvalidQuantity(_) => ("invalid_field", field("quantity")),
         LedgerError::InvalidAmount { field: name, .. }
         | LedgerError::InvalidField { field: name, .. }

@@ -90,7 +90,7 @@ fn cents(field: &str, usd: Option<f64>) -> Result<Option<i64>, CliError> {
     }
 }
 
-fn emit<T: Serialize>(format: Format, value: &T, text: impl FnOnce(&T) -> String) -> Result<(), CliError> {
+pub(crate) fn emit<T: Serialize>(format: Format, value: &T, text: impl FnOnce(&T) -> String) -> Result<(), CliError> {
     match format {
         Format::Json => print_json(value),
         Format::Text => print_text(&text(value)),
@@ -453,7 +453,13 @@ pub(crate) fn nac(args: LedgerArgs<NacAction>, format: Format) -> Result<Status,
 pub(crate) fn audit(args: LedgerArgs<AuditAction>, format: Format) -> Result<Status, CliError> {
     let mut ledger = open_ledger(args.db.as_deref())?;
     match args.action {
-        AuditAction::Verify => {
+        AuditAction::Verify {
+            checkpoint: Some(path),
+            public_key,
+        } => crate::checkpoint_cmd::verify(&mut ledger, &path, public_key.as_deref(), format),
+        AuditAction::Checkpoint { output, key } => crate::checkpoint_cmd::write(&mut ledger, &output, key, format),
+        AuditAction::Prove { seq, size } => crate::checkpoint_cmd::prove(&mut ledger, seq, size, format),
+        AuditAction::Verify { checkpoint: None, .. } => {
             let report = ledger.verify_audit()?;
             let ok = report.ok;
             emit(format, &report, |r| {

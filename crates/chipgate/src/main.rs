@@ -7,6 +7,7 @@
 //! With `--format json`, errors are one JSON object on standard output.
 
 mod batch_cmd;
+mod checkpoint_cmd;
 mod cli;
 mod commands;
 mod error;

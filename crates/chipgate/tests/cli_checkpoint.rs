@@ -1,0 +1,159 @@
+//! `chipgate audit checkpoint | prove | verify --checkpoint` as a user runs them: the key is
+//! created once (mode 600), the log verifies against its checkpoint, a proof's head equals
+//! the checkpoint's, and a log that no longer holds what the checkpoint covered fails (exit 2).
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn home(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chipgate-cli-cp-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chipgate"))
+        .args(args)
+        .env("CHIPGATE_HOME", home)
+        .env("CHIPGATE_USER", "test-officer")
+        .env_remove("CHIPGATE_DB")
+        .output()
+        .unwrap()
+}
+
+fn record_orders(home: &Path, refs: &[&str]) {
+    for r in refs {
+        let out = run(
+            home,
+            &[
+                "order",
+                "check",
+                "--ref",
+                r,
+                "--item",
+                "nvidia-h20",
+                "--to",
+                "CN",
+                "--qty",
+                "4",
+                "--date",
+                "2025-03-01",
+            ],
+        );
+        assert!(out.status.code().is_some_and(|c| c == 0 || c == 2), "{out:?}");
+    }
+}
+
+#[test]
+fn checkpoint_prove_and_verify() {
+    let a = home("a");
+    record_orders(&a, &["SO-1", "SO-2", "SO-3"]);
+    let cp = a.join("cp.json");
+    let out = run(&a, &["audit", "checkpoint", "-o", cp.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("created the signing key") && err.contains("public key: "),
+        "{err}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(a.join("audit-signing.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&cp).unwrap()).unwrap();
+    assert_eq!(written["size"], 3);
+    // A second checkpoint uses the same key.
+    let out = run(&a, &["audit", "checkpoint", "-o", a.join("cp2.json").to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("created"), "{out:?}");
+
+    // More orders: the log still extends the checkpoint.
+    record_orders(&a, &["SO-4"]);
+    let out = run(&a, &["audit", "verify", "--checkpoint", cp.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("checkpoint OK"),
+        "{out:?}"
+    );
+
+    // A proof at the checkpoint's size recomputes its head.
+    let out = run(&a, &["audit", "prove", "2", "--size", "3", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let proof: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(proof["root"], written["root"]);
+    assert_eq!(proof["path"].as_array().unwrap().len(), 2);
+
+    // Another installation's log (fewer records) does not extend it: exit 2, said in words.
+    let b = home("b");
+    record_orders(&b, &["SO-1"]);
+    let key = written["public_key"].as_str().unwrap();
+    let out = run(
+        &b,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            cp.to_str().unwrap(),
+            "--public-key",
+            key,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("checkpoint FAILED"),
+        "{out:?}"
+    );
+    // Without a key of its own and without --public-key: a usage error naming the flag.
+    let out = run(
+        &b,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            cp.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(64), "{out:?}");
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["error"]["field"], "--public-key");
+    // Not a public key at all: a usage error.
+    let out = run(
+        &b,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            cp.to_str().unwrap(),
+            "--public-key",
+            &"ab".repeat(32),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(64), "{out:?}");
+    // Another installation's key: the signature does not verify (exit 1, code `checkpoint`).
+    let out = run(&b, &["audit", "checkpoint", "-o", b.join("own.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = run(
+        &b,
+        &[
+            "audit",
+            "verify",
+            "--checkpoint",
+            cp.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let e: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["error"]["code"], "checkpoint", "{e}");
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
+}
