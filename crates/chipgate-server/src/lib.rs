@@ -26,6 +26,7 @@ pub mod extract;
 pub mod log;
 pub mod metrics;
 pub mod openapi;
+pub mod paging;
 pub mod state;
 mod web;
 

@@ -26,7 +26,7 @@ fn path_params(path: &str) -> Vec<&str> {
 fn error_ref(description: &str) -> Value {
     json!({
         "description": description,
-        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } },
+        "content": { crate::error::PROBLEM_JSON: { "schema": { "$ref": "#/components/schemas/Problem" } } },
     })
 }
 
@@ -131,16 +131,18 @@ pub fn document() -> Value {
     let mut paths = Map::new();
     let mut schemas = Map::new();
     schemas.insert(
-        "Error".into(),
+        "Problem".into(),
         json!({
             "type": "object",
-            "required": ["message", "code", "type", "link"],
+            "description": "An error (RFC 9457 problem details, `application/problem+json`).",
+            "required": ["type", "title", "status", "detail", "code", "field"],
             "properties": {
-                "message": { "type": "string" },
+                "type": { "type": "string", "format": "uri-reference", "description": "`/problems/<code>`: `GET` it for what the code means." },
+                "title": { "type": "string", "description": "The code's title, the same for every occurrence." },
+                "status": { "type": "integer", "description": "The HTTP status." },
+                "detail": { "type": "string", "description": "What went wrong in this request, naming the field and the value at fault." },
                 "code": { "type": "string", "enum": Code::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>() },
-                "type": { "type": "string", "enum": ["invalid_request", "auth", "not_found", "conflict", "internal"] },
-                "field": { "type": ["string", "null"], "description": "The request field at fault, e.g. `destination` or `spec.dies[0].count`." },
-                "link": { "type": "string" },
+                "field": { "type": ["string", "null"], "description": "The request field or query parameter at fault, e.g. `destination`, `spec.dies[0].count` or `cursor`." },
             },
         }),
     );
@@ -160,7 +162,7 @@ pub fn document() -> Value {
         "info": {
             "title": "chipgate",
             "version": chipgate_engine::ENGINE_VERSION,
-            "description": "Export-control classification, license determination, screening and order checks for AI chips. Response bodies are the same JSON as the CLI's `--format json`. Errors are `{message, code, type, field, link}`.",
+            "description": "Export-control classification, license determination, screening and order checks for AI chips. Response bodies are the same JSON as the CLI's `--format json`. Errors are RFC 9457 problem details (`application/problem+json`): `{type, title, status, detail, code, field}`, where `type` is `/problems/<code>` on this server.",
         },
         "paths": paths,
         "components": {
@@ -191,7 +193,7 @@ pub fn reference_markdown() -> String {
         let _ = writeln!(out, "| {} | `{}` | {role} | {}{body} |", e.method, e.path, e.summary);
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "| code | status | type | meaning |");
+    let _ = writeln!(out, "| code | status | title | meaning |");
     let _ = writeln!(out, "|---|---|---|---|");
     for code in Code::ALL {
         let _ = writeln!(
@@ -199,7 +201,7 @@ pub fn reference_markdown() -> String {
             "| `{}` | {} | {} | {} |",
             code.as_str(),
             code.status().as_u16(),
-            code.kind(),
+            code.title(),
             code.description()
         );
     }

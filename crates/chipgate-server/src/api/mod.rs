@@ -125,6 +125,13 @@ const fn raw(media: &'static str, description: &'static str) -> Reply {
     }
 }
 
+const LIMIT: Param = param("limit", "integer", "Items per page, 1 to 1000 (default 100).");
+const CURSOR: Param = param(
+    "cursor",
+    "string",
+    "Opaque: the `next` of the previous page; absent for the first page.",
+);
+
 const VIEWER: Access = Access::Role(Role::Viewer);
 const OFFICER: Access = Access::Role(Role::Officer);
 const ADMIN: Access = Access::Role(Role::Admin);
@@ -196,7 +203,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/v1/orders", "orders", "List checked orders, optionally by status", VIEWER,
             get(orders::list),
             json("array", "`OrderRecord[]`: the same JSON as `chipgate order list --format json`."))
-            .query(const { &[param("status", "string", "`shipped`, `held` or `released`.")] }),
+            .describe("Paged by key in check order (the audit seq of each order's latest check): orders checked between two fetches come on a later page, none is skipped or repeated; an order checked again after a release moves to the end.")
+            .query(const { &[param("status", "string", "`shipped`, `held` or `released`."), LIMIT, CURSOR] }),
         endpoint(M::GET, "/v1/orders/{order_ref}", "orders", "Show one order with its determination summary", VIEWER,
             get(orders::show),
             json("object", "`OrderRecord`.")),
@@ -207,12 +215,22 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/v1/holds", "orders", "List holds on orders (open ones by default)", VIEWER,
             get(orders::holds),
             json("array", "`Hold[]`."))
-            .query(const { &[param("open", "boolean", "Only holds not yet released (default `true`).")] }),
+            .describe("The work queue. `counts` gives, for every reason kind, how many holds of the requested `status` have a reason of that kind, whatever `kind` filter was asked for.")
+            .query(const { &[
+                param("status", "string", "`open` (default), `released` or `all`."),
+                param("kind", "string", "Only holds with at least one reason of this kind (`screening_hit`, `indeterminate`, `route_suspended`, `no_covering_license`, `license_expired`, …); repeat it or separate kinds with commas for any of several."),
+                param("sort", "string", "`priority` (default: a `screening_hit` reason first, then `indeterminate`, then `route_suspended`, then the rest; newest first within each), `newest` or `oldest`."),
+                LIMIT, CURSOR,
+            ] }),
         // Licenses.
         endpoint(M::GET, "/v1/licenses", "licenses", "List licenses with remaining quantity and value", VIEWER,
             get(licenses::list),
             json("array", "`License[]`: the same JSON as `chipgate license list --format json`."))
-            .query(const { &[Param { description: "Status and expiry as of this date; default today (UTC).", ..DATE }] }),
+            .query(const { &[
+                Param { description: "Status and expiry as of this date; default today (UTC).", ..DATE },
+                param("status", "string", "Only licenses with this status on that date: `applied`, `granted`, `rejected`, `suspended`, `revoked` or `expired`."),
+                LIMIT, CURSOR,
+            ] }),
         endpoint(M::POST, "/v1/licenses", "licenses", "Record a license (or an application)", ADMIN,
             post(licenses::add),
             created("`License`: the same JSON as `chipgate license add --format json`."))
@@ -235,7 +253,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/v1/routes", "routes", "List route suspensions (item × destination)", VIEWER,
             get(suspensions::list),
             json("array", "`RouteSuspension[]`: the same JSON as `chipgate route list --format json`."))
-            .query(const { &[param("active", "boolean", "Only suspensions in force (default `false`: all).")] }),
+            .query(const { &[param("active", "boolean", "Only suspensions in force (default `false`: all)."), LIMIT, CURSOR] }),
         endpoint(M::POST, "/v1/routes/suspend", "routes", "Hold everything for an item (id or ECCN) to a destination until resumed", ADMIN,
             post(suspensions::suspend),
             json("object", "`RouteSuspension`."))
@@ -251,7 +269,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .query(const { &[
                 param("from", "integer", "First seq (default 1)."),
                 param("to", "integer", "Last seq (default: the newest)."),
-                param("limit", "integer", "At most this many (default 100, at most 1000)."),
+                LIMIT, CURSOR,
             ] }),
         endpoint(M::GET, "/v1/audit/verify", "audit", "Verify the audit hash chain", VIEWER,
             get(audit::verify),
@@ -275,7 +293,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/v1/whoami", "tokens", "The calling token's name and role", VIEWER,
             get(tokens::whoami), json("object", "`{\"name\":…,\"role\":…}`: the name recorded as the user of this token's actions.")),
         endpoint(M::GET, "/v1/tokens", "tokens", "List API tokens (names and roles, never secrets)", ADMIN,
-            get(tokens::list), json("array", "`TokenInfo[]`.")),
+            get(tokens::list), json("array", "`TokenInfo[]`."))
+            .query(const { &[LIMIT, CURSOR] }),
         endpoint(M::POST, "/v1/tokens", "tokens", "Create an API token; the secret is in this response only", ADMIN,
             post(tokens::create), created("`NewToken`: name, role, token (the secret), created."))
             .describe("Only the SHA-256 of the token is stored. Recorded in the audit trail as `token.create`.")
@@ -290,6 +309,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             get(system::metrics), raw("text/plain; version=0.0.4", "Prometheus text exposition.")),
         endpoint(M::GET, "/openapi.json", "system", "This API's OpenAPI 3.1 document, generated from the route table", Access::Public,
             get(system::openapi), json("object", "OpenAPI 3.1 document.")),
+        endpoint(M::GET, "/problems/{code}", "system", "What an error code means: the target of every problem's `type`", Access::Public,
+            get(system::problem), raw("text/plain; charset=utf-8", "The code's title, status and meaning, as text.")),
         endpoint(M::GET, "/", "web", "The web app for compliance officers", Access::Public,
             get(system::index), raw("text/html; charset=utf-8", "The single page of the web app.")),
         endpoint(M::GET, "/app.js", "web", "The web app's script", Access::Public,

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use crate::error::{ApiError, Code};
 use crate::extract::{ok, ApiJson};
 use crate::state::AppState;
 
@@ -64,4 +65,25 @@ pub(super) async fn script() -> Response {
 
 pub(super) async fn style() -> Response {
     page("text/css; charset=utf-8", crate::web::APP_CSS)
+}
+
+/// `GET /problems/{code}`: what an error code means, for a person following the `type` of
+/// a problem document.
+pub(super) async fn problem(super::Segment(name): super::Segment) -> Result<Response, ApiError> {
+    let code = Code::from_name(&name).ok_or_else(|| {
+        ApiError::new(
+            Code::ProblemNotFound,
+            format!("no problem type `{name}`; the codes are listed in /openapi.json (`Problem.code`)"),
+        )
+    })?;
+    let status = code.status();
+    let body = format!(
+        "{title}\n\ncode: {name}\nstatus: {number} {reason}\n\n{description}\n\nThe error body (application/problem+json) says what went wrong in `detail`, and names the request field at fault in `field` when there is one.\n",
+        title = code.title(),
+        name = code.as_str(),
+        number = status.as_u16(),
+        reason = status.canonical_reason().unwrap_or(""),
+        description = code.description(),
+    );
+    Ok(text("text/plain; charset=utf-8", body))
 }
