@@ -123,6 +123,7 @@ pub(crate) fn order_subject(order_ref: &str) -> String {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct CheckPayload<'a> {
     request: &'a OrderRequest,
     determination: &'a DeterminationSummary,

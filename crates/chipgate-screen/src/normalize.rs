@@ -24,6 +24,7 @@ pub const MAX_TOKENS: usize = 32;
 
 /// The writing system a token was transliterated from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Script {
     /// Latin letters (with accents folded) and digits.
@@ -61,6 +62,7 @@ impl Script {
 
 /// What a token is, which sets its weight class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     /// A name word.
@@ -79,6 +81,7 @@ pub enum TokenKind {
 
 /// One normalised token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Token {
     /// Lowercase ASCII text.
     pub text: String,
@@ -94,6 +97,7 @@ pub struct Token {
 
 /// A normalised name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NormalizedName {
     /// The tokens, in name order (after "LAST, First" reordering).
     pub tokens: Vec<Token>,

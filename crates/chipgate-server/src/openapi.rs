@@ -3,15 +3,19 @@
 //!
 //! Why a route table rather than `utoipa`: the table is what the router is built from, so the
 //! document cannot list a route that is not served, miss one that is, or state a role that
-//! is not enforced; and it needs no proc-macro crate (the build machine has two cores).
+//! is not enforced.
 //! Request bodies have hand-written schemas next to their structs, pinned to serde's field
-//! list by a test. Response bodies are the engine's and the ledger's report types, which live
-//! in other crates and do not derive schemas: they are described as `object`/`array` with the
-//! Rust type named and the CLI command printing the same JSON (the README's stable interface).
+//! list by a test. Response bodies are typed: each route names the Rust type its handler
+//! serializes, and its JSON Schema is derived with `schemars` from that type and its serde
+//! attributes (the report types derive it behind their crates' `schema` feature), in the
+//! serialize direction, with the definitions under `#/components/schemas`. The document is
+//! checked in as `docs/openapi.json`; a test compares it with the served one.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
+use schemars::generate::{Contract, SchemaSettings};
+use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
 use crate::api::{endpoints, Access, Endpoint};
@@ -30,7 +34,7 @@ fn error_ref(description: &str) -> Value {
     })
 }
 
-fn operation(e: &Endpoint) -> Value {
+fn operation(e: &Endpoint, generator: &mut SchemaGenerator) -> Value {
     let mut op = Map::new();
     op.insert("operationId".into(), json!(operation_id(e)));
     op.insert("tags".into(), json!([e.tag]));
@@ -70,14 +74,8 @@ fn operation(e: &Endpoint) -> Value {
             }),
         );
     }
-    let success = if e.reply.shape == "string" {
-        json!({ "description": e.reply.description, "content": { e.reply.media: { "schema": { "type": "string" } } } })
-    } else {
-        json!({
-            "description": e.reply.description,
-            "content": { e.reply.media: { "schema": { "type": e.reply.shape, "description": e.reply.description } } },
-        })
-    };
+    let schema = (e.reply.schema)(generator);
+    let success = json!({ "description": e.reply.description, "content": { e.reply.media: { "schema": schema } } });
     let mut responses = Map::new();
     responses.insert(e.reply.status.to_string(), success);
     if e.body.is_some() {
@@ -96,7 +94,7 @@ fn operation(e: &Endpoint) -> Value {
             error_ref("Internal error; the server log has the details."),
         );
     }
-    if !path_params(e.path).is_empty() && e.path.starts_with("/v1/") {
+    if !path_params(e.path).is_empty() {
         responses.insert("404".into(), error_ref("No such resource."));
     }
     if matches!(e.access, Access::Role(crate::auth::Role::Admin)) || e.path.contains("/release") {
@@ -125,9 +123,20 @@ fn operation_id(e: &Endpoint) -> String {
     id
 }
 
+/// The schema generator of the response types: JSON Schema 2020-12 (OpenAPI 3.1's
+/// dialect), definitions under `#/components/schemas`, as the types *serialize*.
+fn generator() -> SchemaGenerator {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas".into();
+    settings.meta_schema = None;
+    settings.contract = Contract::Serialize;
+    settings.into_generator()
+}
+
 /// The OpenAPI 3.1 document.
 pub fn document() -> Value {
     let endpoints = endpoints();
+    let mut generator = generator();
     let mut paths = Map::new();
     let mut schemas = Map::new();
     schemas.insert(
@@ -151,11 +160,15 @@ pub fn document() -> Value {
             .entry(e.path.to_owned())
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(methods) = entry {
-            methods.insert(e.method.as_str().to_ascii_lowercase(), operation(e));
+            methods.insert(e.method.as_str().to_ascii_lowercase(), operation(e, &mut generator));
         }
         if let Some(body) = &e.body {
             schemas.insert(body.name.to_owned(), (body.schema)());
         }
+    }
+    // Response types and request bodies share the namespace; a test keeps them apart.
+    for (name, schema) in generator.take_definitions(true) {
+        schemas.entry(name).or_insert(schema);
     }
     json!({
         "openapi": "3.1.0",
@@ -206,4 +219,29 @@ pub fn reference_markdown() -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_and_request_schemas_have_distinct_names() {
+        let mut generator = generator();
+        let mut bodies = std::collections::BTreeSet::new();
+        for e in endpoints() {
+            let _ = (e.reply.schema)(&mut generator);
+            bodies.extend(e.body.map(|b| b.name));
+        }
+        for name in generator.take_definitions(false).keys() {
+            assert!(
+                !bodies.contains(name.as_str()),
+                "`{name}` names a response type and a request body"
+            );
+            assert!(
+                !name.ends_with(char::is_numeric),
+                "`{name}`: two response types share a name"
+            );
+        }
+    }
 }

@@ -3,14 +3,26 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::error::{ApiError, Code};
 use crate::extract::{ok, ApiJson};
 use crate::state::AppState;
 
-pub(super) async fn healthz() -> ApiJson<Value> {
-    ok(json!({ "status": "ok", "engine_version": chipgate_engine::ENGINE_VERSION }))
+/// The answer of `/healthz`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Health {
+    /// Always `ok`: the process serves requests.
+    status: &'static str,
+    /// The engine's version.
+    engine_version: &'static str,
+}
+
+pub(super) async fn healthz() -> ApiJson<Health> {
+    ok(Health {
+        status: "ok",
+        engine_version: chipgate_engine::ENGINE_VERSION,
+    })
 }
 
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
