@@ -153,6 +153,15 @@ fn created<T: JsonSchema>(description: &'static str) -> Reply {
     }
 }
 
+fn document_reply(description: &'static str) -> Reply {
+    Reply {
+        status: 200,
+        media: "application/json",
+        schema: openapi_schema,
+        description,
+    }
+}
+
 fn raw(media: &'static str, description: &'static str) -> Reply {
     Reply {
         status: 200,
@@ -345,7 +354,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/metrics", "system", "Prometheus metrics: requests by route and status, latency histogram", Access::Public,
             get(system::metrics), raw("text/plain; version=0.0.4", "Prometheus text exposition.")),
         endpoint(M::GET, "/openapi.json", "system", "This API's OpenAPI 3.1 document, generated from the route table", Access::Public,
-            get(system::openapi), Reply { schema: openapi_schema, ..json::<()>("OpenAPI 3.1 document.") }),
+            get(system::openapi), document_reply("OpenAPI 3.1 document.")),
         endpoint(M::GET, "/problems/{code}", "system", "What an error code means: the target of every problem's `type`", Access::Public,
             get(system::problem), raw("text/plain; charset=utf-8", "The code's title, status and meaning, as text.")),
         endpoint(M::GET, "/", "web", "The web app for compliance officers", Access::Public,
