@@ -58,9 +58,20 @@ fn operation(e: &Endpoint, generator: &mut SchemaGenerator) -> Value {
         if !p.format.is_empty() {
             schema["format"] = json!(p.format);
         }
-        parameters.push(
-            json!({ "name": p.name, "in": "query", "required": false, "description": p.description, "schema": schema }),
-        );
+        let mut parameter =
+            json!({ "name": p.name, "in": "query", "required": false, "description": p.description, "schema": schema });
+        let choices = (!p.choices.is_empty()).then(|| json!(p.choices));
+        if p.kind == "array" {
+            parameter["schema"]["items"] = json!({ "type": "string" });
+            if let Some(choices) = choices {
+                parameter["schema"]["items"]["enum"] = choices;
+            }
+            parameter["style"] = json!("form");
+            parameter["explode"] = json!(true);
+        } else if let Some(choices) = choices {
+            parameter["schema"]["enum"] = choices;
+        }
+        parameters.push(parameter);
     }
     if !parameters.is_empty() {
         op.insert("parameters".into(), Value::Array(parameters));

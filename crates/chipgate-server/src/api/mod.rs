@@ -47,10 +47,13 @@ pub enum Access {
 pub struct Param {
     /// Name.
     pub name: &'static str,
-    /// JSON Schema type: `string`, `integer` or `boolean`.
+    /// JSON Schema type: `string`, `integer`, `boolean`, or `array` (of strings: the
+    /// parameter may be repeated, or its values separated by commas).
     pub kind: &'static str,
     /// `date` for YYYY-MM-DD, else empty.
     pub format: &'static str,
+    /// The accepted values (of each item, for an array), or empty for any.
+    pub choices: &'static [&'static str],
     /// What it does.
     pub description: &'static str,
 }
@@ -124,7 +127,20 @@ const fn param(name: &'static str, kind: &'static str, description: &'static str
         name,
         kind,
         format: "",
+        choices: &[],
         description,
+    }
+}
+
+const fn one_of(
+    name: &'static str,
+    kind: &'static str,
+    choices: &'static [&'static str],
+    description: &'static str,
+) -> Param {
+    Param {
+        choices,
+        ..param(name, kind, description)
     }
 }
 
@@ -132,6 +148,7 @@ const DATE: Param = Param {
     name: "date",
     kind: "string",
     format: "date",
+    choices: &[],
     description: "YYYY-MM-DD; default today (UTC).",
 };
 
@@ -250,7 +267,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             get(orders::list),
             json::<Page<OrderRecord>>("`Page<OrderRecord>`: `items` are the records of `chipgate order list --format json`."))
             .describe("Paged by key in check order (the audit seq of each order's latest check): orders checked between two fetches come on a later page, none is skipped or repeated; an order checked again after a release moves to the end.")
-            .query(const { &[param("status", "string", "`shipped`, `held` or `released`."), LIMIT, CURSOR] }),
+            .query(const { &[one_of("status", "string", &["shipped", "held", "released"], "`shipped`, `held` or `released`."), LIMIT, CURSOR] }),
         endpoint(M::GET, "/v1/orders/{order_ref}", "orders", "Show one order with its determination summary", VIEWER,
             get(orders::show),
             json::<OrderRecord>("`OrderRecord`.")),
@@ -263,9 +280,9 @@ pub fn endpoints() -> Vec<Endpoint> {
             json::<orders::HoldPage>("`HoldPage`: `items` are `Hold`s, `counts` the holds of the requested status per reason kind."))
             .describe("The work queue. `counts` gives, for every reason kind, how many holds of the requested `status` have a reason of that kind, whatever `kind` filter was asked for.")
             .query(const { &[
-                param("status", "string", "`open` (default), `released` or `all`."),
-                param("kind", "string", "Only holds with at least one reason of this kind (`screening_hit`, `indeterminate`, `route_suspended`, `no_covering_license`, `license_expired`, …); repeat it or separate kinds with commas for any of several."),
-                param("sort", "string", "`priority` (default: a `screening_hit` reason first, then `indeterminate`, then `route_suspended`, then the rest; newest first within each), `newest` or `oldest`."),
+                one_of("status", "string", &["open", "released", "all"], "`open` (default), `released` or `all`."),
+                one_of("kind", "array", chipgate_ledger::HoldReason::KINDS, "Only holds with at least one reason of this kind (`screening_hit`, `indeterminate`, `route_suspended`, `no_covering_license`, `license_expired`, …); repeat it or separate kinds with commas for any of several."),
+                one_of("sort", "string", &["priority", "newest", "oldest"], "`priority` (default: a `screening_hit` reason first, then `indeterminate`, then `route_suspended`, then the rest; newest first within each), `newest` or `oldest`."),
                 LIMIT, CURSOR,
             ] }),
         // Licenses.
@@ -274,7 +291,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             json::<Page<License>>("`Page<License>`: `items` are the licenses of `chipgate license list --format json`."))
             .query(const { &[
                 Param { description: "Status and expiry as of this date; default today (UTC).", ..DATE },
-                param("status", "string", "Only licenses with this status on that date: `applied`, `granted`, `rejected`, `suspended`, `revoked` or `expired`."),
+                one_of("status", "string", &["applied", "granted", "rejected", "suspended", "revoked", "expired"], "Only licenses with this status on that date: `applied`, `granted`, `rejected`, `suspended`, `revoked` or `expired`."),
                 LIMIT, CURSOR,
             ] }),
         endpoint(M::POST, "/v1/licenses", "licenses", "Record a license (or an application)", ADMIN,
