@@ -9,6 +9,7 @@ use serde::Serialize;
 
 /// Outcome of a classification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// At least one ECCN paragraph applies.
@@ -32,6 +33,7 @@ impl Outcome {
 
 /// The item classified.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChipSummary {
     /// Catalog id (or the spec's).
     pub id: Text,
@@ -47,6 +49,7 @@ pub struct ChipSummary {
 
 /// The rule version applied.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RulesetRef {
     /// Id, e.g. `ccl-2023-11-17`.
     pub id: Sym,
@@ -60,6 +63,7 @@ pub struct RulesetRef {
 
 /// A metric value with its derivation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MetricDerivation {
     /// The metric, e.g. `tpp`.
     pub metric: &'static str,
@@ -71,6 +75,7 @@ pub struct MetricDerivation {
 
 /// The metrics section of the report.
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MetricsReport {
     /// 'Total processing performance'.
     pub tpp: Option<f64>,
@@ -94,6 +99,7 @@ pub type TraceStep = chipgate_rules::Step;
 
 /// The conclusion for one paragraph.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ParagraphConclusion {
     /// Paragraph id.
     pub paragraph: Sym,
@@ -156,8 +162,33 @@ impl Serialize for Headroom {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Headroom {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Headroom".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "Distance of one metric to one threshold, with the sentence in `text`.",
+            "required": ["paragraph", "metric", "value", "op", "threshold", "margin", "met", "text"],
+            "properties": {
+                "paragraph": { "type": "string" },
+                "metric": { "type": "string" },
+                "value": { "type": "number" },
+                "op": { "type": "string" },
+                "threshold": { "type": "number" },
+                "margin": { "type": "number", "description": "value − threshold" },
+                "met": { "type": "boolean" },
+                "text": { "type": "string" },
+            },
+        })
+    }
+}
+
 /// An input that could decide a paragraph but is missing.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MissingInput {
     /// The undecided paragraph.
     pub paragraph: Sym,
@@ -169,6 +200,7 @@ pub struct MissingInput {
 
 /// A component of a system and its own classification.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ComponentResult {
     /// Component id.
     pub id: String,
@@ -182,6 +214,7 @@ pub struct ComponentResult {
 
 /// A classification with everything needed to check it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Classification {
     /// chipgate version that computed it.
     pub engine_version: &'static str,

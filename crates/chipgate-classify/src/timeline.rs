@@ -8,6 +8,7 @@ use crate::{Classification, Classifier, ClassifyError, Outcome};
 
 /// One rule version's result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimelineEntry {
     /// Rule version id.
     pub ruleset: Sym,
@@ -27,6 +28,7 @@ pub struct TimelineEntry {
 
 /// The classification over time.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Timeline {
     /// Item id.
     pub chip: String,

@@ -60,6 +60,7 @@ struct RawScope {
 
 /// A rule chipgate does not evaluate, carried by every decision.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NotEvaluated {
     /// Stable id.
@@ -81,6 +82,7 @@ struct EndUseTerm {
 
 /// How the end use given was read.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EndUseReport {
     /// The text given.
     pub given: String,

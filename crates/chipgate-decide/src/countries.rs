@@ -17,6 +17,7 @@ use crate::DecideError;
 
 /// An ISO 3166-1 alpha-2 code, upper case (validated against the country list).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct CountryCode(Sym);
 
@@ -127,6 +128,7 @@ pub struct TreatedAs {
 
 /// A region of a country that the rules distinguish (Crimea, the so-called DNR/LNR).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Region {
     /// Country code.
     pub country: Sym,
@@ -139,6 +141,7 @@ pub struct Region {
 /// A membership change known to have happened on a date that is not known: inside the
 /// window the groups may be the recorded ones or these (`add`ed, `remove`d).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Uncertain {
     /// Country code.
@@ -173,6 +176,7 @@ impl Uncertain {
 
 /// Whether a change adds or removes a member.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeAction {
     /// Joins the group on the date.
@@ -183,6 +187,7 @@ pub enum ChangeAction {
 
 /// A dated change of group membership.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GroupChange {
     /// Group id, e.g. `D:5`.

@@ -154,6 +154,7 @@ fn hint(suggestions: &[String]) -> String {
 
 /// A restricted-list entry a party's name matched, as the determination used it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListedParty {
     /// Which party of the order (`end_user`, `consignee`, or `owner of …`).
     pub role: String,
@@ -246,6 +247,7 @@ pub struct Request {
 
 /// Outcome of a determination.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LicenseOutcome {
     /// No license is required.
@@ -272,6 +274,8 @@ impl LicenseOutcome {
 
 /// A requirement that applies (or would, for provisions not enforced).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "RequirementReason"))]
 pub struct Reason {
     /// Requirement id, or `listed-party` for list entries.
     pub id: Sym,
@@ -299,6 +303,7 @@ pub struct Reason {
 /// One input that made a requirement apply: a comparison of the trace (rendered when
 /// displayed) or a sentence. Serialized as a string.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum ReasonInput {
     /// A comparison that held, e.g. `destination CN in [CN, MO]`.
@@ -318,6 +323,7 @@ impl std::fmt::Display for ReasonInput {
 
 /// A condition of an exception.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConditionReport {
     /// What the exporter must do.
     pub text: Sym,
@@ -331,6 +337,7 @@ pub struct ConditionReport {
 
 /// An available license exception.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExceptionReport {
     /// Symbol, e.g. `NAC`.
     pub symbol: Sym,
@@ -354,6 +361,7 @@ pub struct ExceptionReport {
 
 /// The policy found for one requirement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PolicyReport {
     /// Policy rule id.
     pub id: Sym,
@@ -376,6 +384,7 @@ pub struct PolicyReport {
 
 /// A resolved place.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Place {
     /// ISO code.
     pub code: CountryCode,
@@ -392,6 +401,7 @@ pub struct Place {
 
 /// The parties as evaluated.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Parties {
     /// End user.
     pub end_user: Option<String>,
@@ -412,6 +422,7 @@ pub type TraceStep = Step;
 
 /// The classification the determination used.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClassificationSummary {
     /// Rule version.
     pub ruleset: Sym,
@@ -431,6 +442,7 @@ pub struct ClassificationSummary {
 
 /// A license determination with everything needed to check it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Decision {
     /// chipgate version.
     pub engine_version: &'static str,
@@ -494,6 +506,7 @@ pub struct Decision {
 
 /// An exception that is eligible for a requirement but cannot be used for this order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RuledOut {
     /// Symbol, e.g. `NAC`.
     pub symbol: Sym,

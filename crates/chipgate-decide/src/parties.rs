@@ -91,6 +91,7 @@ struct RawRedFlag29 {
 
 /// Whether the Affiliates rule applies in a window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WindowStatus {
     /// The rule applies.
@@ -497,6 +498,7 @@ fn parse_fr_dates(file: &str, text: &str) -> Result<BTreeMap<(u32, u32), FrDate>
 
 /// One ownership edge: `owner` holds `percent` of `party`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Ownership {
     /// The owned party as named in the order (`None`: the end user).

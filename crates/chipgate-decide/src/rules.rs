@@ -11,6 +11,7 @@ use crate::DecideError;
 
 /// Where a rule comes from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Cite {
     /// Citation, e.g. `88 FR 73458`.
     pub citation: Sym,
@@ -66,6 +67,7 @@ macro_rules! header {
 
 /// What kind of requirement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequirementKind {
     /// By destination (Commerce Country Chart / 742.6).
@@ -137,6 +139,7 @@ struct RawNotEnforced {
 
 /// A provision in the CFR text that BIS announced it does not enforce.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NotEnforced {
     /// First day not enforced.
     pub from: Date,
@@ -146,6 +149,7 @@ pub struct NotEnforced {
 
 /// A dated event in a requirement's story (e.g. licenses promised).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     /// Date.
@@ -224,6 +228,7 @@ pub struct Requirement {
 
 /// A review policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewPolicy {
     /// Presumption of approval (least restrictive).

@@ -8,6 +8,7 @@ use crate::{DecideError, Decider, LicenseOutcome, PartyLookup, Request, ReviewPo
 
 /// One period with the same determination.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TimelineEntry {
     /// First day of the period.
     pub from: Date,
@@ -29,6 +30,7 @@ pub struct TimelineEntry {
 
 /// The timeline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DecisionTimeline {
     /// Item id.
     pub item: String,

@@ -147,6 +147,7 @@ pub struct Engine {
 
 /// The parties of an order line, screened.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PartyScreening {
     /// `end_user` or `consignee`.
     pub role: String,
@@ -156,6 +157,7 @@ pub struct PartyScreening {
 
 /// An order check: the determination, the screening of its parties, and what the ledger did.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderCheck {
     /// chipgate version.
     pub engine_version: &'static str,

@@ -13,6 +13,7 @@ use crate::error::{LedgerError, Result, TRANSIENT_TAG};
 
 /// Which store a [`crate::Ledger`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BackendKind {
     /// Embedded SQLite (a file in WAL mode, or in memory).

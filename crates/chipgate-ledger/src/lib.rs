@@ -157,6 +157,7 @@ mod error;
 mod ledger;
 mod licenses;
 mod merkle;
+mod lists;
 mod migrate;
 mod model;
 mod orders;
@@ -173,6 +174,7 @@ pub use merkle::{
     inclusion_path, leaf_hash, load_or_create_key, node_hash, parse_public_key, root_from_path, tree_head, Checkpoint,
     CheckpointReport, InclusionProof, TreeHead,
 };
+pub use lists::{HoldKey, HoldQuery, HoldSort, HoldStatus};
 pub use migrate::SCHEMA_VERSION;
 pub use model::*;
 pub use time::{civil_from_days, days_from_civil, days_in_month, is_leap_year, Date, Timestamp};

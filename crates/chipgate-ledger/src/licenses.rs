@@ -189,6 +189,7 @@ fn load_license(tx: &mut Tx<'_>, number: &str, as_of: Date) -> Result<License> {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct LicenseChange<'a> {
     action: &'a str,
     from: LicenseStatus,

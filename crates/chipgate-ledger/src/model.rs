@@ -14,6 +14,7 @@ use crate::time::{Date, Timestamp};
 /// Numbers are signed so that a negative quantity typed by a user reaches
 /// the ledger's validator and gets a clear message instead of a parse error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrderRequest {
     /// The caller's order id; unique, and the idempotency key.
@@ -50,6 +51,7 @@ pub struct OrderRequest {
 
 /// The determination engine's verdict on an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// No license required (NLR).
@@ -102,6 +104,7 @@ impl FromStr for Outcome {
 /// What the determination engine and screening decided, handed in by the
 /// caller (this crate does not depend on the engine).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DeterminationSummary {
     /// Whether a license (or license exception) is required.
     pub license_required: bool,
@@ -133,6 +136,7 @@ pub struct DeterminationSummary {
 /// A license's lifecycle status. `Expired` is never stored: it is derived
 /// when the date in question is after `valid_to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LicenseStatus {
     /// Applied for, not yet decided.
@@ -186,6 +190,7 @@ impl FromStr for LicenseStatus {
 
 /// A license condition: free text or a structured obligation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// A share of the revenue from shipments under the license is owed (the
@@ -209,6 +214,7 @@ pub enum Condition {
 
 /// A license to record with [`crate::Ledger::add_license`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewLicense {
     /// License number, unique (e.g. `D1234567`).
@@ -246,6 +252,7 @@ pub struct NewLicense {
 
 /// A stored license.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct License {
     /// License number.
     pub number: String,
@@ -289,6 +296,7 @@ pub struct License {
 
 /// A license with the shipments made against it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LicenseDetail {
     /// The license.
     pub license: License,
@@ -298,6 +306,7 @@ pub struct LicenseDetail {
 
 /// A recorded shipment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Shipment {
     /// The order shipped.
     pub order_ref: String,
@@ -320,6 +329,7 @@ pub struct Shipment {
 
 /// Why an order may ship.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Authorization {
     /// No license required.
@@ -375,6 +385,7 @@ impl Authorization {
 
 /// Why an order was held.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HoldReason {
     /// Restricted-party screening matched.
@@ -574,6 +585,7 @@ pub fn usd(cents: i64) -> String {
 
 /// What happened to a checked order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Disposition {
     /// Recorded as shipped.
@@ -590,6 +602,7 @@ pub enum Disposition {
 
 /// The answer of [`crate::Ledger::check_order`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderResult {
     /// The order.
     pub order_ref: String,
@@ -620,6 +633,7 @@ impl OrderResult {
 
 /// Stored order status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Shipped; final.
@@ -661,6 +675,7 @@ impl FromStr for OrderStatus {
 
 /// A stored order with its latest result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct OrderRecord {
     /// The order as checked (normalized).
     pub request: OrderRequest,
@@ -674,6 +689,7 @@ pub struct OrderRecord {
 
 /// A hold on an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Hold {
     /// Hold id (the audit seq of the check that held the order).
     pub hold_id: u64,
@@ -697,6 +713,7 @@ pub struct Hold {
 
 /// A route (item × destination) suspension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RouteSuspension {
     /// Id (the audit seq of the suspension).
     pub id: u64,
@@ -720,6 +737,7 @@ pub struct RouteSuspension {
 
 /// The answer of [`crate::Ledger::resume_route`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RouteResumed {
     /// The suspension, now closed.
     pub suspension: RouteSuspension,
@@ -730,6 +748,7 @@ pub struct RouteResumed {
 
 /// A NAC (Notified Advanced Computing) notification to record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewNacNotification {
     /// The exporter's id for the notification.
@@ -750,6 +769,7 @@ pub struct NewNacNotification {
 
 /// NAC notification status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NacStatus {
     /// Submitted; no number yet.
@@ -773,6 +793,7 @@ impl NacStatus {
 
 /// A stored NAC notification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NacNotification {
     /// Id.
     pub id: String,
@@ -799,6 +820,7 @@ pub struct NacNotification {
 /// An event the caller records itself (e.g. a stand-alone determination or
 /// screening run) with [`crate::Ledger::record_event`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEvent {
     /// Kind, e.g. `determination` or `screening`. Kinds starting with
     /// `order.`, `license.`, `route.`, `hold.`, `nac.` or `audit.` are
@@ -824,6 +846,7 @@ pub struct AuditEvent {
 
 /// One audit record as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditRecord {
     /// Sequence number, 1-based, gapless.
     pub seq: u64,
@@ -853,6 +876,7 @@ pub struct AuditRecord {
 
 /// What kind of tampering verification found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TamperKind {
     /// A record's content no longer matches its hash.
@@ -869,6 +893,7 @@ pub enum TamperKind {
 
 /// The first problem found by [`crate::Ledger::verify_audit`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TamperFinding {
     /// The first broken sequence number.
     pub seq: u64,
@@ -880,6 +905,7 @@ pub struct TamperFinding {
 
 /// The result of verifying the audit chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerifyReport {
     /// True when the chain is intact.
     pub ok: bool,
@@ -898,6 +924,7 @@ pub struct VerifyReport {
 
 /// Audit export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
     /// One JSON object per line; `payload` is embedded as JSON.
@@ -923,6 +950,7 @@ impl FromStr for ExportFormat {
 
 /// The result of [`crate::Ledger::purge_audit`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PurgeReport {
     /// Records deleted.
     pub purged: u64,
@@ -934,6 +962,7 @@ pub struct PurgeReport {
 
 /// A schema migration applied to the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AppliedMigration {
     /// Version number (file prefix).
     pub version: i64,

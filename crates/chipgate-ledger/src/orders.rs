@@ -170,6 +170,7 @@ pub(crate) fn order_subject(order_ref: &str) -> String {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct CheckPayload<'a> {
     request: &'a OrderRequest,
     determination: &'a DeterminationSummary,
@@ -320,10 +321,10 @@ fn find_nac(tx: &mut Tx<'_>, o: &CheckedOrder) -> Result<std::result::Result<Aut
     Ok(Err(best.unwrap_or(HoldReason::NacMissing)))
 }
 
-const HOLD_COLS: &str = "hold_id, order_ref, reasons, held_at, held_by, released_at, released_by, \
+pub(crate) const HOLD_COLS: &str = "hold_id, order_ref, reasons, held_at, held_by, released_at, released_by, \
      release_reason, release_seq";
 
-fn hold_from_row(r: &Row) -> Result<Hold> {
+pub(crate) fn hold_from_row(r: &Row) -> Result<Hold> {
     Ok(Hold {
         hold_id: stored_u64(r.i(0)?)?,
         order_ref: r.t(1)?,
@@ -337,10 +338,10 @@ fn hold_from_row(r: &Row) -> Result<Hold> {
     })
 }
 
-const ROUTE_COLS: &str = "id, item, destination, reason, suspended_at, suspended_by, resumed_at, \
+pub(crate) const ROUTE_COLS: &str = "id, item, destination, reason, suspended_at, suspended_by, resumed_at, \
      resumed_by, resume_reason";
 
-fn route_from_row(r: &Row) -> Result<RouteSuspension> {
+pub(crate) fn route_from_row(r: &Row) -> Result<RouteSuspension> {
     Ok(RouteSuspension {
         id: stored_u64(r.i(0)?)?,
         item: r.t(1)?,
@@ -370,7 +371,7 @@ fn active_route(tx: &mut Tx<'_>, item: &str, destination: &str) -> Result<Option
     Ok(None)
 }
 
-fn order_record_from_row(r: &Row) -> Result<OrderRecord> {
+pub(crate) fn order_record_from_row(r: &Row) -> Result<OrderRecord> {
     Ok(OrderRecord {
         request: stored_json(&r.t(0)?)?,
         status: r

@@ -372,8 +372,9 @@ fn idempotency_survives_reopen_and_migrations_are_recorded() {
         };
         let mut l = db.open();
         let m = l.migrations().unwrap();
-        assert_eq!(m.len(), 1);
+        assert_eq!(m.len(), 2);
         assert_eq!((m[0].version, m[0].name.as_str()), (1, "init"));
+        assert_eq!((m[1].version, m[1].name.as_str()), (2, "list_indexes"));
         let again = l
             .check_order(
                 &order("R1", 3, "2025-08-13"),

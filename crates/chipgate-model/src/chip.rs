@@ -15,6 +15,7 @@ use crate::units::check_quantity;
 
 /// A stable catalog id: lowercase kebab-case `vendor-model-variant`, e.g. `nvidia-h100-sxm5`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct ChipId(String);
 
@@ -68,6 +69,7 @@ impl<'de> Deserialize<'de> for ChipId {
 
 /// How much a figure can be trusted, carried from the reference data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Quality {
     /// Vendor datasheet or official page (possibly relayed verbatim).
@@ -111,6 +113,7 @@ impl Quality {
 /// inline table `{ value, quality, note, sources, sparse }`. NaN, infinities and
 /// negative values are refused while parsing, so the error points at the line.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Figure {
     /// The number, in the unit the field name gives.
     pub value: f64,
@@ -201,6 +204,7 @@ impl<'de> Deserialize<'de> for Figure {
 
 /// Numeric precisions a datasheet quotes throughput for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     /// IEEE double precision.
@@ -261,6 +265,7 @@ impl fmt::Display for Precision {
 
 /// Dense throughput per precision, TOPS (integer) or TFLOPS (floating point).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Throughput {
     /// FP64 (matrix where known).
@@ -321,6 +326,7 @@ impl Throughput {
 
 /// A logic die in the package (memory stacks are not listed).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Die {
     /// Die name, e.g. `GH100`.
@@ -350,6 +356,7 @@ fn one() -> u32 {
 
 /// A part of a system: another catalog record and how many of it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Component {
     /// The component's catalog id.
@@ -360,6 +367,7 @@ pub struct Component {
 
 /// What kind of item a record describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
     /// An integrated circuit (accelerator, GPU, ASIC).
@@ -384,6 +392,7 @@ impl ItemKind {
 
 /// One catalog record or user spec.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChipRecord {
     /// Stable id. Optional in a user spec (then derived from the file name).

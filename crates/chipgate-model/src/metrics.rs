@@ -25,6 +25,7 @@ use crate::units::{
 
 /// The bit length assigned to one precision, with the reason when it is a choice.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BitLength {
     /// 'Bit length of the operation': the largest input bit length of the multiply.
@@ -36,6 +37,7 @@ pub struct BitLength {
 
 /// Bit lengths for every precision; loaded from `data/metrics.toml`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MetricsConfig {
     /// Where the definitions come from.
@@ -68,6 +70,7 @@ impl MetricsConfig {
 
 /// One input figure used in a derivation, with where it came from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct InputRef {
     /// Field in the record, e.g. `throughput.fp8` or `dies[0].area_mm2`.
     pub field: Arc<str>,
@@ -100,6 +103,7 @@ impl InputRef {
 
 /// A computed value, its arithmetic and its inputs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Derived<T> {
     /// The value.
     pub value: T,
@@ -111,6 +115,7 @@ pub struct Derived<T> {
 
 /// TPP for one precision.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PrecisionTpp {
     /// The precision.
     pub precision: Precision,
@@ -124,6 +129,7 @@ pub struct PrecisionTpp {
 
 /// A metric that could not be computed, and the inputs it lacks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Missing {
     /// The metric, e.g. `performance_density`.
     pub metric: String,
@@ -133,6 +139,7 @@ pub struct Missing {
 
 /// All metrics of one record.
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Metrics {
     /// 'Total processing performance'.
     pub tpp: Option<Derived<Tpp>>,

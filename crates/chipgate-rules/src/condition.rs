@@ -19,6 +19,7 @@ use crate::sym::{intern_list, Sym};
 
 /// The kind of value a fact holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FactKind {
     /// A non-negative number (TPP, GB/s, …).
@@ -33,6 +34,7 @@ pub enum FactKind {
 
 /// One fact a rule may test.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FactDef {
     /// Name used in rule files, e.g. `tpp`.
     pub name: &'static str,
@@ -86,6 +88,7 @@ impl FactSchema {
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Op {
     /// `>=`
     #[serde(rename = ">=")]

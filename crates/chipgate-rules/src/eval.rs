@@ -73,6 +73,7 @@ impl Serialize for Text {
 
 /// A fact's value.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum FactValue {
     /// A number.
@@ -156,6 +157,7 @@ impl Facts {
 
 /// A three-valued result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Tri {
     /// Holds.
@@ -218,6 +220,7 @@ impl Tri {
 
 /// What a leaf compared against.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Threshold {
     /// A number.
@@ -293,6 +296,7 @@ impl Serialize for StepOp {
 
 /// One comparison the evaluator made.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Step {
     /// The rule (paragraph, exclusion, requirement) the comparison belongs to.
     pub rule: Sym,
@@ -534,6 +538,52 @@ pub fn referenced_facts(condition: &Condition, out: &mut Vec<usize>) {
             if !out.contains(fact) {
                 out.push(*fact);
             }
+        }
+    }
+}
+
+/// JSON Schemas of the types serialized as text.
+#[cfg(feature = "schema")]
+mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+
+    use super::{StepOp, Text, Words};
+
+    impl JsonSchema for Text {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "Text".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({ "type": "string" })
+        }
+    }
+
+    impl JsonSchema for StepOp {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "StepOp".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({ "type": "string", "enum": [">=", ">", "<", "<=", "==", "is", "in", "has_any"] })
+        }
+    }
+
+    impl JsonSchema for Words {
+        fn inline_schema() -> bool {
+            true
+        }
+        fn schema_name() -> Cow<'static, str> {
+            "Words".into()
+        }
+        fn json_schema(_: &mut SchemaGenerator) -> Schema {
+            json_schema!({ "type": "string", "description": "The step in words." })
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::sym::{intern, intern_list, Sym};
 
 /// How well a rule's text is evidenced (grades of `reference/regulations.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Evidence {
     /// Primary text read directly.
     P,
@@ -47,6 +48,7 @@ impl Evidence {
 
 /// Where a rule comes from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Source {
     /// Federal Register or CFR citation, e.g. `88 FR 73458`.
     pub citation: Sym,
@@ -221,6 +223,7 @@ pub enum RulesError {
 
 /// A warning from the validator: the file loads, but something deserves a look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Warning {
     /// File.
     pub origin: String,
@@ -508,6 +511,7 @@ impl RuleSet {
 
 /// Result of one exclusion note.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExclusionResult {
     /// Its id.
     pub id: Sym,
@@ -517,6 +521,7 @@ pub struct ExclusionResult {
 
 /// Result of one paragraph.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ParagraphResult {
     /// Paragraph id.
     pub id: Sym,
@@ -536,6 +541,7 @@ pub struct ParagraphResult {
 
 /// The verdict of a rule set on one set of facts.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Verdict {
     /// ECCN paragraphs that apply, after exclusions and precedence.
     pub eccn: Vec<Sym>,

@@ -15,6 +15,7 @@ pub const MAX_SHRINK: f64 = 0.20;
 
 /// One entry of a restricted-party list (one party with all its names).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListEntry {
     /// Full source name, e.g. "Entity List (EL) - Bureau of Industry and Security".
     pub source: String,
@@ -73,6 +74,7 @@ impl ListEntry {
 
 /// A loaded list (or several merged lists) with its provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListSnapshot {
     /// SHA-256 (hex) of the list content the snapshot was loaded from.
     pub id: String,
@@ -86,6 +88,7 @@ pub struct ListSnapshot {
 
 /// The provenance part of a snapshot, as reports show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SnapshotInfo {
     /// SHA-256 (hex) of the list content.
     pub id: String,

@@ -26,6 +26,7 @@ pub const MAX_TOKENS: usize = 32;
 
 /// One normalised token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Token {
     /// Lowercase ASCII text.
     pub text: String,
@@ -41,6 +42,7 @@ pub struct Token {
 
 /// A normalised name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NormalizedName {
     /// The tokens, in name order (after "LAST, First" reordering).
     pub tokens: Vec<Token>,

@@ -10,6 +10,8 @@ use crate::scoring::MatchMethod;
 
 /// Why a hit scored as it did. Serialised with a `kind` tag.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "HitReason"))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     /// Query token(s) matched list token(s).
@@ -102,6 +104,7 @@ pub enum Reason {
 /// The list entry of a hit (the fields a reviewer needs; the full entry is available through
 /// [`crate::ScreeningIndex::entry`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HitEntry {
     /// Position of the entry in the snapshot.
     pub index: usize,
@@ -125,6 +128,7 @@ pub struct HitEntry {
 
 /// One hit: a list entry whose name or alias matched the query at or above the threshold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Hit {
     /// Source code of the list ("EL", "SDN", ...).
     pub list: String,
@@ -160,6 +164,7 @@ pub struct Hit {
 
 /// The result of screening one name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ScreenReport {
     /// The name as given.
     pub query: String,
@@ -179,6 +184,7 @@ pub struct ScreenReport {
 
 /// Score of one pair of names, with its explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PairScore {
     /// Score in [0, 1].
     pub score: f64,

@@ -94,6 +94,7 @@ pub(crate) const PARTIAL_MIN_INFO: f32 = 0.1;
 
 /// How two tokens (or token groups) were matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchMethod {
     /// Identical after normalisation.

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// The writing system a token was transliterated from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Script {
     /// Latin letters (with accents folded) and digits.
@@ -43,6 +44,7 @@ impl Script {
 
 /// What a token is, which sets its weight class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     /// A name word.

@@ -22,7 +22,7 @@ pub const TOKENS_FILE: &str = "tokens.json";
 pub const ADMIN_NAME: &str = "admin";
 
 /// What a token may do. Each role includes the ones before it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Reads: chips, rules, licenses, routes, orders, the audit trail.
@@ -45,7 +45,7 @@ impl Role {
 }
 
 /// The authenticated caller of a request; its name is the `user` of ledger writes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Caller {
     /// Token name.
     pub name: String,
@@ -54,7 +54,7 @@ pub struct Caller {
 }
 
 /// A stored token (the hash only).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StoredToken {
     /// Unique name, recorded as the user of everything done with the token.
@@ -70,7 +70,7 @@ pub struct StoredToken {
 }
 
 /// A token as listed by the API (never the hash).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct TokenInfo {
     /// Name.
     pub name: String,
@@ -85,7 +85,7 @@ pub struct TokenInfo {
 }
 
 /// A token just created: the only time the secret is shown.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NewToken {
     /// Name.
     pub name: String,

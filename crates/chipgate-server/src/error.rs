@@ -1,6 +1,9 @@
-//! The error contract: every error response is `{ "message", "code", "type", "field", "link" }`
-//! with the status of its code. One table ([`Code`]) maps each code to its status and
-//! type (meilisearch's `make_error_codes!`); `docs/api.md` lists it.
+//! The error contract: every error response is an RFC 9457 problem document
+//! (`application/problem+json`): `{ "type", "title", "status", "detail", "code", "field" }`
+//! with the status of its code. `type` is the relative reference `/problems/<code>`, served
+//! by this server (`GET /problems/{code}`: what the code means). One table ([`Code`]) maps
+//! each code to its status and title (meilisearch's `make_error_codes!`); `docs/api.md`
+//! lists it.
 //!
 //! Library errors are mapped here, once. Internal causes (database, I/O, corrupt data) are
 //! logged with a reference number and never reach the body.
@@ -17,12 +20,15 @@ use chipgate_rules::RulesError;
 use chipgate_screen::ScreenError;
 use serde::Serialize;
 
-/// Where the error codes are documented.
-pub const ERROR_DOCS: &str = "docs/api.md#error-codes";
+/// The media type of every error body (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The prefix of every problem `type`: `/problems/<code>`, served by this server.
+pub const PROBLEM_BASE: &str = "/problems/";
 
 macro_rules! error_codes {
-    ($( $(#[doc = $doc:literal])* $variant:ident => ($status:ident, $kind:literal, $code:literal); )*) => {
-        /// Every error code of the API, with its HTTP status and type.
+    ($( $(#[doc = $doc:literal])* $variant:ident => ($status:ident, $title:literal, $code:literal); )*) => {
+        /// Every error code of the API, with its HTTP status and title.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum Code {
             $( $(#[doc = $doc])* $variant, )*
@@ -37,9 +43,9 @@ macro_rules! error_codes {
                 match self { $(Code::$variant => StatusCode::$status,)* }
             }
 
-            /// `invalid_request`, `auth`, `not_found`, `conflict` or `internal`.
-            pub fn kind(self) -> &'static str {
-                match self { $(Code::$variant => $kind,)* }
+            /// The problem title (RFC 9457 `title`): short, the same for every occurrence.
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
             }
 
             /// The snake_case code.
@@ -51,57 +57,64 @@ macro_rules! error_codes {
             pub fn description(self) -> &'static str {
                 match self { $(Code::$variant => concat!($($doc),*).trim_start(),)* }
             }
+
+            /// The code named `text`, if any.
+            pub fn from_name(text: &str) -> Option<Code> {
+                match text { $($code => Some(Code::$variant),)* _ => None }
+            }
         }
     };
 }
 
 error_codes! {
     /// The body is not well-formed JSON (syntax error or truncated).
-    MalformedJson => (BAD_REQUEST, "invalid_request", "malformed_json");
+    MalformedJson => (BAD_REQUEST, "Malformed JSON", "malformed_json");
     /// A query parameter is missing, unknown or has the wrong type.
-    InvalidQuery => (BAD_REQUEST, "invalid_request", "invalid_query");
+    InvalidQuery => (BAD_REQUEST, "Invalid query parameter", "invalid_query");
     /// No `Authorization: Bearer` token was sent.
-    MissingToken => (UNAUTHORIZED, "auth", "missing_token");
+    MissingToken => (UNAUTHORIZED, "Missing token", "missing_token");
     /// The token is not known (or was revoked).
-    InvalidToken => (UNAUTHORIZED, "auth", "invalid_token");
+    InvalidToken => (UNAUTHORIZED, "Invalid token", "invalid_token");
     /// The token's role may not do this.
-    Forbidden => (FORBIDDEN, "auth", "forbidden");
+    Forbidden => (FORBIDDEN, "Forbidden", "forbidden");
     /// No such route.
-    RouteNotFound => (NOT_FOUND, "not_found", "route_not_found");
+    RouteNotFound => (NOT_FOUND, "Route not found", "route_not_found");
     /// The chip id in the path is not in the catalog.
-    ChipNotFound => (NOT_FOUND, "not_found", "chip_not_found");
+    ChipNotFound => (NOT_FOUND, "Chip not found", "chip_not_found");
     /// No license has this number.
-    LicenseNotFound => (NOT_FOUND, "not_found", "license_not_found");
+    LicenseNotFound => (NOT_FOUND, "License not found", "license_not_found");
     /// No order has this reference.
-    OrderNotFound => (NOT_FOUND, "not_found", "order_not_found");
+    OrderNotFound => (NOT_FOUND, "Order not found", "order_not_found");
     /// No token has this name.
-    TokenNotFound => (NOT_FOUND, "not_found", "token_not_found");
+    TokenNotFound => (NOT_FOUND, "Token not found", "token_not_found");
+    /// No error code has this name (`GET /problems/{code}`).
+    ProblemNotFound => (NOT_FOUND, "Problem type not found", "problem_not_found");
     /// The route exists but not for this method.
-    MethodNotAllowed => (METHOD_NOT_ALLOWED, "invalid_request", "method_not_allowed");
+    MethodNotAllowed => (METHOD_NOT_ALLOWED, "Method not allowed", "method_not_allowed");
     /// The request conflicts with the stored state (duplicate, invalid transition, not held).
-    Conflict => (CONFLICT, "conflict", "conflict");
+    Conflict => (CONFLICT, "Conflict", "conflict");
     /// The body is larger than the limit (64 KiB).
-    PayloadTooLarge => (PAYLOAD_TOO_LARGE, "invalid_request", "payload_too_large");
+    PayloadTooLarge => (PAYLOAD_TOO_LARGE, "Payload too large", "payload_too_large");
     /// The body is not `Content-Type: application/json`.
-    UnsupportedMediaType => (UNSUPPORTED_MEDIA_TYPE, "invalid_request", "unsupported_media_type");
+    UnsupportedMediaType => (UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", "unsupported_media_type");
     /// A field has the wrong type or an invalid value.
-    InvalidField => (UNPROCESSABLE_ENTITY, "invalid_request", "invalid_field");
+    InvalidField => (UNPROCESSABLE_ENTITY, "Invalid field", "invalid_field");
     /// The body has a field the endpoint does not know.
-    UnknownField => (UNPROCESSABLE_ENTITY, "invalid_request", "unknown_field");
+    UnknownField => (UNPROCESSABLE_ENTITY, "Unknown field", "unknown_field");
     /// A required field is missing.
-    MissingField => (UNPROCESSABLE_ENTITY, "invalid_request", "missing_field");
+    MissingField => (UNPROCESSABLE_ENTITY, "Missing field", "missing_field");
     /// The item named in the body is not in the catalog.
-    UnknownItem => (UNPROCESSABLE_ENTITY, "invalid_request", "unknown_item");
+    UnknownItem => (UNPROCESSABLE_ENTITY, "Unknown item", "unknown_item");
     /// A country name or code is not known.
-    UnknownCountry => (UNPROCESSABLE_ENTITY, "invalid_request", "unknown_country");
+    UnknownCountry => (UNPROCESSABLE_ENTITY, "Unknown country", "unknown_country");
     /// The date is before the first rule version (2022-10-07).
-    DateOutOfScope => (UNPROCESSABLE_ENTITY, "invalid_request", "date_out_of_scope");
+    DateOutOfScope => (UNPROCESSABLE_ENTITY, "Date out of scope", "date_out_of_scope");
     /// A chip spec is invalid (the field names the spec field).
-    InvalidSpec => (UNPROCESSABLE_ENTITY, "invalid_request", "invalid_spec");
+    InvalidSpec => (UNPROCESSABLE_ENTITY, "Invalid chip spec", "invalid_spec");
     /// The inputs contradict each other (e.g. destination `US`).
-    Contradiction => (UNPROCESSABLE_ENTITY, "invalid_request", "contradiction");
+    Contradiction => (UNPROCESSABLE_ENTITY, "Contradictory inputs", "contradiction");
     /// Something failed inside the server; the log has the details under the reference.
-    Internal => (INTERNAL_SERVER_ERROR, "internal", "internal");
+    Internal => (INTERNAL_SERVER_ERROR, "Internal error", "internal");
 }
 
 /// An error response.
@@ -115,14 +128,16 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
+/// The problem document (RFC 9457) with chipgate's two extension members.
 #[derive(Serialize)]
-struct Body<'a> {
-    message: &'a str,
-    code: &'static str,
+struct Problem<'a> {
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: String,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
+    code: &'static str,
     field: Option<&'a str>,
-    link: &'static str,
 }
 
 impl ApiError {
@@ -155,14 +170,15 @@ impl ApiError {
         )
     }
 
-    /// The JSON body.
+    /// The problem document.
     pub fn body(&self) -> Vec<u8> {
-        let body = Body {
-            message: &self.message,
+        let body = Problem {
+            kind: format!("{PROBLEM_BASE}{}", self.code.as_str()),
+            title: self.code.title(),
+            status: self.code.status().as_u16(),
+            detail: &self.message,
             code: self.code.as_str(),
-            kind: self.code.kind(),
             field: self.field.as_deref(),
-            link: ERROR_DOCS,
         };
         serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"code\":\"internal\"}".to_vec())
     }
@@ -178,7 +194,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.code.status(), self.body()).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if matches!(self.code, Code::MissingToken | Code::InvalidToken) {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

@@ -101,29 +101,58 @@ fn json_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError 
 }
 
 /// Query parameters, read one by one so that an error names the parameter; parameters the
-/// handler did not read are refused by [`QueryParams::finish`].
+/// handler did not read are refused by [`QueryParams::finish`]. A parameter may be repeated
+/// only where the handler reads it as a list ([`QueryParams::list`]).
 #[derive(Debug, Clone, Default)]
-pub struct QueryParams(BTreeMap<String, String>);
+pub struct QueryParams(BTreeMap<String, Vec<String>>);
 
 impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let Query(map) = Query::<BTreeMap<String, String>>::try_from_uri(&parts.uri)
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
             .map_err(|e| ApiError::new(Code::InvalidQuery, format!("invalid query string: {}", e.body_text())))?;
-        Ok(QueryParams(map))
+        Ok(QueryParams::from_pairs(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ))
     }
 }
 
 impl QueryParams {
     /// Builds parameters from pairs (tests).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> QueryParams {
-        QueryParams(pairs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect())
+        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in pairs {
+            map.entry(k.to_owned()).or_default().push(v.to_owned());
+        }
+        QueryParams(map)
     }
 
-    /// A text parameter.
-    pub fn text(&mut self, name: &str) -> Option<String> {
-        self.0.remove(name)
+    /// A text parameter given at most once.
+    pub fn text(&mut self, name: &str) -> Result<Option<String>, ApiError> {
+        match self.0.remove(name) {
+            None => Ok(None),
+            Some(mut values) if values.len() == 1 => Ok(values.pop()),
+            Some(_) => Err(ApiError::field(
+                Code::InvalidQuery,
+                name,
+                format!("`{name}`: given more than once; give it once"),
+            )),
+        }
+    }
+
+    /// A list parameter: repeated (`kind=a&kind=b`), comma-separated (`kind=a,b`) or both;
+    /// empty items are dropped.
+    pub fn list(&mut self, name: &str) -> Vec<String> {
+        self.0
+            .remove(name)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// A parameter parsed with `FromStr`; the error names it.
@@ -131,7 +160,7 @@ impl QueryParams {
     where
         T::Err: std::fmt::Display,
     {
-        match self.0.remove(name) {
+        match self.text(name)? {
             None => Ok(None),
             Some(text) => text.parse().map(Some).map_err(|e| {
                 ApiError::field(
@@ -146,6 +175,25 @@ impl QueryParams {
     /// A `true`/`false` parameter.
     pub fn flag(&mut self, name: &str) -> Result<Option<bool>, ApiError> {
         self.parse::<bool>(name, "`true` or `false`")
+    }
+
+    /// One of `choices` (by name), or `None` when absent; anything else is refused naming
+    /// the parameter and the choices.
+    pub fn choice<T: Copy>(&mut self, name: &str, choices: &[(&str, T)]) -> Result<Option<T>, ApiError> {
+        let Some(text) = self.text(name)? else {
+            return Ok(None);
+        };
+        match choices.iter().find(|(n, _)| *n == text) {
+            Some((_, value)) => Ok(Some(*value)),
+            None => {
+                let names: Vec<String> = choices.iter().map(|(n, _)| format!("`{n}`")).collect();
+                Err(ApiError::field(
+                    Code::InvalidQuery,
+                    name,
+                    format!("`{name}`: expected one of {}, got `{text}`", names.join(", ")),
+                ))
+            }
+        }
     }
 
     /// Refuses parameters nobody read.

@@ -1,9 +1,10 @@
 //! chipgate over HTTP: the JSON API under `/v1/`, API tokens with roles, Prometheus metrics,
 //! the OpenAPI document and the web app for compliance officers, all from one binary.
 //!
-//! Owns: HTTP (axum), request DTOs and their validation, the error contract (`{message,
-//! code, type, field, link}`), authentication and roles, metrics, and the web app's static
-//! files (embedded with `include_str!`; no build step, no separate server).
+//! Owns: HTTP (axum), request DTOs and their validation, the error contract (RFC 9457
+//! problem details: `{type, title, status, detail, code, field}`), cursor paging of the
+//! lists, authentication and roles, metrics, and the web app's static files (embedded with
+//! `include_str!`; no build step, no separate server).
 //! Does not: decide anything. Every handler is one call into `chipgate-engine` or
 //! `chipgate-ledger`, and the response bodies are their report types, serialized exactly as
 //! the CLI's `--format json` does. It is the only crate that knows HTTP.
@@ -26,6 +27,7 @@ pub mod extract;
 pub mod log;
 pub mod metrics;
 pub mod openapi;
+pub mod paging;
 pub mod state;
 mod web;
 

@@ -3,15 +3,19 @@
 //!
 //! Why a route table rather than `utoipa`: the table is what the router is built from, so the
 //! document cannot list a route that is not served, miss one that is, or state a role that
-//! is not enforced; and it needs no proc-macro crate (the build machine has two cores).
+//! is not enforced.
 //! Request bodies have hand-written schemas next to their structs, pinned to serde's field
-//! list by a test. Response bodies are the engine's and the ledger's report types, which live
-//! in other crates and do not derive schemas: they are described as `object`/`array` with the
-//! Rust type named and the CLI command printing the same JSON (the README's stable interface).
+//! list by a test. Response bodies are typed: each route names the Rust type its handler
+//! serializes, and its JSON Schema is derived with `schemars` from that type and its serde
+//! attributes (the report types derive it behind their crates' `schema` feature), in the
+//! serialize direction, with the definitions under `#/components/schemas`. The document is
+//! checked in as `docs/openapi.json`; a test compares it with the served one.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
+use schemars::generate::{Contract, SchemaSettings};
+use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
 use crate::api::{endpoints, Access, Endpoint};
@@ -26,11 +30,11 @@ fn path_params(path: &str) -> Vec<&str> {
 fn error_ref(description: &str) -> Value {
     json!({
         "description": description,
-        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } },
+        "content": { crate::error::PROBLEM_JSON: { "schema": { "$ref": "#/components/schemas/Problem" } } },
     })
 }
 
-fn operation(e: &Endpoint) -> Value {
+fn operation(e: &Endpoint, generator: &mut SchemaGenerator) -> Value {
     let mut op = Map::new();
     op.insert("operationId".into(), json!(operation_id(e)));
     op.insert("tags".into(), json!([e.tag]));
@@ -54,9 +58,20 @@ fn operation(e: &Endpoint) -> Value {
         if !p.format.is_empty() {
             schema["format"] = json!(p.format);
         }
-        parameters.push(
-            json!({ "name": p.name, "in": "query", "required": false, "description": p.description, "schema": schema }),
-        );
+        let mut parameter =
+            json!({ "name": p.name, "in": "query", "required": false, "description": p.description, "schema": schema });
+        let choices = (!p.choices.is_empty()).then(|| json!(p.choices));
+        if p.kind == "array" {
+            parameter["schema"]["items"] = json!({ "type": "string" });
+            if let Some(choices) = choices {
+                parameter["schema"]["items"]["enum"] = choices;
+            }
+            parameter["style"] = json!("form");
+            parameter["explode"] = json!(true);
+        } else if let Some(choices) = choices {
+            parameter["schema"]["enum"] = choices;
+        }
+        parameters.push(parameter);
     }
     if !parameters.is_empty() {
         op.insert("parameters".into(), Value::Array(parameters));
@@ -70,14 +85,8 @@ fn operation(e: &Endpoint) -> Value {
             }),
         );
     }
-    let success = if e.reply.shape == "string" {
-        json!({ "description": e.reply.description, "content": { e.reply.media: { "schema": { "type": "string" } } } })
-    } else {
-        json!({
-            "description": e.reply.description,
-            "content": { e.reply.media: { "schema": { "type": e.reply.shape, "description": e.reply.description } } },
-        })
-    };
+    let schema = (e.reply.schema)(generator);
+    let success = json!({ "description": e.reply.description, "content": { e.reply.media: { "schema": schema } } });
     let mut responses = Map::new();
     responses.insert(e.reply.status.to_string(), success);
     if e.body.is_some() {
@@ -96,7 +105,7 @@ fn operation(e: &Endpoint) -> Value {
             error_ref("Internal error; the server log has the details."),
         );
     }
-    if !path_params(e.path).is_empty() && e.path.starts_with("/v1/") {
+    if !path_params(e.path).is_empty() {
         responses.insert("404".into(), error_ref("No such resource."));
     }
     if matches!(e.access, Access::Role(crate::auth::Role::Admin)) || e.path.contains("/release") {
@@ -125,22 +134,35 @@ fn operation_id(e: &Endpoint) -> String {
     id
 }
 
+/// The schema generator of the response types: JSON Schema 2020-12 (OpenAPI 3.1's
+/// dialect), definitions under `#/components/schemas`, as the types *serialize*.
+fn generator() -> SchemaGenerator {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas".into();
+    settings.meta_schema = None;
+    settings.contract = Contract::Serialize;
+    settings.into_generator()
+}
+
 /// The OpenAPI 3.1 document.
 pub fn document() -> Value {
     let endpoints = endpoints();
+    let mut generator = generator();
     let mut paths = Map::new();
     let mut schemas = Map::new();
     schemas.insert(
-        "Error".into(),
+        "Problem".into(),
         json!({
             "type": "object",
-            "required": ["message", "code", "type", "link"],
+            "description": "An error (RFC 9457 problem details, `application/problem+json`).",
+            "required": ["type", "title", "status", "detail", "code", "field"],
             "properties": {
-                "message": { "type": "string" },
+                "type": { "type": "string", "format": "uri-reference", "description": "`/problems/<code>`: `GET` it for what the code means." },
+                "title": { "type": "string", "description": "The code's title, the same for every occurrence." },
+                "status": { "type": "integer", "description": "The HTTP status." },
+                "detail": { "type": "string", "description": "What went wrong in this request, naming the field and the value at fault." },
                 "code": { "type": "string", "enum": Code::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>() },
-                "type": { "type": "string", "enum": ["invalid_request", "auth", "not_found", "conflict", "internal"] },
-                "field": { "type": ["string", "null"], "description": "The request field at fault, e.g. `destination` or `spec.dies[0].count`." },
-                "link": { "type": "string" },
+                "field": { "type": ["string", "null"], "description": "The request field or query parameter at fault, e.g. `destination`, `spec.dies[0].count` or `cursor`." },
             },
         }),
     );
@@ -149,18 +171,22 @@ pub fn document() -> Value {
             .entry(e.path.to_owned())
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(methods) = entry {
-            methods.insert(e.method.as_str().to_ascii_lowercase(), operation(e));
+            methods.insert(e.method.as_str().to_ascii_lowercase(), operation(e, &mut generator));
         }
         if let Some(body) = &e.body {
             schemas.insert(body.name.to_owned(), (body.schema)());
         }
+    }
+    // Response types and request bodies share the namespace; a test keeps them apart.
+    for (name, schema) in generator.take_definitions(true) {
+        schemas.entry(name).or_insert(schema);
     }
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "chipgate",
             "version": chipgate_engine::ENGINE_VERSION,
-            "description": "Export-control classification, license determination, screening and order checks for AI chips. Response bodies are the same JSON as the CLI's `--format json`. Errors are `{message, code, type, field, link}`.",
+            "description": "Export-control classification, license determination, screening and order checks for AI chips. Response bodies are the same JSON as the CLI's `--format json`. Errors are RFC 9457 problem details (`application/problem+json`): `{type, title, status, detail, code, field}`, where `type` is `/problems/<code>` on this server.",
         },
         "paths": paths,
         "components": {
@@ -191,7 +217,7 @@ pub fn reference_markdown() -> String {
         let _ = writeln!(out, "| {} | `{}` | {role} | {}{body} |", e.method, e.path, e.summary);
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "| code | status | type | meaning |");
+    let _ = writeln!(out, "| code | status | title | meaning |");
     let _ = writeln!(out, "|---|---|---|---|");
     for code in Code::ALL {
         let _ = writeln!(
@@ -199,9 +225,34 @@ pub fn reference_markdown() -> String {
             "| `{}` | {} | {} | {} |",
             code.as_str(),
             code.status().as_u16(),
-            code.kind(),
+            code.title(),
             code.description()
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_and_request_schemas_have_distinct_names() {
+        let mut generator = generator();
+        let mut bodies = std::collections::BTreeSet::new();
+        for e in endpoints() {
+            let _ = (e.reply.schema)(&mut generator);
+            bodies.extend(e.body.map(|b| b.name));
+        }
+        for name in generator.take_definitions(false).keys() {
+            assert!(
+                !bodies.contains(name.as_str()),
+                "`{name}` names a response type and a request body"
+            );
+            assert!(
+                !name.ends_with(char::is_numeric),
+                "`{name}`: two response types share a name"
+            );
+        }
+    }
 }

@@ -205,7 +205,9 @@ async fn an_order_is_held_released_licensed_and_shipped_with_every_step_attribut
     assert_eq!(replay.body["result"]["replayed"], true);
 
     let holds = app.get("/v1/holds", &app.viewer).await;
-    assert_eq!(holds.body.as_array().unwrap().len(), 1);
+    assert_eq!(holds.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(holds.body["next"], Value::Null);
+    assert_eq!(holds.body["counts"]["no_covering_license"], 1);
 
     let license = json!({
         "number": "D100", "holder": "NVIDIA", "items": ["nvidia-h20"], "destinations": ["CN"], "quantity_cap": 100,
@@ -244,15 +246,15 @@ async fn an_order_is_held_released_licensed_and_shipped_with_every_step_attribut
     assert_eq!(authorization["revenue_share_due_cents"], 7_200_000);
 
     let licenses = app.get("/v1/licenses?date=2025-08-12", &app.viewer).await;
-    assert_eq!(licenses.body[0]["quantity_remaining"], 60);
+    assert_eq!(licenses.body["items"][0]["quantity_remaining"], 60);
     let orders = app.get("/v1/orders?status=shipped", &app.viewer).await;
-    assert_eq!(orders.body.as_array().unwrap().len(), 1);
+    assert_eq!(orders.body["items"].as_array().unwrap().len(), 1);
     let one = app.get("/v1/orders/SO-1", &app.viewer).await;
     assert_eq!(one.body["checked_by"], "olga");
 
     let audit = app.get("/v1/audit", &app.viewer).await;
     assert_eq!(
-        kinds_and_users(&audit.body),
+        kinds_and_users(&audit.body["items"]),
         [
             ("order.held".to_owned(), "olga".to_owned()),
             ("license.add".to_owned(), "adam".to_owned()),
@@ -264,8 +266,19 @@ async fn an_order_is_held_released_licensed_and_shipped_with_every_step_attribut
     assert_eq!(verify.body["ok"], true);
     assert_eq!(verify.body["records"], 4);
     let page = app.get("/v1/audit?from=2&limit=2", &app.viewer).await;
-    assert_eq!(page.body.as_array().unwrap().len(), 2);
-    assert_eq!(page.body[0]["seq"], 2);
+    assert_eq!(page.body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(page.body["items"][0]["seq"], 2);
+    let rest = app
+        .get(
+            &format!(
+                "/v1/audit?from=2&limit=2&cursor={}",
+                page.body["next"].as_str().unwrap()
+            ),
+            &app.viewer,
+        )
+        .await;
+    assert_eq!(rest.body["items"][0]["seq"], 4, "{}", rest.text);
+    assert_eq!(rest.body["next"], Value::Null, "{}", rest.text);
 }
 
 #[tokio::test]
@@ -318,13 +331,15 @@ async fn license_and_route_changes_are_recorded_under_the_admins_name() {
         "conflict",
     );
     let active = app.get("/v1/routes?active=true", &app.viewer).await;
-    assert_eq!(active.body[0]["suspended_by"], "adam");
+    assert_eq!(active.body["items"][0]["suspended_by"], "adam");
     let resumed = app.post("/v1/routes/resume", &app.admin, route).await;
     assert_eq!(resumed.body["suspension"]["resumed_by"], "adam", "{}", resumed.text);
 
     let audit = app.get("/v1/audit", &app.viewer).await;
-    assert!(kinds_and_users(&audit.body).iter().all(|(_, user)| user == "adam"));
-    assert_eq!(audit.body.as_array().unwrap().len(), 7);
+    assert!(kinds_and_users(&audit.body["items"])
+        .iter()
+        .all(|(_, user)| user == "adam"));
+    assert_eq!(audit.body["items"].as_array().unwrap().len(), 7);
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ async fn every_protected_route_answers_401_without_a_token_and_with_an_unknown_o
         let path = concrete(e.path);
         let none = app.send(e.method.clone(), &path, None, None, None).await;
         let body = assert_error(&none, 401, "missing_token");
-        assert!(body["message"].as_str().unwrap().contains("Authorization: Bearer"));
+        assert!(body["detail"].as_str().unwrap().contains("Authorization: Bearer"));
         let wrong = app
             .send(e.method.clone(), &path, Some("cg_not_a_token"), None, None)
             .await;
@@ -45,7 +45,7 @@ async fn every_route_answers_403_to_a_role_below_its_own_and_lets_the_others_in(
             if role < need {
                 let body = assert_error(&reply, 403, "forbidden");
                 assert!(
-                    body["message"].as_str().unwrap().contains(need.as_str()),
+                    body["detail"].as_str().unwrap().contains(need.as_str()),
                     "{}",
                     reply.text
                 );
@@ -161,8 +161,7 @@ async fn an_admin_creates_a_token_that_works_once_shown_and_revokes_it() {
         "token_not_found",
     );
     let audit = app.get("/v1/audit", &app.viewer).await;
-    let kinds: Vec<(&str, &str)> = audit
-        .body
+    let kinds: Vec<(&str, &str)> = audit.body["items"]
         .as_array()
         .unwrap()
         .iter()

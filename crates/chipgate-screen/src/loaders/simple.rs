@@ -10,6 +10,7 @@ use crate::model::{ListEntry, ListSnapshot};
 
 /// One row of a cleared-parties list: a counterparty an officer has reviewed and cleared.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClearedParty {
     /// The counterparty's name as screened (compared after normalisation, exactly).
     pub name: String,
@@ -24,6 +25,7 @@ pub struct ClearedParty {
 
 /// A cleared-parties list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ClearedParties {
     /// The rows.
     pub parties: Vec<ClearedParty>,

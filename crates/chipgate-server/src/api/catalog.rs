@@ -13,7 +13,7 @@ use crate::extract::{ok, ApiJson, QueryParams};
 use crate::state::AppState;
 
 /// A catalog chip with its metrics and classification on a date: one point of the chart.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ChipView {
     /// Catalog id.
     pub id: String,
@@ -99,7 +99,7 @@ pub(super) async fn timeline(
 }
 
 /// A numeric comparison of a condition.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Constraint {
     /// Fact name, e.g. `tpp`.
     pub fact: &'static str,
@@ -110,7 +110,7 @@ pub struct Constraint {
 }
 
 /// A boolean test of a condition.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FlagTest {
     /// Fact name, e.g. `datacenter`.
     pub fact: &'static str,
@@ -119,7 +119,7 @@ pub struct FlagTest {
 }
 
 /// A membership test of a condition.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SetTest {
     /// Fact name.
     pub fact: &'static str,
@@ -130,7 +130,7 @@ pub struct SetTest {
 /// A condition flattened for drawing: when `conjunctive`, it holds exactly when every
 /// constraint, flag and set test holds; otherwise (it has `any`/`not`) the tests are the
 /// conjunctive part only and the full condition is in the rule file.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Flattened {
     /// Numeric comparisons.
     pub constraints: Vec<Constraint>,
@@ -177,7 +177,7 @@ fn flattened(condition: &Condition) -> Flattened {
 }
 
 /// One paragraph of a rule version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ParagraphView {
     /// Id, e.g. `3A090.a.2`.
     pub id: Sym,
@@ -195,7 +195,7 @@ pub struct ParagraphView {
 }
 
 /// One exclusion note of a rule version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExclusionView {
     /// Id, e.g. `3A090 Note 2`.
     pub id: Sym,
@@ -209,7 +209,7 @@ pub struct ExclusionView {
 }
 
 /// A rule version with its thresholds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RuleVersionView {
     /// Id.
     pub id: Sym,

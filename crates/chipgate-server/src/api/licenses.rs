@@ -1,7 +1,7 @@
 //! Licenses: list, show, record, and the status changes (each with a reason).
 
 use axum::extract::State;
-use chipgate_ledger::{Ledger, License, LicenseDetail, NewLicense, Timestamp};
+use chipgate_ledger::{Ledger, License, LicenseDetail, LicenseStatus, NewLicense, Timestamp};
 use chipgate_model::Date;
 
 use super::Segment;
@@ -9,6 +9,7 @@ use crate::auth::Caller;
 use crate::dto::ReasonBody;
 use crate::error::ApiError;
 use crate::extract::{created, ok, ApiJson, AppJson, QueryParams};
+use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
 fn as_of(state: &AppState, query: &mut QueryParams) -> Result<chipgate_ledger::Date, ApiError> {
@@ -21,13 +22,24 @@ fn as_of(state: &AppState, query: &mut QueryParams) -> Result<chipgate_ledger::D
 pub(super) async fn list(
     State(state): State<AppState>,
     mut query: QueryParams,
-) -> Result<ApiJson<Vec<License>>, ApiError> {
+) -> Result<ApiJson<Page<License>>, ApiError> {
     let date = as_of(&state, &mut query)?;
+    let status = query.parse::<LicenseStatus>(
+        "status",
+        "`applied`, `granted`, `rejected`, `suspended`, `revoked` or `expired`",
+    )?;
+    let page = PageRequest::read(&mut query, "licenses", 1)?;
     query.finish()?;
+    let after = page.text(0).map(str::to_owned);
+    let fetch = page.fetch();
     let licenses = state
-        .with_ledger(move |_, ledger| ledger.list_licenses(date).map_err(ApiError::from))
+        .with_ledger(move |_, ledger| {
+            ledger
+                .licenses_page(date, status, after.as_deref(), fetch)
+                .map_err(ApiError::from)
+        })
         .await?;
-    Ok(ok(licenses))
+    Ok(ok(page.page(licenses, |l| vec![l.number.clone()])))
 }
 
 pub(super) async fn show(

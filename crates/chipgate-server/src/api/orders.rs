@@ -1,15 +1,19 @@
 //! Order checks, holds and releases.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use chipgate_decide::Request;
 use chipgate_engine::{OrderCheck, OrderLine};
-use chipgate_ledger::{Hold, OrderRecord, OrderStatus};
+use chipgate_ledger::{Hold, HoldKey, HoldQuery, HoldReason, HoldSort, HoldStatus, OrderRecord, OrderStatus};
+use serde::Serialize;
 
 use super::Segment;
 use crate::auth::Caller;
 use crate::dto::{OrderCheckBody, ReasonBody};
 use crate::error::{ApiError, Code};
 use crate::extract::{ok, ApiJson, AppJson, QueryParams};
+use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
 fn cents(usd: Option<f64>) -> Result<Option<i64>, ApiError> {
@@ -67,13 +71,16 @@ pub(super) async fn check(
 pub(super) async fn list(
     State(state): State<AppState>,
     mut query: QueryParams,
-) -> Result<ApiJson<Vec<OrderRecord>>, ApiError> {
+) -> Result<ApiJson<Page<OrderRecord>>, ApiError> {
     let status = query.parse::<OrderStatus>("status", "`shipped`, `held` or `released`")?;
+    let page = PageRequest::read(&mut query, "orders", 1)?;
     query.finish()?;
+    let after = page.unsigned(0)?;
+    let fetch = page.fetch();
     let orders = state
-        .with_ledger(move |_, ledger| ledger.list_orders(status).map_err(ApiError::from))
+        .with_ledger(move |_, ledger| ledger.orders_page(status, after, fetch).map_err(ApiError::from))
         .await?;
-    Ok(ok(orders))
+    Ok(ok(page.page(orders, |o| vec![o.result.audit_seq.to_string()])))
 }
 
 pub(super) async fn show(
@@ -103,14 +110,69 @@ pub(super) async fn release(
     Ok(ok(hold))
 }
 
+/// A page of the hold work queue, with the number of holds of the requested status per
+/// reason kind (whatever `kind` filter was asked for).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct HoldPage {
+    /// The holds, in the requested order.
+    pub items: Vec<Hold>,
+    /// The cursor of the next page, or `null` on the last one.
+    pub next: Option<String>,
+    /// For every reason kind, how many holds of the requested `status` have a reason of
+    /// that kind (zero included).
+    pub counts: BTreeMap<&'static str, u64>,
+}
+
 pub(super) async fn holds(
     State(state): State<AppState>,
     mut query: QueryParams,
-) -> Result<ApiJson<Vec<Hold>>, ApiError> {
-    let open = query.flag("open")?.unwrap_or(true);
+) -> Result<ApiJson<HoldPage>, ApiError> {
+    let status = query
+        .choice(
+            "status",
+            &[
+                ("open", HoldStatus::Open),
+                ("released", HoldStatus::Released),
+                ("all", HoldStatus::All),
+            ],
+        )?
+        .unwrap_or(HoldStatus::Open);
+    let kinds = query.list("kind");
+    if let Some(unknown) = kinds.iter().find(|k| !HoldReason::KINDS.contains(&k.as_str())) {
+        return Err(ApiError::field(
+            Code::InvalidQuery,
+            "kind",
+            format!(
+                "`kind`: `{unknown}` is not a hold reason kind; expected one of {}",
+                HoldReason::KINDS.join(", ")
+            ),
+        ));
+    }
+    let (sort, list) = query
+        .choice(
+            "sort",
+            &[
+                ("priority", (HoldSort::Priority, "holds.priority")),
+                ("newest", (HoldSort::Newest, "holds.newest")),
+                ("oldest", (HoldSort::Oldest, "holds.oldest")),
+            ],
+        )?
+        .unwrap_or((HoldSort::Priority, "holds.priority"));
+    let page = PageRequest::read(&mut query, list, 2)?;
     query.finish()?;
-    let holds = state
-        .with_ledger(move |_, ledger| ledger.list_holds(open).map_err(ApiError::from))
+    let after = match (page.number(0)?, page.unsigned(1)?) {
+        (Some(priority), Some(hold_id)) => Some(HoldKey { priority, hold_id }),
+        _ => None,
+    };
+    let fetch = page.fetch();
+    let select = HoldQuery { status, kinds, sort };
+    let (holds, counts) = state
+        .with_ledger(move |_, ledger| {
+            let holds = ledger.holds_page(&select, after, fetch)?;
+            let counts = ledger.hold_counts(status)?;
+            Ok((holds, counts))
+        })
         .await?;
-    Ok(ok(holds))
+    let Page { items, next } = page.page(holds, |h| vec![h.priority().to_string(), h.hold_id.to_string()]);
+    Ok(ok(HoldPage { items, next, counts }))
 }

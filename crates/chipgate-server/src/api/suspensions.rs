@@ -7,18 +7,22 @@ use crate::auth::Caller;
 use crate::dto::RouteBody;
 use crate::error::ApiError;
 use crate::extract::{ok, ApiJson, AppJson, QueryParams};
+use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
 pub(super) async fn list(
     State(state): State<AppState>,
     mut query: QueryParams,
-) -> Result<ApiJson<Vec<RouteSuspension>>, ApiError> {
+) -> Result<ApiJson<Page<RouteSuspension>>, ApiError> {
     let active = query.flag("active")?.unwrap_or(false);
+    let page = PageRequest::read(&mut query, "routes", 1)?;
     query.finish()?;
+    let after = page.unsigned(0)?;
+    let fetch = page.fetch();
     let routes = state
-        .with_ledger(move |_, ledger| ledger.list_routes(active).map_err(ApiError::from))
+        .with_ledger(move |_, ledger| ledger.routes_page(active, after, fetch).map_err(ApiError::from))
         .await?;
-    Ok(ok(routes))
+    Ok(ok(page.page(routes, |r| vec![r.id.to_string()])))
 }
 
 pub(super) async fn suspend(

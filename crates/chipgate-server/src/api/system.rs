@@ -3,13 +3,26 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use serde_json::{json, Value};
+use serde::Serialize;
 
+use crate::error::{ApiError, Code};
 use crate::extract::{ok, ApiJson};
 use crate::state::AppState;
 
-pub(super) async fn healthz() -> ApiJson<Value> {
-    ok(json!({ "status": "ok", "engine_version": chipgate_engine::ENGINE_VERSION }))
+/// The answer of `/healthz`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Health {
+    /// Always `ok`: the process serves requests.
+    status: &'static str,
+    /// The engine's version.
+    engine_version: &'static str,
+}
+
+pub(super) async fn healthz() -> ApiJson<Health> {
+    ok(Health {
+        status: "ok",
+        engine_version: chipgate_engine::ENGINE_VERSION,
+    })
 }
 
 pub(super) async fn metrics(State(state): State<AppState>) -> Response {
@@ -64,4 +77,25 @@ pub(super) async fn script() -> Response {
 
 pub(super) async fn style() -> Response {
     page("text/css; charset=utf-8", crate::web::APP_CSS)
+}
+
+/// `GET /problems/{code}`: what an error code means, for a person following the `type` of
+/// a problem document.
+pub(super) async fn problem(super::Segment(name): super::Segment) -> Result<Response, ApiError> {
+    let code = Code::from_name(&name).ok_or_else(|| {
+        ApiError::new(
+            Code::ProblemNotFound,
+            format!("no problem type `{name}`; the codes are listed in /openapi.json (`Problem.code`)"),
+        )
+    })?;
+    let status = code.status();
+    let body = format!(
+        "{title}\n\ncode: {name}\nstatus: {number} {reason}\n\n{description}\n\nThe error body (application/problem+json) says what went wrong in `detail`, and names the request field at fault in `field` when there is one.\n",
+        title = code.title(),
+        name = code.as_str(),
+        number = status.as_u16(),
+        reason = status.canonical_reason().unwrap_or(""),
+        description = code.description(),
+    );
+    Ok(text("text/plain; charset=utf-8", body))
 }

@@ -8,7 +8,8 @@ use super::Segment;
 use crate::auth::{Caller, NewToken, Role, TokenError, TokenInfo};
 use crate::dto::TokenBody;
 use crate::error::{ApiError, Code};
-use crate::extract::{created, ok, ApiJson, AppJson};
+use crate::extract::{created, ok, ApiJson, AppJson, QueryParams};
+use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
 impl From<TokenError> for ApiError {
@@ -46,13 +47,23 @@ pub(super) async fn whoami(caller: Caller) -> ApiJson<Caller> {
     ok(caller)
 }
 
-pub(super) async fn list(State(state): State<AppState>) -> Result<ApiJson<Vec<TokenInfo>>, ApiError> {
-    let tokens = state
+pub(super) async fn list(
+    State(state): State<AppState>,
+    mut query: QueryParams,
+) -> Result<ApiJson<Page<TokenInfo>>, ApiError> {
+    let page = PageRequest::read(&mut query, "tokens", 1)?;
+    query.finish()?;
+    let mut tokens = state
         .tokens()
         .read()
         .map_err(|_| ApiError::internal("token store", &"lock poisoned"))?
         .list();
-    Ok(ok(tokens))
+    tokens.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(after) = page.text(0) {
+        tokens.retain(|t| t.name.as_str() > after);
+    }
+    tokens.truncate(usize::try_from(page.fetch()).unwrap_or(usize::MAX));
+    Ok(ok(page.page(tokens, |t| vec![t.name.clone()])))
 }
 
 pub(super) async fn create(

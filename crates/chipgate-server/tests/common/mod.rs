@@ -115,22 +115,38 @@ impl TestApp {
     }
 }
 
-/// Asserts the error contract and returns the body.
+/// Asserts the error contract (RFC 9457 problem details) and returns the body.
 pub fn assert_error(reply: &Reply, status: u16, code: &str) -> Value {
     assert_eq!(reply.status.as_u16(), status, "status; body: {}", reply.text);
     assert_eq!(
-        reply.content_type, "application/json",
+        reply.content_type, "application/problem+json",
         "content type; body: {}",
         reply.text
     );
     assert_eq!(reply.body["code"], code, "code; body: {}", reply.text);
-    assert!(
-        reply.body["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "message; body: {}",
+    assert_eq!(
+        reply.body["type"],
+        format!("/problems/{code}"),
+        "type; body: {}",
         reply.text
     );
-    assert!(reply.body["type"].is_string(), "type; body: {}", reply.text);
+    assert_eq!(reply.body["status"], status, "status member; body: {}", reply.text);
+    assert!(
+        reply.body["title"].as_str().is_some_and(|m| !m.is_empty()),
+        "title; body: {}",
+        reply.text
+    );
+    assert!(
+        reply.body["detail"].as_str().is_some_and(|m| !m.is_empty()),
+        "detail; body: {}",
+        reply.text
+    );
     assert!(reply.body.get("field").is_some(), "field key; body: {}", reply.text);
+    assert!(
+        reply.body.get("link").is_none() && reply.body.get("message").is_none(),
+        "old members; body: {}",
+        reply.text
+    );
     reply.body.clone()
 }
 
