@@ -159,6 +159,7 @@ mod licenses;
 mod migrate;
 mod model;
 mod orders;
+mod state;
 mod time;
 mod validate;
 
