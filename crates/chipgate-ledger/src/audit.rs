@@ -11,6 +11,11 @@
 //! zeros (or the purge anchor's hash).
 //!
 //! # What verification detects
+//! [`Ledger::verify_audit`] checks the chain, then the state it implies, in
+//! one snapshot and one scan of the log, and reports every problem
+//! (`VerifyReport::findings`; `problem` is the first).
+//!
+//! In the chain (the first problem only: after it, the chain proves nothing):
 //! * an edited record: its content no longer matches its hash;
 //! * a deleted record in the middle: a gap in `seq`;
 //! * deleted records at the tail: `audit_head` (updated in the same
@@ -19,10 +24,35 @@
 //!   with later records renumbered (their hashes then match `seq - 1`);
 //! * a rewritten predecessor: a record whose `prev_hash` differs.
 //!
+//! In the business tables (every difference, `TamperKind::StateDiffers`):
+//! the records are replayed (`state.rs`) into the rows they imply —
+//! licenses with their remaining quantity and value, license destinations,
+//! NAC notifications, orders, shipments, holds with their releases, route
+//! suspensions with their resumptions — and each table is compared with
+//! them: a column whose value differs (a raised cap, a changed status or
+//! quantity, cleared release fields), a row the log implies but the table
+//! lacks (a deleted shipment, hold or suspension) and a row no record
+//! explains (an inserted license or hold) are each reported with the table,
+//! the key, the column, the value found and expected, and the seq(s) of the
+//! records that established it. Rows established by purged records cannot be
+//! checked and are counted in `VerifyReport::notes`, as are records this
+//! version cannot read; every payload the ledger has written carries what its
+//! rows need. The `retention` table is not compared.
+//!
+//! Appends refuse a broken head: before the first append of a transaction the
+//! record `audit_head` points at is read and rehashed, and its hash must be
+//! the head's ([`LedgerError::AuditHeadBroken`] otherwise, nothing written).
+//! This costs one indexed read and one hash per write transaction; the rest
+//! of the chain and the tables are verify's job, so a table edited behind the
+//! ledger's back does not stop writes — run `chipgate audit verify`
+//! regularly (and after any manual database access).
+//!
 //! Someone with write access who rewrites every later record *and* the head
 //! cannot be caught from inside the database; [`VerifyReport::head_hash`] is
 //! the value to copy somewhere else (a ticket, an e-mail to the auditor) to
-//! close that gap.
+//! close that gap. The same holds for the tables: whoever forges records to
+//! match a forged row, and re-chains everything after them, is caught only
+//! by comparing the head hash kept elsewhere.
 //!
 //! # Retention (15 CFR 762.6)
 //! Records must be kept five years from the latest of the export, any known

@@ -97,7 +97,13 @@
 //! `audit_head` row, updated in the same transaction as every append, points
 //! past the last record), an inserted record (beyond the head, or in the
 //! middle with later records renumbered), or a rewritten predecessor
-//! (`prev_hash` mismatch). Whoever can rewrite the whole chain *and* the head
+//! (`prev_hash` mismatch). In the same scan it replays the records into the
+//! business rows they imply and compares every table with them, reporting
+//! every difference (table, key, column, found, expected, the establishing
+//! seqs; missing and extra rows): a license cap raised in SQL or a deleted
+//! shipment no longer verifies. Writes refuse to append when the head record
+//! does not rehash to the recorded head ([`LedgerError::AuditHeadBroken`]).
+//! Whoever can rewrite the whole chain *and* the head
 //! cannot be caught from inside the database: [`VerifyReport::head_hash`] is
 //! the value to keep elsewhere. [`Ledger::export_audit`] writes JSON lines
 //! or CSV, each record with its retention date; every hash can be recomputed
