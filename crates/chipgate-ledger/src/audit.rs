@@ -25,7 +25,7 @@
 //! * a rewritten predecessor: a record whose `prev_hash` differs.
 //!
 //! In the business tables (every difference, `TamperKind::StateDiffers`):
-//! the records are replayed (`state.rs`) into the rows they imply —
+//! the records are replayed (`state/`) into the rows they imply —
 //! licenses with their remaining quantity and value, license destinations,
 //! NAC notifications, orders, shipments, holds with their releases, route
 //! suspensions with their resumptions — and each table is compared with
@@ -559,7 +559,7 @@ fn before_anchor(conn: &mut Conn, head: &Head) -> Result<Option<TamperFinding>> 
 }
 
 /// Verifies the chain and, in the same scan, replays it; then compares the
-/// business tables with the replayed state (see `state.rs`).
+/// business tables with the replayed state (see `state/`).
 fn verify_conn(conn: &mut Conn) -> Result<VerifyReport> {
     let head = read_head(conn)?;
     let mut problem = before_anchor(conn, &head)?;
@@ -831,7 +831,8 @@ impl Ledger {
     /// Deletes audit records older than `before` (a prefix of the chain),
     /// keeping an anchor so the rest still verifies.
     ///
-    /// Refuses — deleting nothing — when the chain does not verify or when
+    /// Refuses — deleting nothing — when the chain or the tables do not
+    /// verify ([`Ledger::verify_audit`]) or when
     /// any record in the prefix is still under Part 762 retention as of
     /// `now` (which, five years being the minimum, is every record for the
     /// first five years). The purge is itself recorded.
