@@ -602,6 +602,48 @@ fn after_a_purge_rows_of_purged_records_are_noted_not_failed() {
 }
 
 #[test]
+fn a_record_this_version_cannot_read_is_a_note_not_a_failure() {
+    for db in backends("state_unreadable") {
+        let mut l = story(&db);
+        // A correctly chained record whose payload lacks what replay needs
+        // (as a record from a version with another payload would).
+        let last = l.audit_records(SHIP_SO6_D2, SHIP_SO6_D2, 1).unwrap().remove(0);
+        let mut rec = last.clone();
+        rec.seq = SHIP_SO6_D2 + 1;
+        rec.kind = "order.held".into();
+        rec.subject = "order:SO-OLD".into();
+        rec.payload = r#"{"request":{"order_ref":"SO-OLD"}}"#.into();
+        (rec.engine_version, rec.ruleset_id, rec.list_snapshot_id) = (None, None, None);
+        rec.prev_hash = last.hash.clone();
+        rec.hash = rec.compute_hash();
+        db.raw_exec(&format!(
+            "INSERT INTO audit_log (seq, ts, user_name, kind, subject, event_date, payload, engine_version, \
+             ruleset_id, list_snapshot_id, prev_hash, hash) VALUES ({}, '{}', '{}', '{}', '{}', '{}', '{}', NULL, \
+             NULL, NULL, '{}', '{}'); UPDATE audit_head SET seq = {}, hash = '{}'",
+            rec.seq,
+            rec.ts,
+            rec.user,
+            rec.kind,
+            rec.subject,
+            rec.event_date,
+            rec.payload,
+            rec.prev_hash,
+            rec.hash,
+            rec.seq,
+            rec.hash
+        ));
+        let v = l.verify_audit().unwrap();
+        assert!(v.ok, "{}: {v:#?}", db.name());
+        assert_eq!(v.notes.len(), 1, "{:?}", v.notes);
+        assert!(
+            v.notes[0].starts_with("record 19 (order.held) could not be replayed: "),
+            "{}",
+            v.notes[0]
+        );
+    }
+}
+
+#[test]
 fn fatal_errors_are_about_the_store_not_the_input() {
     assert!(LedgerError::Corrupt("x".into()).is_fatal());
     assert!(LedgerError::AuditBroken("x".into()).is_fatal());
