@@ -520,6 +520,10 @@ impl Pacing {
     }
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the writer's whole state, passed once from `run`; a struct would only rename it"
+)]
 fn write_in_order(
     rx: &Receiver<Done>,
     out: &mut Sink,

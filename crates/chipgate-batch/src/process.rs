@@ -10,7 +10,7 @@ use std::cell::RefCell;
 
 use chipgate_decide::{DecideError, Decision, LicenseOutcome, ListedParty, PartyLookup, ReviewPolicy};
 use chipgate_engine::{Engine, EngineError, ListLookup, OrderCheck, OrderLine};
-use chipgate_ledger::{Disposition, Ledger, LedgerError, Timestamp};
+use chipgate_ledger::{Disposition, Ledger, Timestamp};
 use chipgate_model::Date;
 use chipgate_screen::{ScreenReport, ScreeningIndex, DEFAULT_THRESHOLD};
 use serde::{Deserialize, Serialize};
@@ -419,21 +419,6 @@ impl std::fmt::Debug for Processor<'_> {
     }
 }
 
-fn is_fatal(e: &LedgerError) -> bool {
-    matches!(
-        e,
-        LedgerError::Database(_)
-            | LedgerError::Io(_)
-            | LedgerError::Json(_)
-            | LedgerError::Migration(_)
-            | LedgerError::Corrupt(_)
-            | LedgerError::Integrity { .. }
-            | LedgerError::AuditBroken(_)
-            | LedgerError::UnsupportedUrl(_)
-            | LedgerError::PostgresDisabled
-    )
-}
-
 /// A line error from a failed determination, naming the field where it can.
 pub fn decide_error(e: &DecideError) -> LineError {
     match e {
@@ -450,7 +435,7 @@ fn engine_error(e: EngineError) -> Result<LineError, BatchError> {
         EngineError::Decide(d) => Ok(decide_error(&d)),
         EngineError::Screen(s) => Ok(LineError::new("screening", s.to_string())),
         EngineError::Invalid { field, message } => Ok(LineError::new(field, message)),
-        EngineError::Ledger(l) if is_fatal(&l) => Err(BatchError::Ledger(l)),
+        EngineError::Ledger(l) if l.is_fatal() => Err(BatchError::Ledger(l)),
         EngineError::Ledger(l) => Ok(LineError::new("ledger", l.to_string())),
     }
 }

@@ -11,6 +11,11 @@
 //! zeros (or the purge anchor's hash).
 //!
 //! # What verification detects
+//! [`Ledger::verify_audit`] checks the chain, then the state it implies, in
+//! one snapshot and one scan of the log, and reports every problem
+//! (`VerifyReport::findings`; `problem` is the first).
+//!
+//! In the chain (the first problem only: after it, the chain proves nothing):
 //! * an edited record: its content no longer matches its hash;
 //! * a deleted record in the middle: a gap in `seq`;
 //! * deleted records at the tail: `audit_head` (updated in the same
@@ -19,10 +24,35 @@
 //!   with later records renumbered (their hashes then match `seq - 1`);
 //! * a rewritten predecessor: a record whose `prev_hash` differs.
 //!
+//! In the business tables (every difference, `TamperKind::StateDiffers`):
+//! the records are replayed (`state/`) into the rows they imply —
+//! licenses with their remaining quantity and value, license destinations,
+//! NAC notifications, orders, shipments, holds with their releases, route
+//! suspensions with their resumptions — and each table is compared with
+//! them: a column whose value differs (a raised cap, a changed status or
+//! quantity, cleared release fields), a row the log implies but the table
+//! lacks (a deleted shipment, hold or suspension) and a row no record
+//! explains (an inserted license or hold) are each reported with the table,
+//! the key, the column, the value found and expected, and the seq(s) of the
+//! records that established it. Rows established by purged records cannot be
+//! checked and are counted in `VerifyReport::notes`, as are records this
+//! version cannot read; every payload the ledger has written carries what its
+//! rows need. The `retention` table is not compared.
+//!
+//! Appends refuse a broken head: before the first append of a transaction the
+//! record `audit_head` points at is read and rehashed, and its hash must be
+//! the head's ([`LedgerError::AuditHeadBroken`] otherwise, nothing written).
+//! This costs one indexed read and one hash per write transaction; the rest
+//! of the chain and the tables are verify's job, so a table edited behind the
+//! ledger's back does not stop writes — run `chipgate audit verify`
+//! regularly (and after any manual database access).
+//!
 //! Someone with write access who rewrites every later record *and* the head
 //! cannot be caught from inside the database; [`VerifyReport::head_hash`] is
 //! the value to copy somewhere else (a ticket, an e-mail to the auditor) to
-//! close that gap.
+//! close that gap. The same holds for the tables: whoever forges records to
+//! match a forged row, and re-chains everything after them, is caught only
+//! by comparing the head hash kept elsewhere.
 //!
 //! # Retention (15 CFR 762.6)
 //! Records must be kept five years from the latest of the export, any known
@@ -56,6 +86,7 @@ use crate::error::{LedgerError, Result};
 use crate::ledger::{stored_u64, Ledger, Tx};
 use crate::migrate::hex;
 use crate::model::{AuditEvent, AuditRecord, ExportFormat, PurgeReport, TamperFinding, TamperKind, VerifyReport};
+use crate::state::{Record, Replay};
 use crate::time::{Date, Timestamp};
 use crate::validate;
 
@@ -174,6 +205,10 @@ pub(crate) struct NewRecord<'a> {
 impl Tx<'_> {
     /// Appends one record to the chain; returns its seq.
     pub(crate) fn append(&mut self, r: &NewRecord<'_>) -> Result<i64> {
+        if !self.head_checked {
+            check_head(self.conn, self.head_seq, &self.head_hash)?;
+            self.head_checked = true;
+        }
         let seq = self.head_seq + 1;
         let ts = r.ts.to_string();
         let event_date = r.event_date.max(r.ts.date()).to_string();
@@ -323,6 +358,16 @@ impl<'a> RawView<'a> {
         self.f[7]
     }
 
+    fn record(&self) -> Record<'a> {
+        Record {
+            seq: self.seq.max(0) as u64,
+            ts: self.f[0],
+            user: self.f[1],
+            kind: self.f[2],
+            payload: self.f[5],
+        }
+    }
+
     fn describe(&self) -> String {
         format!(
             "{} {}",
@@ -379,132 +424,213 @@ fn scan(conn: &mut Conn, after: i64, f: &mut dyn FnMut(&[CellRef<'_>]) -> Result
     Ok(())
 }
 
-fn verify_conn(conn: &mut Conn) -> Result<VerifyReport> {
-    let head = read_head(conn)?;
-    let mut expected = head.anchor_seq + 1;
-    let mut prev: Vec<u8> = head.anchor_hash.as_bytes().to_vec();
-    let mut records = 0u64;
-    let mut problem: Option<TamperFinding> = None;
-    let finding = |seq: i64, kind: TamperKind, detail: String| TamperFinding {
+/// The chain check, record by record: each record must come next in `seq`,
+/// recompute to its hash and link to its predecessor's.
+struct ChainCheck {
+    head_seq: i64,
+    expected: i64,
+    prev: Vec<u8>,
+}
+
+fn finding(seq: i64, kind: TamperKind, detail: String) -> TamperFinding {
+    TamperFinding {
         seq: seq.max(0) as u64,
         kind,
         detail,
-    };
-    // Records at or before the anchor should not exist.
-    if let Some(r) = conn.query_opt(
-        "SELECT seq FROM audit_log WHERE seq <= ? ORDER BY seq LIMIT 1",
-        &[pi(head.anchor_seq)],
-    )? {
-        let seq = r.i(0)?;
-        problem = Some(finding(
-            seq,
-            TamperKind::Inserted,
-            format!(
-                "record {seq} lies before the chain's anchor (seq {}); it was not appended by the ledger",
-                head.anchor_seq
-            ),
-        ));
+        state: None,
     }
-    if problem.is_none() {
-        scan(conn, head.anchor_seq, &mut |cells| {
-            let rec = RawView::from_cells(cells)?;
-            records += 1;
-            let seq = rec.seq;
-            if seq > head.seq {
-                problem = Some(finding(
-                    seq,
+}
+
+impl ChainCheck {
+    /// The problem `rec` shows, if any.
+    fn step(&mut self, rec: &RawView<'_>) -> Option<TamperFinding> {
+        let seq = rec.seq;
+        let expected = self.expected;
+        if seq > self.head_seq {
+            return Some(finding(
+                seq,
+                TamperKind::Inserted,
+                format!(
+                    "record {seq} is beyond the recorded head (seq {}); it was not appended by the ledger",
+                    self.head_seq
+                ),
+            ));
+        }
+        if seq > expected {
+            let what = if seq == expected + 1 {
+                format!("record {expected} is missing")
+            } else {
+                format!("records {expected}..{} are missing", seq - 1)
+            };
+            return Some(finding(expected, TamperKind::Deleted, format!("{what} (deleted)")));
+        }
+        if !hash_matches(&rec.fields(seq), rec.hash()) {
+            let (kind, detail) = if hash_matches(&rec.fields(seq - 1), rec.hash()) {
+                (
                     TamperKind::Inserted,
                     format!(
-                        "record {seq} is beyond the recorded head (seq {}); it was not appended by the ledger",
-                        head.seq
-                    ),
-                ));
-                return Ok(false);
-            }
-            if seq > expected {
-                let what = if seq == expected + 1 {
-                    format!("record {expected} is missing")
-                } else {
-                    format!("records {expected}..{} are missing", seq - 1)
-                };
-                problem = Some(finding(expected, TamperKind::Deleted, format!("{what} (deleted)")));
-                return Ok(false);
-            }
-            if !hash_matches(&rec.fields(seq), rec.hash()) {
-                let (kind, detail) = if hash_matches(&rec.fields(seq - 1), rec.hash()) {
-                    (
-                        TamperKind::Inserted,
-                        format!(
-                            "record {seq} was stored as {}: a record was inserted before it and later records renumbered",
-                            seq - 1
-                        ),
-                    )
-                } else if hash_matches(&rec.fields(seq + 1), rec.hash()) {
-                    (
-                        TamperKind::Deleted,
-                        format!(
-                            "record {seq} was stored as {}: a record was deleted before it and later records renumbered",
-                            seq + 1
-                        ),
-                    )
-                } else {
-                    (
-                        TamperKind::Edited,
-                        format!(
-                            "record {seq} ({}) does not match its hash: it was edited",
-                            rec.describe()
-                        ),
-                    )
-                };
-                problem = Some(finding(seq, kind, detail));
-                return Ok(false);
-            }
-            if rec.prev_hash() != prev.as_slice() {
-                problem = Some(finding(
-                    seq,
-                    TamperKind::ChainBroken,
-                    format!(
-                        "record {seq} does not link to record {}: the earlier record was rewritten or replaced",
+                        "record {seq} was stored as {}: a record was inserted before it and later records renumbered",
                         seq - 1
                     ),
-                ));
-                return Ok(false);
-            }
-            prev.clear();
-            prev.extend_from_slice(rec.hash());
-            expected = seq + 1;
-            Ok(true)
-        })?;
+                )
+            } else if hash_matches(&rec.fields(seq + 1), rec.hash()) {
+                (
+                    TamperKind::Deleted,
+                    format!(
+                        "record {seq} was stored as {}: a record was deleted before it and later records renumbered",
+                        seq + 1
+                    ),
+                )
+            } else {
+                (
+                    TamperKind::Edited,
+                    format!(
+                        "record {seq} ({}) does not match its hash: it was edited",
+                        rec.describe()
+                    ),
+                )
+            };
+            return Some(finding(seq, kind, detail));
+        }
+        if rec.prev_hash() != self.prev.as_slice() {
+            return Some(finding(
+                seq,
+                TamperKind::ChainBroken,
+                format!(
+                    "record {seq} does not link to record {}: the earlier record was rewritten or replaced",
+                    seq - 1
+                ),
+            ));
+        }
+        self.prev.clear();
+        self.prev.extend_from_slice(rec.hash());
+        self.expected = seq + 1;
+        None
     }
-    if problem.is_none() && expected <= head.seq {
-        let what = if expected == head.seq {
-            format!("record {expected} is missing")
-        } else {
-            format!("records {expected}..{} are missing", head.seq)
-        };
-        problem = Some(finding(
-            expected,
-            TamperKind::Deleted,
-            format!("{what} at the end of the log (deleted)"),
-        ));
+
+    /// The problem at the end of the scan: records missing at the tail, or
+    /// a last record that is not the recorded head.
+    fn finish(&self, head: &Head) -> Option<TamperFinding> {
+        let expected = self.expected;
+        if expected <= head.seq {
+            let what = if expected == head.seq {
+                format!("record {expected} is missing")
+            } else {
+                format!("records {expected}..{} are missing", head.seq)
+            };
+            return Some(finding(
+                expected,
+                TamperKind::Deleted,
+                format!("{what} at the end of the log (deleted)"),
+            ));
+        }
+        if self.prev != head.hash.as_bytes() {
+            return Some(finding(
+                head.seq,
+                TamperKind::HeadMismatch,
+                format!(
+                    "the last record's hash differs from the recorded head (seq {}): the tail was rewritten",
+                    head.seq
+                ),
+            ));
+        }
+        None
     }
-    if problem.is_none() && prev != head.hash.as_bytes() {
-        problem = Some(finding(
-            head.seq,
-            TamperKind::HeadMismatch,
-            format!(
-                "the last record's hash differs from the recorded head (seq {}): the tail was rewritten",
-                head.seq
-            ),
-        ));
+}
+
+/// A record at or before the anchor, which should not exist.
+fn before_anchor(conn: &mut Conn, head: &Head) -> Result<Option<TamperFinding>> {
+    let Some(r) = conn.query_opt(
+        "SELECT seq FROM audit_log WHERE seq <= ? ORDER BY seq LIMIT 1",
+        &[pi(head.anchor_seq)],
+    )?
+    else {
+        return Ok(None);
+    };
+    let seq = r.i(0)?;
+    Ok(Some(finding(
+        seq,
+        TamperKind::Inserted,
+        format!(
+            "record {seq} lies before the chain's anchor (seq {}); it was not appended by the ledger",
+            head.anchor_seq
+        ),
+    )))
+}
+
+/// Verifies the chain and, in the same scan, replays it; then compares the
+/// business tables with the replayed state (see `state/`).
+fn verify_conn(conn: &mut Conn) -> Result<VerifyReport> {
+    let head = read_head(conn)?;
+    let mut problem = before_anchor(conn, &head)?;
+    let mut chain = ChainCheck {
+        head_seq: head.seq,
+        expected: head.anchor_seq + 1,
+        prev: head.anchor_hash.as_bytes().to_vec(),
+    };
+    let anchor = head.anchor_seq.max(0) as u64;
+    let mut replay = Replay::new(anchor);
+    let mut records = 0u64;
+    scan(conn, head.anchor_seq, &mut |cells| {
+        let rec = RawView::from_cells(cells)?;
+        records += 1;
+        if problem.is_none() {
+            problem = chain.step(&rec);
+        }
+        replay.apply(&rec.record());
+        Ok(true)
+    })?;
+    if problem.is_none() {
+        problem = chain.finish(&head);
     }
+    let head_seq = head.seq.max(0) as u64;
+    let (state, notes) = replay.compare(conn, head_seq)?;
+    let findings: Vec<TamperFinding> = problem.into_iter().chain(state).collect();
     Ok(VerifyReport {
-        ok: problem.is_none(),
+        ok: findings.is_empty(),
         records,
-        anchor_seq: head.anchor_seq.max(0) as u64,
-        head_seq: head.seq.max(0) as u64,
+        anchor_seq: anchor,
+        head_seq,
         head_hash: head.hash,
-        problem,
+        problem: findings.first().cloned(),
+        findings,
+        notes,
+    })
+}
+
+/// Refuses to extend a chain whose head does not verify: the record
+/// `audit_head` points at must exist, recompute to its stored hash, and that
+/// hash must be the head's (or, with no record after the anchor, the head
+/// must be the anchor). Reads one record: the cost of an append, not of a
+/// verify.
+fn check_head(conn: &mut Conn, seq: i64, hash: &str) -> Result<()> {
+    let sql = format!("SELECT {RECORD_COLS} FROM audit_log WHERE seq = ?");
+    let mut verdict: Option<std::result::Result<(), String>> = None;
+    conn.query_each(&sql, &[pi(seq)], &mut |cells| {
+        let rec = RawView::from_cells(cells)?;
+        verdict = Some(if !hash_matches(&rec.fields(seq), rec.hash()) {
+            Err(format!("record {seq} ({}) does not match its hash", rec.describe()))
+        } else if rec.hash() != hash.as_bytes() {
+            Err(format!("record {seq}'s hash differs from the recorded head"))
+        } else {
+            Ok(())
+        });
+        Ok(false)
+    })?;
+    let verdict = match verdict {
+        Some(v) => v,
+        None => {
+            let head = read_head(conn)?;
+            if head.anchor_seq == seq && head.anchor_hash == hash {
+                Ok(())
+            } else {
+                Err(format!("record {seq} is missing"))
+            }
+        }
+    };
+    verdict.map_err(|detail| LedgerError::AuditHeadBroken {
+        seq: seq.max(0) as u64,
+        detail,
     })
 }
 
@@ -577,8 +703,12 @@ impl Ledger {
         })
     }
 
-    /// Verifies the whole chain in one consistent snapshot, streaming the
-    /// records; reports the first broken seq and why.
+    /// Verifies the whole chain and the state it implies, in one consistent
+    /// snapshot: streams the records once, checking the chain (the first
+    /// broken seq and why) and replaying them, then compares every business
+    /// table with the replayed state and reports every difference (table,
+    /// key, column, found, expected, the establishing records). What cannot
+    /// be checked (rows established by purged records) is in `notes`.
     pub fn verify_audit(&mut self) -> Result<VerifyReport> {
         self.read(verify_conn)
     }
@@ -701,7 +831,8 @@ impl Ledger {
     /// Deletes audit records older than `before` (a prefix of the chain),
     /// keeping an anchor so the rest still verifies.
     ///
-    /// Refuses — deleting nothing — when the chain does not verify or when
+    /// Refuses — deleting nothing — when the chain or the tables do not
+    /// verify ([`Ledger::verify_audit`]) or when
     /// any record in the prefix is still under Part 762 retention as of
     /// `now` (which, five years being the minimum, is every record for the
     /// first five years). The purge is itself recorded.

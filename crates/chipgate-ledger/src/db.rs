@@ -263,7 +263,7 @@ impl std::fmt::Debug for Conn {
 const WAL_AUTOCHECKPOINT_PAGES: i64 = 8192;
 
 /// Most columns a streamed (`query_each`) query may return.
-const MAX_STREAM_COLS: usize = 16;
+const MAX_STREAM_COLS: usize = 24;
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(60);

@@ -203,6 +203,17 @@ pub enum LedgerError {
     /// Purge refuses because the audit chain does not verify.
     #[error("cannot purge: the audit log does not verify ({0})")]
     AuditBroken(String),
+    /// The audit log's head record does not verify (edited, deleted, or not
+    /// the recorded head), so nothing is appended to it.
+    #[error(
+        "refusing to write: the audit log's head (record {seq}) does not verify: {detail}; run `chipgate audit verify`"
+    )]
+    AuditHeadBroken {
+        /// The head seq.
+        seq: u64,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// The database schema was written by a newer chipgate or an applied
     /// migration file was edited.
     #[error("migration error: {0}")]
@@ -230,6 +241,30 @@ pub enum LedgerError {
 }
 
 impl LedgerError {
+    /// Whether the error concerns the store rather than the input: the store
+    /// is unreachable or unusable (driver, I/O, URL, migration errors), holds
+    /// data this version cannot read, or is inconsistent (a constraint that
+    /// validated input should never hit, an audit log that does not verify).
+    /// Retrying the same input elsewhere in a run will fail the same way, so a
+    /// batch stops and a worker leaves the message for redelivery. Every other
+    /// variant is about one order's (or request's) input and changed nothing:
+    /// report it for that input and go on.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            LedgerError::Database(_)
+                | LedgerError::Io(_)
+                | LedgerError::Json(_)
+                | LedgerError::Migration(_)
+                | LedgerError::Corrupt(_)
+                | LedgerError::Integrity { .. }
+                | LedgerError::AuditBroken(_)
+                | LedgerError::AuditHeadBroken { .. }
+                | LedgerError::UnsupportedUrl(_)
+                | LedgerError::PostgresDisabled
+        )
+    }
+
     /// Whether retrying the whole transaction may succeed (lock timeouts,
     /// PostgreSQL serialization failures and deadlocks).
     pub(crate) fn is_transient(&self) -> bool {

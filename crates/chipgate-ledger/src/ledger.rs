@@ -40,6 +40,8 @@ pub(crate) struct Tx<'c> {
     pub(crate) head_seq: i64,
     pub(crate) head_hash: String,
     pub(crate) dirty: bool,
+    /// Whether the head record was checked (before the first append).
+    pub(crate) head_checked: bool,
 }
 
 impl Tx<'_> {
@@ -157,6 +159,7 @@ fn try_write<T>(conn: &mut Conn, f: &mut impl FnMut(&mut Tx<'_>) -> Result<T>) -
             head_hash: head.t(1)?,
             conn: &mut *conn,
             dirty: false,
+            head_checked: false,
         };
         let v = f(&mut tx)?;
         if tx.dirty {

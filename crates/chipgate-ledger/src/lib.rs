@@ -97,7 +97,13 @@
 //! `audit_head` row, updated in the same transaction as every append, points
 //! past the last record), an inserted record (beyond the head, or in the
 //! middle with later records renumbered), or a rewritten predecessor
-//! (`prev_hash` mismatch). Whoever can rewrite the whole chain *and* the head
+//! (`prev_hash` mismatch). In the same scan it replays the records into the
+//! business rows they imply and compares every table with them, reporting
+//! every difference (table, key, column, found, expected, the establishing
+//! seqs; missing and extra rows): a license cap raised in SQL or a deleted
+//! shipment no longer verifies. Writes refuse to append when the head record
+//! does not rehash to the recorded head ([`LedgerError::AuditHeadBroken`]).
+//! Whoever can rewrite the whole chain *and* the head
 //! cannot be caught from inside the database: [`VerifyReport::head_hash`] is
 //! the value to keep elsewhere. [`Ledger::export_audit`] writes JSON lines
 //! or CSV, each record with its retention date; every hash can be recomputed
@@ -156,11 +162,12 @@ mod db;
 mod error;
 mod ledger;
 mod licenses;
-mod merkle;
 mod lists;
+mod merkle;
 mod migrate;
 mod model;
 mod orders;
+mod state;
 mod time;
 mod validate;
 
@@ -170,11 +177,11 @@ pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::{LedgerError, Result};
 pub use ledger::{Ledger, DEFAULT_DB_FILE};
 pub use licenses::NAC_CLOCK_DAYS;
+pub use lists::{HoldKey, HoldQuery, HoldSort, HoldStatus};
 pub use merkle::{
     inclusion_path, leaf_hash, load_or_create_key, node_hash, parse_public_key, root_from_path, tree_head, Checkpoint,
     CheckpointReport, InclusionProof, TreeHead,
 };
-pub use lists::{HoldKey, HoldQuery, HoldSort, HoldStatus};
 pub use migrate::SCHEMA_VERSION;
 pub use model::*;
 pub use time::{civil_from_days, days_from_civil, days_in_month, is_leap_year, Date, Timestamp};

@@ -889,25 +889,70 @@ pub enum TamperKind {
     ChainBroken,
     /// The stored head does not match the last record.
     HeadMismatch,
+    /// A business table (licenses, orders, shipments, …) differs from what
+    /// replaying the log implies: [`TamperFinding::state`] says where.
+    StateDiffers,
 }
 
-/// The first problem found by [`crate::Ledger::verify_audit`].
+/// A problem found by [`crate::Ledger::verify_audit`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TamperFinding {
-    /// The first broken sequence number.
+    /// The first broken sequence number; for a state difference, the record
+    /// that established the expected value (the head seq for a row no record
+    /// explains).
     pub seq: u64,
     /// What is wrong.
     pub kind: TamperKind,
     /// Explanation for the auditor.
     pub detail: String,
+    /// For [`TamperKind::StateDiffers`]: the table, row, column and values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<StateDifference>,
 }
 
-/// The result of verifying the audit chain.
+/// Where a business table differs from the state the audit log implies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct StateDifference {
+    /// The table (`licenses`, `shipments`, …).
+    pub table: String,
+    /// The row's key (`license_destinations`: `NUMBER/DESTINATION`).
+    pub key: String,
+    /// What differs.
+    pub diff: StateDiff,
+    /// The records (seq) that established the expected value or row, oldest
+    /// first (a license's remaining quantity: its `license.add` and the last
+    /// shipment against it); empty for a row no record explains.
+    pub seqs: Vec<u64>,
+}
+
+/// How a row differs from the replayed log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "what", rename_all = "snake_case")]
+pub enum StateDiff {
+    /// A column holds another value than the log implies (`None`: NULL).
+    Column {
+        /// The column.
+        column: String,
+        /// The value in the table.
+        found: Option<String>,
+        /// The value the log implies.
+        expected: Option<String>,
+    },
+    /// The log implies a row the table lacks (deleted).
+    MissingRow,
+    /// The table has a row no record explains (inserted).
+    ExtraRow,
+}
+
+/// The result of verifying the audit chain and the state it implies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerifyReport {
-    /// True when the chain is intact.
+    /// True when the chain is intact and every business table matches the
+    /// replayed log.
     pub ok: bool,
     /// Records read.
     pub records: u64,
@@ -918,8 +963,17 @@ pub struct VerifyReport {
     /// The recorded head hash: write it down to detect a later rewrite of
     /// the whole chain.
     pub head_hash: String,
-    /// The first problem, if any.
+    /// The first problem, if any (the chain's, else the first state
+    /// difference).
     pub problem: Option<TamperFinding>,
+    /// Every problem: the chain's first one, then every state difference
+    /// (table by table, in key order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<TamperFinding>,
+    /// What could not be checked and why (rows established by purged
+    /// records, records this version cannot read); not failures.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Audit export formats.

@@ -303,19 +303,6 @@ pub async fn ensure_streams(
     Ok(orders)
 }
 
-fn is_fatal(e: &LedgerError) -> bool {
-    matches!(
-        e,
-        LedgerError::Database(_)
-            | LedgerError::Io(_)
-            | LedgerError::Json(_)
-            | LedgerError::Migration(_)
-            | LedgerError::Corrupt(_)
-            | LedgerError::Integrity { .. }
-            | LedgerError::AuditBroken(_)
-    )
-}
-
 fn worker_id() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".to_owned());
     format!("{host}:{}", std::process::id())
@@ -382,7 +369,7 @@ fn check(engine: &Engine, ledger: &mut Ledger, order: &OrderMessage, user: &str)
     };
     match engine.check_order(ledger, item, &line, date, user, now) {
         Ok(c) => Handled::Checked(Box::new(c)),
-        Err(EngineError::Ledger(e)) if is_fatal(&e) => Handled::Retry(e.to_string()),
+        Err(EngineError::Ledger(e)) if e.is_fatal() => Handled::Retry(e.to_string()),
         Err(e) => Handled::Rejected(e.to_string()),
     }
 }

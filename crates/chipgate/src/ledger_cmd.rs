@@ -462,22 +462,7 @@ pub(crate) fn audit(args: LedgerArgs<AuditAction>, format: Format) -> Result<Sta
         AuditAction::Verify { checkpoint: None, .. } => {
             let report = ledger.verify_audit()?;
             let ok = report.ok;
-            emit(format, &report, |r| {
-                if r.ok {
-                    format!(
-                        "audit trail OK: {} records, head {} ({})\n",
-                        r.records, r.head_seq, r.head_hash
-                    )
-                } else {
-                    format!(
-                        "audit trail BROKEN: {}\n",
-                        r.problem
-                            .as_ref()
-                            .map(|p| format!("record {}: {:?}: {}", p.seq, p.kind, p.detail))
-                            .unwrap_or_default()
-                    )
-                }
-            })?;
+            emit(format, &report, verify_text)?;
             Ok(if ok { Status::Ok } else { Status::Attention })
         }
         AuditAction::Export { export_format, output } => {
@@ -499,6 +484,32 @@ pub(crate) fn audit(args: LedgerArgs<AuditAction>, format: Format) -> Result<Sta
             Ok(Status::Ok)
         }
     }
+}
+
+/// `audit verify` in words: the verdict, every finding (the chain's, then each table row that
+/// differs from the replayed log), and what could not be checked.
+fn verify_text(r: &chipgate_ledger::VerifyReport) -> String {
+    let mut out = if r.ok {
+        format!(
+            "audit trail OK: {} records, head {} ({})\n",
+            r.records, r.head_seq, r.head_hash
+        )
+    } else {
+        let findings: Vec<&chipgate_ledger::TamperFinding> = if r.findings.is_empty() {
+            r.problem.iter().collect()
+        } else {
+            r.findings.iter().collect()
+        };
+        let mut s = format!("audit trail BROKEN: {} finding(s)\n", findings.len());
+        for p in findings {
+            s.push_str(&format!("  record {}: {:?}: {}\n", p.seq, p.kind, p.detail));
+        }
+        s
+    };
+    for note in &r.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    out
 }
 
 #[allow(

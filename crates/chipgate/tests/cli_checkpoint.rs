@@ -157,3 +157,74 @@ fn checkpoint_prove_and_verify() {
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
 }
+
+#[test]
+fn verify_lists_every_table_row_that_differs_from_the_log() {
+    if std::process::Command::new("sqlite3").arg("-version").output().is_err() {
+        eprintln!(
+            "skipped: the sqlite3 command is not installed (the ledger's tests/state.rs covers the same findings)"
+        );
+        return;
+    }
+    let h = home("state");
+    let out = run(
+        &h,
+        &[
+            "license",
+            "add",
+            "--number",
+            "BIS-1",
+            "--holder",
+            "NVIDIA",
+            "--item",
+            "nvidia-h20",
+            "--destination",
+            "CN",
+            "--qty",
+            "100",
+            "--valid-from",
+            "2025-08-01",
+            "--valid-to",
+            "2026-07-31",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = run(
+        &h,
+        &[
+            "order",
+            "check",
+            "--ref",
+            "SO-1",
+            "--item",
+            "nvidia-h20",
+            "--to",
+            "CN",
+            "--qty",
+            "40",
+            "--date",
+            "2025-08-12",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let db = h.join("ledger.sqlite3");
+    let sql = "UPDATE licenses SET quantity_cap = 1000, quantity_remaining = 960; DELETE FROM shipments;";
+    let done = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg(sql)
+        .output()
+        .unwrap();
+    assert!(done.status.success(), "{done:?}");
+    let out = run(&h, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("audit trail BROKEN: "), "{text}");
+    for needle in ["licenses", "quantity_cap", "quantity_remaining", "shipments"] {
+        assert!(text.contains(needle), "`{needle}` not in:\n{text}");
+    }
+    assert!(
+        text.lines().filter(|l| l.starts_with("  record ")).count() >= 3,
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&h);
+}

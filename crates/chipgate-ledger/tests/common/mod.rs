@@ -75,6 +75,26 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Runs a raw query returning one text.
+    pub fn raw_text(&self, sql: &str) -> String {
+        match &self.kind {
+            Kind::Sqlite(path) => {
+                let c = rusqlite::Connection::open(path).unwrap();
+                c.query_row(sql, [], |r| r.get(0)).unwrap()
+            }
+            #[cfg(not(feature = "postgres"))]
+            Kind::Postgres { .. } => unreachable!("{sql}"),
+            #[cfg(feature = "postgres")]
+            Kind::Postgres { base, schema } => {
+                let mut c = postgres::Client::connect(base, postgres::NoTls).unwrap();
+                c.batch_execute(&format!("SET search_path TO \"{schema}\"")).unwrap();
+                c.query_one(sql, &[]).unwrap().get::<_, String>(0)
+            }
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         match &self.kind {

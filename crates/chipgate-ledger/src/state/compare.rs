@@ -1,0 +1,316 @@
+//! Expected rows ↔ tables: one phase per table, every difference reported.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use sha2::{Digest, Sha256};
+
+use super::rows::{DestinationRow, Expect, Expected};
+use super::{order_texts, OrderChecked, Replay};
+use crate::db::{pi, CellRef, Conn};
+use crate::error::Result;
+use crate::model::{StateDiff, StateDifference, TamperFinding, TamperKind};
+
+/// How one table is read: the key column(s) first, then the columns its
+/// [`Expected::wants`] lists, in that order.
+struct Table {
+    name: &'static str,
+    sql: &'static str,
+    key_cols: usize,
+    /// The column (index in the row) holding the seq that created the row,
+    /// to tell rows established before a purge anchor; `None`: unknowable.
+    origin: Option<usize>,
+}
+
+const LICENSES: Table = Table {
+    name: "licenses",
+    sql: "SELECT number, holder, status, items, destinations, consignee, end_user, quantity_cap, \
+          quantity_remaining, value_cap_cents, value_remaining_cents, valid_from, valid_to, conditions, \
+          status_reason, created_at, created_by, updated_at FROM licenses ORDER BY number",
+    key_cols: 1,
+    origin: None,
+};
+
+const LICENSE_DESTINATIONS: Table = Table {
+    name: "license_destinations",
+    sql: "SELECT license_number, destination FROM license_destinations ORDER BY license_number, destination",
+    key_cols: 2,
+    origin: None,
+};
+
+const NACS: Table = Table {
+    name: "nac_notifications",
+    sql: "SELECT id, items, destination, consignee, end_user, submitted_on, clock_ends_on, status, nac_number, \
+          status_reason, created_at, created_by, updated_at FROM nac_notifications ORDER BY id",
+    key_cols: 1,
+    origin: None,
+};
+
+const ORDERS: Table = Table {
+    name: "orders",
+    sql: "SELECT order_ref, request_hash, request, item_id, destination, quantity, ship_date, status, result, \
+          checked_at, checked_by, audit_seq FROM orders ORDER BY order_ref",
+    key_cols: 1,
+    origin: Some(11),
+};
+
+const SHIPMENTS: Table = Table {
+    name: "shipments",
+    sql: "SELECT order_ref, authority, authority_kind, license_number, quantity, value_cents, ship_date, \
+          recorded_at, audit_seq FROM shipments ORDER BY order_ref",
+    key_cols: 1,
+    origin: Some(8),
+};
+
+const HOLDS: Table = Table {
+    name: "holds",
+    sql: "SELECT hold_id, order_ref, reasons, held_at, held_by, released_at, released_by, release_reason, \
+          release_seq FROM holds ORDER BY hold_id",
+    key_cols: 1,
+    origin: Some(0),
+};
+
+const ROUTES: Table = Table {
+    name: "route_suspensions",
+    sql: "SELECT id, item, destination, reason, suspended_at, suspended_by, resumed_at, resumed_by, \
+          resume_reason FROM route_suspensions ORDER BY id",
+    key_cols: 1,
+    origin: Some(0),
+};
+
+/// Findings collected over all tables.
+struct Findings {
+    head_seq: u64,
+    anchor: u64,
+    incomplete: bool,
+    list: Vec<TamperFinding>,
+    /// Rows not checked (established before the anchor), per table.
+    unchecked: BTreeMap<&'static str, u64>,
+    /// `(finding index, seq, column)` of order texts to read back.
+    fill: Vec<(usize, u64, &'static str)>,
+}
+
+impl Replay {
+    /// Compares every business table with the replayed state; returns every
+    /// difference and the notes on what could not be checked.
+    pub(crate) fn compare(mut self, conn: &mut Conn, head_seq: u64) -> Result<(Vec<TamperFinding>, Vec<String>)> {
+        let mut f = Findings {
+            head_seq,
+            anchor: self.anchor,
+            incomplete: self.incomplete,
+            list: Vec::new(),
+            unchecked: BTreeMap::new(),
+            fill: Vec::new(),
+        };
+        let destinations: HashMap<String, DestinationRow> = self
+            .licenses
+            .iter()
+            .flat_map(|(n, l)| {
+                l.destinations
+                    .iter()
+                    .map(move |d| (format!("{n}/{d}"), DestinationRow { added: l.added }))
+            })
+            .collect();
+        compare_table(conn, &LICENSES, std::mem::take(&mut self.licenses), &mut f)?;
+        compare_table(conn, &LICENSE_DESTINATIONS, destinations, &mut f)?;
+        compare_table(conn, &NACS, std::mem::take(&mut self.nacs), &mut f)?;
+        compare_table(conn, &ORDERS, std::mem::take(&mut self.orders), &mut f)?;
+        fill_order_texts(conn, &mut f)?;
+        compare_table(conn, &SHIPMENTS, std::mem::take(&mut self.shipments), &mut f)?;
+        compare_table(conn, &HOLDS, std::mem::take(&mut self.holds), &mut f)?;
+        compare_table(conn, &ROUTES, std::mem::take(&mut self.routes), &mut f)?;
+        for (table, n) in &f.unchecked {
+            self.notes.push(format!(
+                "{n} {table} row(s) were established by records no longer in the log (purged up to record {}) \
+                 or not readable, and are not checked",
+                f.anchor
+            ));
+        }
+        Ok((f.list, self.notes))
+    }
+}
+
+/// A cell as text (integers in decimal), `None` for NULL.
+fn cell_text(c: CellRef<'_>) -> Result<Option<Cow<'_, str>>> {
+    Ok(match c {
+        CellRef::Null => None,
+        CellRef::Int(v) => Some(Cow::Owned(v.to_string())),
+        other => other.ot()?.map(Cow::Borrowed),
+    })
+}
+
+/// Reads `t` row by row, comparing each with the row the log implies, then
+/// reports the implied rows the table lacks.
+fn compare_table<R: Expected>(
+    conn: &mut Conn,
+    t: &Table,
+    mut expected: HashMap<String, R>,
+    f: &mut Findings,
+) -> Result<()> {
+    conn.query_each(t.sql, &[], &mut |cells| {
+        let mut key = String::new();
+        for (i, c) in cells.iter().take(t.key_cols).enumerate() {
+            if i > 0 {
+                key.push('/');
+            }
+            key.push_str(&cell_text(*c)?.unwrap_or_default());
+        }
+        match expected.remove(&key) {
+            Some(row) => compare_row(t, &key, &row, &cells[t.key_cols..], f)?,
+            None if unknowable(t, cells, f)? => *f.unchecked.entry(t.name).or_default() += 1,
+            None => f
+                .list
+                .push(state_finding(f.head_seq, t.name, key, StateDiff::ExtraRow, Vec::new())),
+        }
+        Ok(true)
+    })?;
+    let mut missing: Vec<(String, R)> = expected.into_iter().collect();
+    missing.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, row) in missing {
+        let seqs = row.created_by();
+        let seq = seqs.first().copied().unwrap_or_default();
+        f.list
+            .push(state_finding(seq, t.name, key, StateDiff::MissingRow, seqs));
+    }
+    Ok(())
+}
+
+/// Whether a row the log does not imply may have been established by a
+/// record that is gone (purged or unreadable).
+fn unknowable(t: &Table, cells: &[CellRef<'_>], f: &Findings) -> Result<bool> {
+    if f.incomplete {
+        return Ok(true);
+    }
+    if f.anchor == 0 {
+        return Ok(false);
+    }
+    Ok(match t.origin.and_then(|i| cells.get(i)) {
+        Some(c) => c
+            .i()
+            .map_or(true, |seq| u64::try_from(seq).map_or(true, |s| s <= f.anchor)),
+        None => true,
+    })
+}
+
+fn compare_row<R: Expected>(t: &Table, key: &str, row: &R, cells: &[CellRef<'_>], f: &mut Findings) -> Result<()> {
+    for (w, c) in row.wants().into_iter().zip(cells) {
+        let found = cell_text(*c)?;
+        let same = match (&w.value, found.as_deref()) {
+            (Expect::Text(e), v) => e.as_deref() == v,
+            (Expect::Json(e), Some(v)) => e == v || json_eq(e, v),
+            (Expect::Digest(d), Some(v)) => Sha256::digest(v.as_bytes()).as_slice() == d,
+            (_, None) => false,
+        };
+        if same {
+            continue;
+        }
+        let seq = w.seqs.last().copied().unwrap_or_default();
+        let expected = match w.value {
+            Expect::Text(e) => e,
+            Expect::Json(e) => Some(e),
+            Expect::Digest(_) => {
+                f.fill.push((f.list.len(), seq, w.column));
+                None
+            }
+        };
+        let diff = StateDiff::Column {
+            column: w.column.to_owned(),
+            found: found.map(Cow::into_owned),
+            expected,
+        };
+        f.list.push(state_finding(seq, t.name, key.to_owned(), diff, w.seqs));
+    }
+    Ok(())
+}
+
+fn json_eq(a: &str, b: &str) -> bool {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Reads back, from their records, the expected text of order requests and
+/// results kept only as digests.
+fn fill_order_texts(conn: &mut Conn, f: &mut Findings) -> Result<()> {
+    for (i, seq, column) in std::mem::take(&mut f.fill) {
+        let Some(row) = conn.query_opt(
+            "SELECT payload, ts FROM audit_log WHERE seq = ?",
+            &[pi(i64::try_from(seq).unwrap_or(i64::MAX))],
+        )?
+        else {
+            continue;
+        };
+        let p: OrderChecked = serde_json::from_str(&row.t(0)?)?;
+        let (request, result) = order_texts(p, seq, &row.t(1)?)?;
+        let text = if column == "request" { request } else { result };
+        if let Some(finding) = f.list.get_mut(i) {
+            if let Some(StateDifference {
+                table,
+                key,
+                diff: StateDiff::Column { column, found, .. },
+                seqs,
+            }) = finding.state.take()
+            {
+                let diff = StateDiff::Column {
+                    column,
+                    found,
+                    expected: Some(text),
+                };
+                *finding = state_finding(finding.seq, &table, key, diff, seqs);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn shown(v: Option<&str>) -> String {
+    match v {
+        None => "NULL".to_owned(),
+        Some(s) if s.chars().count() > 80 => format!("`{}…`", s.chars().take(80).collect::<String>()),
+        Some(s) => format!("`{s}`"),
+    }
+}
+
+fn records(seqs: &[u64]) -> String {
+    let list: Vec<String> = seqs.iter().map(u64::to_string).collect();
+    match list.len() {
+        1 => format!("record {}", list.join("")),
+        _ => format!("records {}", list.join(", ")),
+    }
+}
+
+fn state_finding(seq: u64, table: &str, key: String, diff: StateDiff, seqs: Vec<u64>) -> TamperFinding {
+    let detail = match &diff {
+        StateDiff::Column {
+            column,
+            found,
+            expected,
+        } => format!(
+            "{table} `{key}`: {column} is {}, but the log implies {} ({})",
+            shown(found.as_deref()),
+            match (expected, seqs.last()) {
+                (Some(e), _) => shown(Some(e)),
+                (None, Some(s)) => format!("the value written by record {s}"),
+                (None, None) => "NULL".to_owned(),
+            },
+            records(&seqs)
+        ),
+        StateDiff::MissingRow => format!("{table} `{key}` is missing: {} created it (deleted)", records(&seqs)),
+        StateDiff::ExtraRow => format!("{table} `{key}` is explained by no audit record (inserted)"),
+    };
+    TamperFinding {
+        seq,
+        kind: TamperKind::StateDiffers,
+        detail,
+        state: Some(StateDifference {
+            table: table.to_owned(),
+            key,
+            diff,
+            seqs,
+        }),
+    }
+}
