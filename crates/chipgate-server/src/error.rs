@@ -66,6 +66,8 @@ error_codes! {
     InvalidToken => (UNAUTHORIZED, "auth", "invalid_token");
     /// The token's role may not do this.
     Forbidden => (FORBIDDEN, "auth", "forbidden");
+    /// Too many refused tokens from this address: wait `Retry-After` seconds (any token).
+    TooManyAuthFailures => (TOO_MANY_REQUESTS, "auth", "too_many_auth_failures");
     /// No such route.
     RouteNotFound => (NOT_FOUND, "not_found", "route_not_found");
     /// The chip id in the path is not in the catalog.
@@ -148,7 +150,7 @@ impl ApiError {
     pub fn internal(context: &str, cause: &dyn std::fmt::Display) -> ApiError {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let reference = NEXT.fetch_add(1, Ordering::Relaxed);
-        crate::log::error(&format!("internal error #{reference}: {context}: {cause}"));
+        tracing::error!("internal error #{reference}: {context}: {cause}");
         ApiError::new(
             Code::Internal,
             format!("internal error (reference {reference}); the server log has the details"),
