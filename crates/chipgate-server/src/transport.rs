@@ -108,6 +108,11 @@ impl ConnState {
         self.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// When the last response was written (the connection's start if none was).
+    fn idle_at(&self) -> Instant {
+        self.accepted + Duration::from_millis(self.idle_since.load(Ordering::Relaxed))
+    }
+
     fn busy(&self) -> bool {
         self.in_flight.load(Ordering::Relaxed) > 0
     }
@@ -118,12 +123,11 @@ impl ConnState {
             return None;
         }
         let head = self.head_since.load(Ordering::Relaxed);
-        let (since, limit) = if head == NO_HEAD {
-            (self.idle_since.load(Ordering::Relaxed), timeouts.idle)
+        Some(if head == NO_HEAD {
+            self.idle_at() + timeouts.idle
         } else {
-            (head, timeouts.header_read)
-        };
-        Some(self.accepted + Duration::from_millis(since) + limit)
+            self.accepted + Duration::from_millis(head) + timeouts.header_read
+        })
     }
 }
 
@@ -311,8 +315,7 @@ async fn connection(
         let mut stopping = stopping;
         let _ = stopping.changed().await;
     });
-    let far = || Instant::now() + Duration::from_secs(86_400);
-    let mut timer = std::pin::pin!(tokio::time::sleep_until(far().into()));
+    let mut timer = std::pin::pin!(tokio::time::sleep_until((Instant::now() + timeouts.header_read).into()));
     let mut drain_by: Option<Instant> = None;
     // One future for the connection, its deadline and the shutdown signal: every change of
     // the connection's state happens while hyper polls it, so the deadline is recomputed
@@ -333,14 +336,18 @@ async fn connection(
             }
         }
         let deadline = match (state.deadline(timeouts), drain_by) {
-            (Some(d), Some(drain)) => Some(d.min(drain)),
+            // Shutting down: close soon, but leave a response that just ended time to be sent.
+            (Some(d), Some(drain)) => Some(d.min(drain.max(state.idle_at() + DRAIN_GRACE))),
             (d, _) => d,
         };
-        let wanted = deadline.unwrap_or_else(far);
-        if timer.deadline().into_std() != wanted {
-            timer.as_mut().reset(wanted.into());
+        // While a request is in progress there is no deadline and the timer is left alone.
+        let Some(deadline) = deadline else {
+            return Poll::Pending;
+        };
+        if timer.deadline().into_std() != deadline {
+            timer.as_mut().reset(deadline.into());
         }
-        if deadline.is_some() && timer.as_mut().poll(cx).is_ready() {
+        if timer.as_mut().poll(cx).is_ready() {
             let cut = if drain_by.is_some() {
                 Cut::Shutdown
             } else if state.head_since.load(Ordering::Relaxed) != NO_HEAD {
