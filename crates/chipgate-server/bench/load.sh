@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Load test of POST /v1/decide on loopback: a release `chipgate serve` with a temporary data
-# directory, then `wrk -t2 -c32 -d15s` twice (Debian package wrk): the same body every time
-# (decide.lua: answered from the report cache) and a new body every time (decide-distinct.lua:
-# every request computed). Bounded: a 3 s warm-up and two 15 s runs.
+# directory, then `wrk -t2 -c32 -d15s` three times (Debian package wrk): the same body every time
+# (decide.lua: answered from the report cache), a new body every time (decide-distinct.lua:
+# every request computed), and that again with `Accept-Encoding: gzip`. Bounded: a 3 s warm-up
+# and three 15 s runs.
 # Usage: [CHIPGATE_BIN=…] crates/chipgate-server/bench/load.sh [DURATION]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -29,4 +30,9 @@ for script in decide decide-distinct; do
   echo "== wrk -t2 -c32 -d$duration --latency -s crates/chipgate-server/bench/$script.lua (POST /v1/decide)"
   wrk -t2 -c32 -d"$duration" --latency -s "crates/chipgate-server/bench/$script.lua" "http://127.0.0.1:$port" | tail -3
 done
+# The computed path again with gzip accepted: each 29.7 KB answer is compressed (≈ 4.6 KB).
+echo "== wrk -t2 -c32 -d$duration --latency -H 'Accept-Encoding: gzip' -s crates/chipgate-server/bench/decide-distinct.lua (POST /v1/decide, gzip)"
+wrk -t2 -c32 -d"$duration" --latency -H 'Accept-Encoding: gzip' -s crates/chipgate-server/bench/decide-distinct.lua \
+  "http://127.0.0.1:$port" | tail -3
+echo "== server log: $(wc -l <"$home/server.log") lines (CHIPGATE_LOG=${CHIPGATE_LOG:-info}; one per request with chipgate_server::access=debug)"
 echo "== cache: $(python3 -c "import urllib.request; print(' '.join(l for l in urllib.request.urlopen('http://127.0.0.1:$port/metrics').read().decode().splitlines() if l.startswith('chipgate_report_cache_total')))")"

@@ -77,6 +77,8 @@ error_codes! {
     InvalidToken => (UNAUTHORIZED, "Invalid token", "invalid_token");
     /// The token's role may not do this.
     Forbidden => (FORBIDDEN, "Forbidden", "forbidden");
+    /// Too many refused tokens from this address: wait `Retry-After` seconds (any token).
+    TooManyAuthFailures => (TOO_MANY_REQUESTS, "Too many refused tokens", "too_many_auth_failures");
     /// No such route.
     RouteNotFound => (NOT_FOUND, "Route not found", "route_not_found");
     /// The chip id in the path is not in the catalog.
@@ -163,7 +165,7 @@ impl ApiError {
     pub fn internal(context: &str, cause: &dyn std::fmt::Display) -> ApiError {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let reference = NEXT.fetch_add(1, Ordering::Relaxed);
-        crate::log::error(&format!("internal error #{reference}: {context}: {cause}"));
+        tracing::error!("internal error #{reference}: {context}: {cause}");
         ApiError::new(
             Code::Internal,
             format!("internal error (reference {reference}); the server log has the details"),

@@ -570,6 +570,19 @@ pub(crate) struct ServeArgs {
     /// Store: `sqlite://PATH` or `postgres://…` (default: `ledger.sqlite3` in the data directory).
     #[arg(long, value_name = "URL", env = "CHIPGATE_DB")]
     pub(crate) db: Option<String>,
+    /// Seconds a client has to send a request's headers, from its first byte (or from the
+    /// connection's start); a slower client is disconnected.
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) header_read_timeout: u64,
+    /// Seconds a keep-alive connection may wait for its next request before it is closed.
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub(crate) idle_timeout: u64,
+    /// Refused API tokens from one address within the window after which it is answered 429.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) auth_failures: u32,
+    /// Seconds over which refused tokens are counted, and that a blocked address then waits.
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub(crate) auth_window: u64,
 }
 
 #[derive(Debug, Args)]

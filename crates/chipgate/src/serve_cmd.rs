@@ -2,6 +2,7 @@
 //! data and the default ledger.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::cli::ServeArgs;
 use crate::error::CliError;
@@ -17,6 +18,14 @@ pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Statu
         data_dir: crate::ledger_cmd::data_home(),
         admin_token: std::env::var(ADMIN_TOKEN_VAR).ok(),
         reference_dir: reference_dir.map(Path::to_path_buf),
+        timeouts: chipgate_server::Timeouts {
+            header_read: Duration::from_secs(args.header_read_timeout),
+            idle: Duration::from_secs(args.idle_timeout),
+        },
+        auth_limit: chipgate_server::AuthLimit {
+            failures: args.auth_failures,
+            window: Duration::from_secs(args.auth_window),
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
