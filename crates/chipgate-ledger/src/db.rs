@@ -277,7 +277,11 @@ impl Conn {
             }
             Target::SqliteFile { path, sync } => {
                 create_parent(path)?;
+                let new = !path.exists();
                 let c = rusqlite::Connection::open(path).map_err(sqlite_err)?;
+                if new {
+                    owner_only(path)?;
+                }
                 Self::configure_sqlite(c, Some(*sync))
             }
             #[cfg(feature = "postgres")]
@@ -479,6 +483,44 @@ impl Conn {
     }
 }
 
+/// A new ledger file is readable and writable by its owner only (mode 600): it holds export
+/// records. SQLite gives its `-wal` and `-shm` files the database file's mode.
+fn owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Whether the store exists: the SQLite file, or a ledger (its `schema_migrations` table) in
+/// the PostgreSQL schema. An in-memory store never does.
+pub(crate) fn store_exists(target: &Target) -> Result<bool> {
+    match target {
+        Target::SqliteMemory => Ok(false),
+        Target::SqliteFile { path, .. } => Ok(path.exists()),
+        #[cfg(feature = "postgres")]
+        Target::Postgres { url, schema } => pg::PgConn::ledger_exists(url, schema.as_deref().unwrap_or("public")),
+        #[cfg(not(feature = "postgres"))]
+        Target::Postgres { .. } => Err(LedgerError::PostgresDisabled),
+    }
+}
+
+/// The store for messages (no password).
+pub(crate) fn describe(target: &Target) -> String {
+    match target {
+        Target::SqliteMemory => "sqlite::memory:".to_owned(),
+        Target::SqliteFile { path, .. } => path.display().to_string(),
+        Target::Postgres { url, schema } => {
+            let host = url.rsplit_once('@').map_or(url.as_str(), |(_, h)| h);
+            format!("postgres://{host} schema {}", schema.as_deref().unwrap_or("public"))
+        }
+    }
+}
+
 fn create_parent(path: &Path) -> Result<()> {
     if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() && !parent.exists() {
@@ -582,6 +624,20 @@ mod pg {
     }
 
     impl PgConn {
+        /// Whether `schema` holds a ledger, without creating anything.
+        pub(crate) fn ledger_exists(url: &str, schema: &str) -> Result<bool> {
+            let mut client = Client::connect(url, NoTls).map_err(pg_err)?;
+            let row = client
+                .query_one(
+                    "SELECT count(*) FROM information_schema.tables \
+                     WHERE table_schema = $1 AND table_name = 'schema_migrations'",
+                    &[&schema],
+                )
+                .map_err(pg_err)?;
+            let n: i64 = row.get(0);
+            Ok(n > 0)
+        }
+
         pub(crate) fn open(url: &str, schema: Option<&str>) -> Result<PgConn> {
             let mut client = Client::connect(url, NoTls).map_err(pg_err)?;
             client

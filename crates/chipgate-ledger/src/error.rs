@@ -91,6 +91,12 @@ pub enum LedgerError {
         /// What is wrong.
         message: String,
     },
+    /// A read-only command named a store that does not exist (nothing was created).
+    #[error("no ledger at {store}: check the path or schema (read-only commands do not create one)")]
+    NoStore {
+        /// The SQLite file, or the PostgreSQL server and schema.
+        store: String,
+    },
     /// A checkpoint's signature does not verify with the key given.
     #[error("the checkpoint's signature does not verify with public key {key}")]
     CheckpointSignature {

@@ -86,6 +86,27 @@ impl Ledger {
         Ok(Ledger { conn })
     }
 
+    /// Opens a store that must already exist (read-only commands): a missing SQLite file, or a
+    /// PostgreSQL schema without a ledger in it, is [`LedgerError::NoStore`] and nothing is
+    /// created — a mistyped path or schema does not turn into an empty ledger that verifies.
+    pub fn open_existing(url: &str) -> Result<Ledger> {
+        let target = parse_url(url)?;
+        if !crate::db::store_exists(&target)? {
+            return Err(LedgerError::NoStore {
+                store: crate::db::describe(&target),
+            });
+        }
+        Ledger::open(url)
+    }
+
+    /// Opens the store at `url`, creating it if it does not exist (writing commands, `serve`);
+    /// the flag says whether it was created now, so the caller can say so.
+    pub fn open_or_create(url: &str) -> Result<(Ledger, bool)> {
+        let target = parse_url(url)?;
+        let existed = crate::db::store_exists(&target)?;
+        Ok((Ledger::open(url)?, !existed))
+    }
+
     /// The URL of the default store: a SQLite file in `data_dir`.
     pub fn default_url(data_dir: &Path) -> String {
         format!("sqlite://{}", Self::default_path(data_dir).display())

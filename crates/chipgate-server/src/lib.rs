@@ -324,13 +324,19 @@ pub async fn bind(config: ServeConfig) -> Result<Bound, ServeError> {
     let (ledger, url_note) = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || -> Result<(Ledger, String), chipgate_ledger::LedgerError> {
-            Ok(match &config.db {
-                Some(url) => (Ledger::open(url)?, redact(url)),
-                None => (
-                    Ledger::open_default(&config.data_dir)?,
-                    Ledger::default_url(&config.data_dir),
-                ),
-            })
+            let (url, shown) = match &config.db {
+                Some(url) => (url.clone(), redact(url)),
+                None => {
+                    std::fs::create_dir_all(&config.data_dir)?;
+                    let url = Ledger::default_url(&config.data_dir);
+                    (url.clone(), url)
+                }
+            };
+            let (ledger, created) = Ledger::open_or_create(&url)?;
+            if created {
+                tracing::info!("created a new ledger: {shown}");
+            }
+            Ok((ledger, shown))
         })
         .await
         .map_err(|e| chipgate_ledger::LedgerError::Io(std::io::Error::other(e.to_string())))??

@@ -154,6 +154,7 @@ fn ledger_code(e: &LedgerError) -> (&'static str, Option<String>) {
         LedgerError::BadInput { field: name, .. } => ("invalid_field", Some(name.clone())),
         LedgerError::CheckpointSignature { .. } | LedgerError::PurgedPrefix { .. } => ("checkpoint", None),
         LedgerError::KeyFile { .. } => ("key_file", None),
+        LedgerError::NoStore { .. } => ("no_store", field("--db")),
         LedgerError::InvalidQuantity(_) => ("invalid_field", field("quantity")),
         LedgerError::InvalidAmount { field: name, .. }
         | LedgerError::InvalidField { field: name, .. }

@@ -38,11 +38,45 @@ pub(crate) fn given_db(db: Option<&str>) -> Option<&str> {
     db.filter(|url| !url.trim().is_empty())
 }
 
-pub(crate) fn open_ledger(db: Option<&str>) -> Result<Ledger, CliError> {
-    Ok(match given_db(db) {
-        Some(url) => Ledger::open(url)?,
-        None => Ledger::open_default(&data_home())?,
-    })
+/// Whether a command may create the store it names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Reading: a missing store is an error naming it, and nothing is created.
+    Read,
+    /// Writing: a missing store is created, and that is said on standard error.
+    Write,
+}
+
+/// Opens the store of `--db` / `$CHIPGATE_DB`, else the default file in the data directory.
+pub(crate) fn open_ledger(db: Option<&str>, access: Access) -> Result<Ledger, CliError> {
+    let url = match given_db(db) {
+        Some(url) => url.to_owned(),
+        None => {
+            if access == Access::Write {
+                std::fs::create_dir_all(data_home()).map_err(|source| CliError::File {
+                    path: data_home().display().to_string(),
+                    source,
+                })?;
+            }
+            Ledger::default_url(&data_home())
+        }
+    };
+    match access {
+        Access::Read => Ok(Ledger::open_existing(&url)?),
+        Access::Write => {
+            let (ledger, created) = Ledger::open_or_create(&url)?;
+            if created {
+                said_created(&url);
+            }
+            Ok(ledger)
+        }
+    }
+}
+
+#[allow(clippy::print_stderr, reason = "a message for the person at the terminal")]
+fn said_created(url: &str) {
+    let shown = url.rsplit_once('@').map_or(url, |(_, host)| host);
+    eprintln!("created a new ledger: {shown}");
 }
 
 pub(crate) fn now() -> Result<Timestamp, CliError> {
@@ -121,7 +155,8 @@ pub(crate) fn license(args: LedgerArgs<LicenseAction>, format: Format) -> Result
         LicenseAction::List(_) | LicenseAction::Show { .. } => String::new(),
         _ => recorded_user(args.user.as_deref())?,
     };
-    let mut ledger = open_ledger(args.db.as_deref())?;
+    let access = if who.is_empty() { Access::Read } else { Access::Write };
+    let mut ledger = open_ledger(args.db.as_deref(), access)?;
     let now = now()?;
     match args.action {
         LicenseAction::Add(a) => {
@@ -226,7 +261,8 @@ pub(crate) fn route(args: LedgerArgs<RouteAction>, format: Format) -> Result<Sta
         RouteAction::List => String::new(),
         _ => recorded_user(args.user.as_deref())?,
     };
-    let mut ledger = open_ledger(args.db.as_deref())?;
+    let access = if who.is_empty() { Access::Read } else { Access::Write };
+    let mut ledger = open_ledger(args.db.as_deref(), access)?;
     let now = now()?;
     match args.action {
         RouteAction::Suspend(r) => {
@@ -299,7 +335,8 @@ pub(crate) fn order(
         OrderAction::List { .. } => String::new(),
         _ => recorded_user(args.user.as_deref())?,
     };
-    let mut ledger = open_ledger(args.db.as_deref())?;
+    let access = if who.is_empty() { Access::Read } else { Access::Write };
+    let mut ledger = open_ledger(args.db.as_deref(), access)?;
     let now = now()?;
     match args.action {
         OrderAction::Check(a) => {
@@ -403,7 +440,8 @@ pub(crate) fn nac(args: LedgerArgs<NacAction>, format: Format) -> Result<Status,
         NacAction::List => String::new(),
         _ => recorded_user(args.user.as_deref())?,
     };
-    let mut ledger = open_ledger(args.db.as_deref())?;
+    let access = if who.is_empty() { Access::Read } else { Access::Write };
+    let mut ledger = open_ledger(args.db.as_deref(), access)?;
     let now = now()?;
     match args.action {
         NacAction::Submit {
@@ -451,7 +489,7 @@ pub(crate) fn nac(args: LedgerArgs<NacAction>, format: Format) -> Result<Status,
 }
 
 pub(crate) fn audit(args: LedgerArgs<AuditAction>, format: Format) -> Result<Status, CliError> {
-    let mut ledger = open_ledger(args.db.as_deref())?;
+    let mut ledger = open_ledger(args.db.as_deref(), Access::Read)?;
     match args.action {
         AuditAction::Verify {
             checkpoint: Some(path),

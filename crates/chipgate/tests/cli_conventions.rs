@@ -360,16 +360,19 @@ fn chipgate_db_names_the_store_when_db_is_not_given() {
     assert!(stdout(&listed).starts_with("BIS-1 [granted]"), "{}", stdout(&listed));
     // The flag wins over the variable.
     let other = format!("sqlite://{}", scratch.path("flag.db"));
+    // (Reading a store that does not exist is an error naming it, and creates nothing.)
     let listed = chipgate(&["license", "list", "--db", &other], &env_refs(&env));
-    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
-    assert_eq!(stdout(&listed), "no licenses\n");
+    assert_eq!(listed.status.code(), Some(1), "{}", stderr(&listed));
+    assert!(stderr(&listed).contains("flag.db"), "{}", stderr(&listed));
+    assert!(!Path::new(&scratch.path("flag.db")).exists());
     // An empty variable names no store: the default one is used.
     env.retain(|(key, _)| *key != "CHIPGATE_DB");
     env.push(("CHIPGATE_DB", String::new()));
     let listed = chipgate(&["license", "list"], &env_refs(&env));
-    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
-    assert_eq!(stdout(&listed), "no licenses\n");
-    assert!(Path::new(&home).join("ledger.sqlite3").exists());
+    assert_eq!(listed.status.code(), Some(1), "{}", stderr(&listed));
+    let default = Path::new(&home).join("ledger.sqlite3");
+    assert!(stderr(&listed).contains(&default.display().to_string()), "{}", stderr(&listed));
+    assert!(!default.exists());
 }
 
 /// The `user` of every record of the audit trail.
@@ -459,9 +462,11 @@ fn a_change_with_no_user_is_refused_and_records_nothing() {
     empty.push(("CHIPGATE_USER", String::new()));
     assert_eq!(chipgate(LICENSE, &env_refs(&empty)).status.code(), Some(64));
 
-    // Reading needs no user; a batch that records and the worker refuse like the ledger commands.
+    // Reading needs no user (here it fails only because there is no store yet); a batch that
+    // records and the worker refuse like the ledger commands.
     let listed = chipgate(&["license", "list"], &env_refs(&env));
-    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    assert_eq!(listed.status.code(), Some(1), "{}", stderr(&listed));
+    assert!(stderr(&listed).contains("no ledger at"), "{}", stderr(&listed));
     let orders = scratch.path("orders.csv");
     std::fs::write(&orders, "item,qty,destination,date\nnvidia-h20,1,DE,2025-04-20\n").unwrap();
     let batch = chipgate(&["batch", &orders, "--record", "-q"], &env_refs(&env));

@@ -1,0 +1,51 @@
+//! Stores are not created by accident: opening a store that must exist fails on a missing
+//! SQLite file or an empty PostgreSQL schema and creates nothing; opening to write creates it
+//! and says so; a new SQLite file is readable by its owner only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+
+mod common;
+
+use chipgate_ledger::*;
+use common::*;
+
+#[test]
+fn a_missing_store_is_an_error_for_readers_and_created_for_writers() {
+    for db in backends("open_missing") {
+        // The test database directory exists but holds no ledger yet.
+        match Ledger::open_existing(&db.url) {
+            Err(LedgerError::NoStore { store }) => {
+                assert!(
+                    !store.contains("postgres://postgres@"),
+                    "no credentials in messages: {store}"
+                );
+            }
+            other => panic!("{}: {other:?}", db.name()),
+        }
+        // Nothing was created by the failed open.
+        let again = Ledger::open_existing(&db.url);
+        assert!(matches!(again, Err(LedgerError::NoStore { .. })), "{}", db.name());
+        let (mut l, created) = Ledger::open_or_create(&db.url).unwrap();
+        assert!(created, "{}", db.name());
+        l.add_license(&h20_license("D-1", 10), "officer", ts("2025-08-12T09:00:00Z"))
+            .unwrap();
+        drop(l);
+        let (_, created) = Ledger::open_or_create(&db.url).unwrap();
+        assert!(!created, "{}", db.name());
+        let mut l = Ledger::open_existing(&db.url).unwrap();
+        assert_eq!(l.list_licenses(d("2025-08-12")).unwrap().len(), 1, "{}", db.name());
+    }
+}
+
+#[test]
+fn a_new_sqlite_ledger_file_has_mode_600() {
+    let db = sqlite("open_mode");
+    let (_l, created) = Ledger::open_or_create(&db.url).unwrap();
+    assert!(created);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let path = db.url.strip_prefix("sqlite://").unwrap();
+        let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
