@@ -128,20 +128,25 @@ pub fn root_from_path(index: u64, size: u64, leaf: &Hash, path: &[Hash]) -> Opti
     (sn == 0).then_some(r)
 }
 
-fn parse_hash(field: &str, text: &str) -> Result<Hash> {
+/// `N` bytes written as `2 N` hexadecimal digits.
+fn parse_hex<const N: usize>(field: &str, text: &str) -> Result<[u8; N]> {
     let bad = || LedgerError::BadInput {
         field: field.to_owned(),
-        message: format!("`{text}` is not 64 hexadecimal digits"),
+        message: format!("not {} hexadecimal digits", 2 * N),
     };
-    if text.len() != 64 {
+    if text.len() != 2 * N {
         return Err(bad());
     }
-    let mut out = [0u8; 32];
+    let mut out = [0u8; N];
     for (i, byte) in out.iter_mut().enumerate() {
         let pair = text.get(2 * i..2 * i + 2).ok_or_else(bad)?;
         *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
     }
     Ok(out)
+}
+
+fn parse_hash(field: &str, text: &str) -> Result<Hash> {
+    parse_hex(field, text)
 }
 
 /// The tree over the log as it is now.
@@ -209,19 +214,7 @@ impl Checkpoint {
 }
 
 fn parse_signature(text: &str) -> Result<[u8; 64]> {
-    let bad = || LedgerError::BadInput {
-        field: "signature".to_owned(),
-        message: "not 128 hexadecimal digits".to_owned(),
-    };
-    if text.len() != 128 {
-        return Err(bad());
-    }
-    let mut out = [0u8; 64];
-    for (i, byte) in out.iter_mut().enumerate() {
-        let pair = text.get(2 * i..2 * i + 2).ok_or_else(bad)?;
-        *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
-    }
-    Ok(out)
+    parse_hex("signature", text)
 }
 
 /// Parses a public key given as 64 hex digits.

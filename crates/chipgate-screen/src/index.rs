@@ -103,12 +103,18 @@ struct Focus {
 
 impl Focus {
     fn postings(&self, tid: u32) -> &[u32] {
-        let i = tid as usize;
-        let (Some(&a), Some(&b)) = (self.off.get(i), self.off.get(i + 1)) else {
-            return &[];
-        };
-        self.post.get(a as usize..b as usize).unwrap_or(&[])
+        csr_row(&self.off, &self.post, tid)
     }
+}
+
+/// Row `i` of a compressed sparse row table (`off[i]..off[i + 1]` of `values`).
+#[inline]
+fn csr_row<'a>(off: &[u32], values: &'a [u32], i: u32) -> &'a [u32] {
+    let i = i as usize;
+    let (Some(&a), Some(&b)) = (off.get(i), off.get(i + 1)) else {
+        return &[];
+    };
+    values.get(a as usize..b as usize).unwrap_or(&[])
 }
 
 impl Default for ScreenOptions {
@@ -857,11 +863,7 @@ impl ScreeningIndex {
     }
 
     fn postings(&self, tid: u32) -> &[u32] {
-        let i = tid as usize;
-        let (Some(&a), Some(&b)) = (self.post_off.get(i), self.post_off.get(i + 1)) else {
-            return &[];
-        };
-        self.post.get(a as usize..b as usize).unwrap_or(&[])
+        csr_row(&self.post_off, &self.post, tid)
     }
 
     /// Vocabulary tokens similar to `q` (exact, one edit, phonetic/consonant skeleton), with

@@ -371,7 +371,11 @@ fn chipgate_db_names_the_store_when_db_is_not_given() {
     let listed = chipgate(&["license", "list"], &env_refs(&env));
     assert_eq!(listed.status.code(), Some(1), "{}", stderr(&listed));
     let default = Path::new(&home).join("ledger.sqlite3");
-    assert!(stderr(&listed).contains(&default.display().to_string()), "{}", stderr(&listed));
+    assert!(
+        stderr(&listed).contains(&default.display().to_string()),
+        "{}",
+        stderr(&listed)
+    );
     assert!(!default.exists());
 }
 
