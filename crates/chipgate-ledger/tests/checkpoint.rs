@@ -1,6 +1,8 @@
-//! Signed checkpoints (Merkle tree heads) catch what the hash chain alone cannot: a consistent
+//! Signed checkpoints (Merkle tree heads) catch what `audit verify` cannot: a consistent
 //! rewrite of the chain with the documented hash formula, and a rewound tail with its head moved
-//! back. Inclusion proofs recompute a checkpoint's head. On SQLite and PostgreSQL.
+//! back, where the records touched leave no business row behind (caller events) so the
+//! replay of the tables is fooled too. A rewrite of a business record is caught by both.
+//! Inclusion proofs recompute a checkpoint's head. On SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
 
 mod common;
@@ -9,7 +11,8 @@ use chipgate_ledger::*;
 use common::*;
 use sha2::{Digest, Sha256};
 
-/// 12 records: a license, 10 order checks, a route suspension.
+/// 16 records: a license, 10 order checks, a route suspension, 4 caller events (screening
+/// runs: no business rows).
 fn history(db: &TestDb) -> Ledger {
     let mut l = db.open();
     l.add_license(&h20_license("D-1", 100), "officer", ts("2025-08-12T09:00:00Z"))
@@ -25,6 +28,19 @@ fn history(db: &TestDb) -> Ledger {
     }
     l.suspend_route("nvidia-h20", "CN", "suspension", "officer", ts("2025-08-14T09:00:00Z"))
         .unwrap();
+    for i in 0..4 {
+        let event = AuditEvent {
+            kind: "screening.run".into(),
+            subject: format!("screening:{i}"),
+            payload: serde_json::json!({"name": format!("Example Party {i}"), "hits": i}),
+            engine_version: None,
+            ruleset_id: None,
+            list_snapshot_id: None,
+            event_date: None,
+        };
+        l.record_event(&event, "officer", ts(&format!("2025-08-15T09:{i:02}:00Z")))
+            .unwrap();
+    }
     l
 }
 
@@ -83,7 +99,7 @@ fn the_log_extends_its_checkpoint_and_proofs_recompute_its_head() {
     for db in backends("cp_extends") {
         let mut l = history(&db);
         let cp = l.checkpoint(&key(9), "2026-12-07T10:00:00Z").unwrap();
-        assert_eq!(cp.size, 12, "{}", db.name());
+        assert_eq!(cp.size, 16, "{}", db.name());
         let r = l.verify_checkpoint(&cp, &key(9).verifying_key()).unwrap();
         assert!(r.ok, "{}: {r:?}", db.name());
         // Appending keeps it verified.
@@ -96,20 +112,20 @@ fn the_log_extends_its_checkpoint_and_proofs_recompute_its_head() {
         .unwrap();
         let r = l.verify_checkpoint(&cp, &key(9).verifying_key()).unwrap();
         assert!(
-            r.ok && r.log_size == 13 && r.detail.contains("1 appended since"),
+            r.ok && r.log_size == 17 && r.detail.contains("1 appended since"),
             "{r:?}"
         );
         // Every record's proof at the checkpoint's size recomputes its head; not another's.
-        for seq in 1..=12 {
+        for seq in 1..=16 {
             let proof = l.inclusion_proof(seq, Some(cp.size)).unwrap();
             assert!(proof.check(&cp.root).unwrap(), "{}: seq {seq}", db.name());
             let now = l.tree_head().unwrap();
             assert!(
                 !proof.check(&now.root).unwrap(),
-                "a proof for size 12 is not one for 13"
+                "a proof for size 16 is not one for 17"
             );
         }
-        assert!(l.inclusion_proof(14, None).is_err());
+        assert!(l.inclusion_proof(18, None).is_err());
         // Signed with another key: refused.
         assert!(matches!(
             l.verify_checkpoint(&cp, &key(8).verifying_key()),
@@ -119,15 +135,16 @@ fn the_log_extends_its_checkpoint_and_proofs_recompute_its_head() {
 }
 
 #[test]
-fn a_consistent_rewrite_of_the_chain_fools_the_chain_but_not_the_checkpoint() {
+fn a_consistent_rewrite_of_the_chain_fools_verify_but_not_the_checkpoint() {
     for db in backends("cp_rewrite") {
         let mut l = history(&db);
         let cp = l.checkpoint(&key(9), "2026-12-07T10:00:00Z").unwrap();
-        rewrite_chain(&db, &mut l, 5, "\"quantity\":4", "\"quantity\":3");
-        let chain = l.verify_audit().unwrap();
+        // A caller event's payload changed and every later hash, link and the head rewritten.
+        rewrite_chain(&db, &mut l, 14, "\"hits\":1", "\"hits\":0");
+        let v = l.verify_audit().unwrap();
         assert!(
-            chain.ok,
-            "{}: the rewrite is consistent, so the chain alone verifies",
+            v.ok,
+            "{}: the rewrite is consistent and changes no table, so verify passes: {v:?}",
             db.name()
         );
         let r = l.verify_checkpoint(&cp, &key(9).verifying_key()).unwrap();
@@ -136,20 +153,36 @@ fn a_consistent_rewrite_of_the_chain_fools_the_chain_but_not_the_checkpoint() {
 }
 
 #[test]
+fn a_consistent_rewrite_of_a_business_record_is_caught_by_both() {
+    for db in backends("cp_rewrite_order") {
+        let mut l = history(&db);
+        let cp = l.checkpoint(&key(9), "2026-12-07T10:00:00Z").unwrap();
+        rewrite_chain(&db, &mut l, 5, "\"quantity\":4", "\"quantity\":3");
+        let v = l.verify_audit().unwrap();
+        assert!(
+            !v.ok,
+            "{}: the order's rows no longer match the rewritten record",
+            db.name()
+        );
+        let r = l.verify_checkpoint(&cp, &key(9).verifying_key()).unwrap();
+        assert!(!r.ok, "{}: {r:?}", db.name());
+    }
+}
+
+#[test]
 fn a_rewound_tail_and_a_shrink_are_caught() {
     for db in backends("cp_rewound") {
         let mut l = history(&db);
         let cp = l.checkpoint(&key(9), "2026-12-07T10:00:00Z").unwrap();
-        // Delete the last four records and move the head back to record 8.
-        let eighth = l.audit_records(8, 8, 1).unwrap().remove(0).hash;
-        db.raw_exec("DELETE FROM audit_log WHERE seq > 8");
-        db.raw_exec(&format!(
-            "UPDATE audit_head SET seq = 8, hash = '{eighth}' WHERE id = 1"
-        ));
-        assert!(l.verify_audit().unwrap().ok, "{}: the chain alone is fooled", db.name());
+        // Delete the last three records (caller events) and move the head back to record 13.
+        let kept = l.audit_records(13, 13, 1).unwrap().remove(0).hash;
+        db.raw_exec("DELETE FROM audit_log WHERE seq > 13");
+        db.raw_exec(&format!("UPDATE audit_head SET seq = 13, hash = '{kept}' WHERE id = 1"));
+        let v = l.verify_audit().unwrap();
+        assert!(v.ok, "{}: verify is fooled: {v:?}", db.name());
         let r = l.verify_checkpoint(&cp, &key(9).verifying_key()).unwrap();
         assert!(
-            !r.ok && r.log_size == 8 && r.detail.contains("removed"),
+            !r.ok && r.log_size == 13 && r.detail.contains("removed"),
             "{}: {r:?}",
             db.name()
         );
