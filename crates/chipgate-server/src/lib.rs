@@ -228,6 +228,20 @@ pub struct ServeConfig {
     pub timeouts: Timeouts,
     /// The limit on refused tokens per client address.
     pub auth_limit: AuthLimit,
+    /// Signed checkpoints of the audit log written periodically, if asked for.
+    pub checkpoints: Option<Checkpoints>,
+}
+
+/// Where and how often `serve` writes signed checkpoints of the audit log
+/// (`docs/audit-trust.md`): copies of the log's Merkle head kept outside the database.
+#[derive(Debug, Clone)]
+pub struct Checkpoints {
+    /// The directory the checkpoint files go to (`checkpoint-<size>.json`).
+    pub dir: PathBuf,
+    /// How often; a checkpoint is written only when the log has grown since the last one.
+    pub every: std::time::Duration,
+    /// The installation's signing key (created on first use, mode 600).
+    pub key: PathBuf,
 }
 
 /// Why the server could not start.
@@ -264,6 +278,7 @@ pub struct Bound {
     first_admin_token: Option<String>,
     state: AppState,
     timeouts: Timeouts,
+    checkpoints: Option<(Checkpoints, chipgate_ledger::SigningKey)>,
 }
 
 impl Bound {
@@ -286,9 +301,48 @@ impl Bound {
                 tracing::error!("restricted-party lists: {e}");
             }
         });
+        if let Some((config, key)) = self.checkpoints {
+            tokio::spawn(checkpoint_loop(self.state.clone(), config, key));
+        }
         transport::serve(self.listener, self.app, self.timeouts, shutdown()).await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Writes a signed checkpoint every `config.every` when the log has grown; a failure is
+/// logged and retried at the next tick (the server keeps serving).
+async fn checkpoint_loop(state: AppState, config: Checkpoints, key: chipgate_ledger::SigningKey) {
+    let mut last: Option<u64> = None;
+    let mut tick = tokio::time::interval(config.every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let key = key.clone();
+        let dir = config.dir.clone();
+        let result = state
+            .with_ledger(move |state, ledger| {
+                let time = state.now()?.to_string();
+                let cp = ledger.checkpoint(&key, &time).map_err(ApiError::from)?;
+                if last == Some(cp.size) {
+                    return Ok(None);
+                }
+                let path = dir.join(format!("checkpoint-{:012}.json", cp.size));
+                let text = serde_json::to_string_pretty(&cp).map_err(|e| ApiError::internal("checkpoint", &e))?;
+                std::fs::create_dir_all(&dir)
+                    .and_then(|()| std::fs::write(&path, format!("{text}\n")))
+                    .map_err(|e| ApiError::internal("checkpoint file", &e))?;
+                Ok(Some((cp.size, path)))
+            })
+            .await;
+        match result {
+            Ok(Some((size, path))) => {
+                last = Some(size);
+                tracing::info!("audit checkpoint of {size} records written to {}", path.display());
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("audit checkpoint not written: {e}"),
+        }
     }
 }
 
@@ -368,6 +422,26 @@ pub async fn bind(config: ServeConfig) -> Result<Bound, ServeError> {
         config.auth_limit.failures,
         config.auth_limit.window.as_secs_f64(),
     );
+    let checkpoints = match config.checkpoints {
+        None => None,
+        Some(c) => {
+            let (key, created) = chipgate_ledger::load_or_create_key(&c.key)?;
+            if created {
+                tracing::info!("created the audit signing key {} (mode 600)", c.key.display());
+            }
+            tracing::info!(
+                "audit checkpoints every {} s to {} (public key {})",
+                c.every.as_secs_f64(),
+                c.dir.display(),
+                key.verifying_key()
+                    .as_bytes()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            );
+            Some((c, key))
+        }
+    };
     Ok(Bound {
         listener,
         app: router_with(state.clone(), config.auth_limit),
@@ -375,6 +449,7 @@ pub async fn bind(config: ServeConfig) -> Result<Bound, ServeError> {
         first_admin_token,
         state,
         timeouts: config.timeouts,
+        checkpoints,
     })
 }
 

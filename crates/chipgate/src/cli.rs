@@ -583,6 +583,17 @@ pub(crate) struct ServeArgs {
     /// Seconds over which refused tokens are counted, and that a blocked address then waits.
     #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub(crate) auth_window: u64,
+    /// Write a signed checkpoint of the audit log into this directory every
+    /// `--checkpoint-every` seconds when the log has grown (`docs/audit-trust.md`).
+    #[arg(long, value_name = "DIR", requires = "checkpoint_every")]
+    pub(crate) checkpoint_dir: Option<PathBuf>,
+    /// Seconds between checkpoints.
+    #[arg(long, value_name = "SECS", requires = "checkpoint_dir", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub(crate) checkpoint_every: Option<u64>,
+    /// The signing key (default: `audit-signing.key` in the data directory, created on first
+    /// use with mode 600).
+    #[arg(long, value_name = "FILE", requires = "checkpoint_dir")]
+    pub(crate) checkpoint_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,16 @@ pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Statu
             failures: args.auth_failures,
             window: Duration::from_secs(args.auth_window),
         },
+        checkpoints: match (args.checkpoint_dir, args.checkpoint_every) {
+            (Some(dir), Some(every)) => Some(chipgate_server::Checkpoints {
+                dir,
+                every: Duration::from_secs(every),
+                key: args
+                    .checkpoint_key
+                    .unwrap_or_else(|| crate::ledger_cmd::data_home().join("audit-signing.key")),
+            }),
+            _ => None,
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

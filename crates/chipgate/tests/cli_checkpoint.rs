@@ -228,3 +228,55 @@ fn verify_lists_every_table_row_that_differs_from_the_log() {
     );
     let _ = std::fs::remove_dir_all(&h);
 }
+
+#[test]
+fn serve_writes_a_checkpoint_when_the_log_grows() {
+    let h = home("serve");
+    record_orders(&h, &["SO-1"]);
+    let dir = h.join("checkpoints");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_chipgate"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--checkpoint-every",
+            "1",
+            "--checkpoint-dir",
+        ])
+        .arg(&dir)
+        .env("CHIPGATE_HOME", &h)
+        .env("CHIPGATE_ADMIN_TOKEN", "cg_test_checkpoints_0123456789abcdef")
+        .env_remove("CHIPGATE_DB")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let files = |n: usize| {
+        let start = std::time::Instant::now();
+        loop {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            found.sort();
+            if found.len() >= n || start.elapsed() > std::time::Duration::from_secs(60) {
+                return found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let first = files(1);
+    // The log grows (another process writes to the same store): a second checkpoint follows.
+    record_orders(&h, &["SO-2"]);
+    let second = files(2);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(first.len(), 1, "no checkpoint written: {first:?}");
+    assert_eq!(second.len(), 2, "no second checkpoint after the log grew: {second:?}");
+    assert!(second[0].ends_with("checkpoint-000000000001.json"), "{second:?}");
+    assert!(second[1].ends_with("checkpoint-000000000002.json"), "{second:?}");
+    for cp in &second {
+        let out = run(&h, &["audit", "verify", "--checkpoint", cp.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+    }
+    let _ = std::fs::remove_dir_all(&h);
+}
