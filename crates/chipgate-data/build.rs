@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut files = Vec::new();
     walk(&root, &root, &mut files)?;
     let mut code = String::from(
-        "/// Files under `data/`, as (relative path, contents).\npub static FILES: &[(&str, &str)] = &[\n",
+        "/// Files under `data/`, as (relative path, contents).\npub(crate) static FILES: &[(&str, &str)] = &[\n",
     );
     for (rel, path) in &files {
         if let Some(parent) = path.parent() {

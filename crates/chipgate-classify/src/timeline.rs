@@ -39,7 +39,7 @@ pub struct Timeline {
 }
 
 /// The decisive comparisons of a classification, in words.
-pub fn explain(result: &Classification) -> Vec<String> {
+pub(crate) fn explain(result: &Classification) -> Vec<String> {
     let mut why = Vec::new();
     for conclusion in &result.conclusions {
         let steps: Vec<_> = result

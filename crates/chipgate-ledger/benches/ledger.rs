@@ -1,7 +1,12 @@
 //! Criterion micro-benchmarks: the CPU cost of one recorded order check (on
 //! an in-memory SQLite store, so no disk) and of verifying 10,000 records.
 //! End-to-end figures on a real file are produced by `ledger-bench`.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 use chipgate_ledger::*;
 use criterion::{criterion_group, criterion_main, Criterion};

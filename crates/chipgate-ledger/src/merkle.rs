@@ -34,7 +34,7 @@ use crate::ledger::Ledger;
 use crate::migrate::hex;
 
 /// A hash of the tree (leaf, node or head).
-pub type Hash = [u8; 32];
+pub(crate) type Hash = [u8; 32];
 
 /// What the signature covers, before the fields.
 const CHECKPOINT_DOMAIN: &str = "chipgate-checkpoint-v1";

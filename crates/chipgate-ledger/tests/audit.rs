@@ -1,6 +1,11 @@
 //! Audit trail: tamper detection (edit, insert, delete middle, delete tail,
 //! rewritten predecessor), export, retention and purge.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

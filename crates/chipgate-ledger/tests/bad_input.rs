@@ -1,5 +1,10 @@
 //! Bad input gets a clear error and changes no stored data.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

@@ -3,7 +3,12 @@
 //! back, where the records touched leave no business row behind (caller events) so the
 //! replay of the tables is fooled too. A rewrite of a business record is caught by both.
 //! Inclusion proofs recompute a checkpoint's head. On SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

@@ -1,6 +1,11 @@
 //! Keyset-paged lists: orders, holds (filters, priority, counts), licenses, routes, on
 //! every backend.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! Stores are not created by accident: opening a store that must exist fails on a missing
 //! SQLite file or an empty PostgreSQL schema and creates nothing; opening to write creates it
 //! and says so; a new SQLite file is readable by its owner only.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! Real processes: several writers against one license never exceed its cap,
 //! and `kill -9` mid-run loses no committed record and leaves the store
 //! consistent. SQLite always; PostgreSQL when CHIPGATE_TEST_DATABASE_URL is set.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

@@ -3,7 +3,12 @@
 //! cap, a deleted shipment, an inserted row, …) is reported with its table,
 //! key, column, values and the records that established the expected value.
 //! A tampered head makes the next write fail without writing anything.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

@@ -2,7 +2,11 @@
 //!
 //! `cargo bench -p chipgate-screen --bench screen`
 
-#![allow(clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::expect_used,
+    missing_docs,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 use std::hint::black_box;
 

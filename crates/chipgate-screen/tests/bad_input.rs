@@ -3,7 +3,12 @@
 //! `bad/`), and again on the full real files in `../shared/data/lists/` where that folder
 //! exists (skipped, with one `skipped:` line, where it does not).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

@@ -1,7 +1,13 @@
 //! Helpers shared by the integration tests (included with `mod common;`): the real lists in
 //! `../shared/data/` (present only beside the development checkout; tests skip without them),
 //! the small committed fixtures in `tests/fixtures/`, and the index over the bundled CSL.
-#![allow(dead_code, clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    dead_code,
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -9,7 +15,7 @@ use std::sync::OnceLock;
 use chipgate_screen::{bundled_csl, ScreeningIndex};
 
 /// A file under `shared/data/` (the shared data folder beside the repository).
-pub fn shared(rel: &str) -> PathBuf {
+pub(crate) fn shared(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data")
         .join(rel)
@@ -19,7 +25,7 @@ pub fn shared(rel: &str) -> PathBuf {
 /// clone has no `../shared`), prints one `skipped: ...` line to stderr and returns `None`, so
 /// the real-list test returns early; `fixture_test` names the test that covers the same format
 /// with a committed fixture.
-pub fn shared_or_skip(rel: &str, fixture_test: &str) -> Option<PathBuf> {
+pub(crate) fn shared_or_skip(rel: &str, fixture_test: &str) -> Option<PathBuf> {
     let p = shared(rel);
     if p.exists() {
         Some(p)
@@ -33,27 +39,27 @@ pub fn shared_or_skip(rel: &str, fixture_test: &str) -> Option<PathBuf> {
 }
 
 /// Bytes of a shared data file.
-pub fn read_shared(rel: &str) -> Vec<u8> {
+pub(crate) fn read_shared(rel: &str) -> Vec<u8> {
     read(&shared(rel))
 }
 
 /// A committed fixture file under `tests/fixtures/`.
-pub fn fixture(rel: &str) -> PathBuf {
+pub(crate) fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
 
 /// Bytes of a committed fixture file (see `tests/fixtures/README.md` for their origin).
-pub fn read_fixture(rel: &str) -> Vec<u8> {
+pub(crate) fn read_fixture(rel: &str) -> Vec<u8> {
     read(&fixture(rel))
 }
 
 /// Bytes of a file, panicking with its path when it cannot be read.
-pub fn read(p: &Path) -> Vec<u8> {
+pub(crate) fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
 }
 
 /// The index over the bundled CSL, built once per test binary.
-pub fn csl_index() -> &'static ScreeningIndex {
+pub(crate) fn csl_index() -> &'static ScreeningIndex {
     static INDEX: OnceLock<ScreeningIndex> = OnceLock::new();
     INDEX.get_or_init(|| ScreeningIndex::build(bundled_csl().expect("bundled CSL loads")))
 }

@@ -2,7 +2,12 @@
 //! counts of the real snapshots). A clone without `../shared` skips these tests with one
 //! `skipped:` line each; `loaders_fixtures.rs` covers every format on committed cuts.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

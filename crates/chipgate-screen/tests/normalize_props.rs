@@ -1,6 +1,11 @@
 //! Properties of normalisation: idempotent, never panics.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 use chipgate_screen::{normalize, normalize_variants, score_pair};
 use proptest::prelude::*;

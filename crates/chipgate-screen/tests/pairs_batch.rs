@@ -1,6 +1,11 @@
 //! The evaluation interface (`screen pairs`) and batch screening.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 use chipgate_screen::{
     load_block_list_csv, parse_pairs_csv, run_pairs, screen_batch, screen_many, ScreenOptions, ScreeningIndex,

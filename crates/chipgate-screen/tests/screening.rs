@@ -1,7 +1,12 @@
 //! Screening behaviour against the bundled CSL: transliteration, name order, legal forms,
 //! typos, country signal, cleared parties, exact look-up, report JSON.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // helpers outside #[test] fns
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 mod common;
 

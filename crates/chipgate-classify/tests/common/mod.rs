@@ -10,17 +10,17 @@ use chipgate_model::{ChipId, ChipRecord, Date};
 
 use std::sync::OnceLock;
 
-pub fn classifier() -> &'static Classifier {
+pub(crate) fn classifier() -> &'static Classifier {
     static CLASSIFIER: OnceLock<Classifier> = OnceLock::new();
     CLASSIFIER.get_or_init(|| Classifier::load(&Embedded).unwrap())
 }
 
-pub fn date(text: &str) -> Date {
+pub(crate) fn date(text: &str) -> Date {
     text.parse().unwrap()
 }
 
 /// A synthetic IC: one dense INT8 rate (TPP = rate x 8), one non-planar die.
-pub fn spec(tpp: f64, area: Option<f64>, datacenter: bool, interconnect: Option<f64>) -> ChipRecord {
+pub(crate) fn spec(tpp: f64, area: Option<f64>, datacenter: bool, interconnect: Option<f64>) -> ChipRecord {
     let mut text = format!("name = \"test\"\nvendor = \"test\"\ndatacenter = {datacenter}\n");
     if let Some(bw) = interconnect {
         text.push_str(&format!("interconnect_gbs = {bw:?}\n"));

@@ -1,6 +1,13 @@
 //! Shared test helpers: one store per backend, isolated, and raw SQL access
 //! for tampering.
-#![allow(dead_code, missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test and bench code: failures panic loudly; helpers are shared by several test binaries"
+)]
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,35 +17,35 @@ use chipgate_ledger::*;
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Environment variable naming the PostgreSQL server for tests.
-pub const PG_ENV: &str = "CHIPGATE_TEST_DATABASE_URL";
+pub(crate) const PG_ENV: &str = "CHIPGATE_TEST_DATABASE_URL";
 
-pub enum Kind {
+pub(crate) enum Kind {
     Sqlite(PathBuf),
     Postgres { base: String, schema: String },
 }
 
 /// An isolated store: a SQLite file in its own temp dir, or a PostgreSQL
 /// schema of its own; removed on drop.
-pub struct TestDb {
+pub(crate) struct TestDb {
     pub url: String,
     pub kind: Kind,
     dir: Option<PathBuf>,
 }
 
 impl TestDb {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self.kind {
             Kind::Sqlite(_) => "sqlite",
             Kind::Postgres { .. } => "postgres",
         }
     }
 
-    pub fn open(&self) -> Ledger {
+    pub(crate) fn open(&self) -> Ledger {
         Ledger::open(&self.url).unwrap_or_else(|e| panic!("open {}: {e}", self.url))
     }
 
     /// Runs raw SQL around the ledger (to tamper with it).
-    pub fn raw_exec(&self, sql: &str) {
+    pub(crate) fn raw_exec(&self, sql: &str) {
         match &self.kind {
             Kind::Sqlite(path) => {
                 let c = rusqlite::Connection::open(path).unwrap();
@@ -57,7 +64,7 @@ impl TestDb {
     }
 
     /// Runs a raw query returning one integer.
-    pub fn raw_i64(&self, sql: &str) -> i64 {
+    pub(crate) fn raw_i64(&self, sql: &str) -> i64 {
         match &self.kind {
             Kind::Sqlite(path) => {
                 let c = rusqlite::Connection::open(path).unwrap();
@@ -77,7 +84,7 @@ impl TestDb {
 
 impl TestDb {
     /// Runs a raw query returning one text.
-    pub fn raw_text(&self, sql: &str) -> String {
+    pub(crate) fn raw_text(&self, sql: &str) -> String {
         match &self.kind {
             Kind::Sqlite(path) => {
                 let c = rusqlite::Connection::open(path).unwrap();
@@ -131,7 +138,7 @@ fn unique(test: &str) -> String {
     format!("cgl_{clean}_{}_{n}", std::process::id())
 }
 
-pub fn sqlite(test: &str) -> TestDb {
+pub(crate) fn sqlite(test: &str) -> TestDb {
     let dir = std::env::temp_dir().join(unique(test));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("ledger.sqlite3");
@@ -142,7 +149,7 @@ pub fn sqlite(test: &str) -> TestDb {
     }
 }
 
-pub fn postgres(test: &str) -> Option<TestDb> {
+pub(crate) fn postgres(test: &str) -> Option<TestDb> {
     if cfg!(not(feature = "postgres")) {
         return None;
     }
@@ -157,21 +164,21 @@ pub fn postgres(test: &str) -> Option<TestDb> {
 }
 
 /// SQLite always; PostgreSQL too when CHIPGATE_TEST_DATABASE_URL is set.
-pub fn backends(test: &str) -> Vec<TestDb> {
+pub(crate) fn backends(test: &str) -> Vec<TestDb> {
     let mut v = vec![sqlite(test)];
     v.extend(postgres(test));
     v
 }
 
-pub fn ts(s: &str) -> Timestamp {
+pub(crate) fn ts(s: &str) -> Timestamp {
     Timestamp::parse(s).unwrap()
 }
 
-pub fn d(s: &str) -> Date {
+pub(crate) fn d(s: &str) -> Date {
     Date::parse(s).unwrap()
 }
 
-pub fn order(order_ref: &str, qty: i64, date: &str) -> OrderRequest {
+pub(crate) fn order(order_ref: &str, qty: i64, date: &str) -> OrderRequest {
     OrderRequest {
         order_ref: order_ref.into(),
         item_id: "nvidia-h20".into(),
@@ -187,7 +194,7 @@ pub fn order(order_ref: &str, qty: i64, date: &str) -> OrderRequest {
     }
 }
 
-pub fn det(outcome: Outcome) -> DeterminationSummary {
+pub(crate) fn det(outcome: Outcome) -> DeterminationSummary {
     DeterminationSummary {
         license_required: matches!(outcome, Outcome::LicenseRequired | Outcome::LicenseExceptionAvailable),
         outcome,
@@ -209,7 +216,7 @@ pub fn det(outcome: Outcome) -> DeterminationSummary {
     }
 }
 
-pub fn h20_license(number: &str, cap: i64) -> NewLicense {
+pub(crate) fn h20_license(number: &str, cap: i64) -> NewLicense {
     NewLicense {
         number: number.into(),
         holder: "NVIDIA Corporation".into(),
@@ -233,7 +240,7 @@ pub fn h20_license(number: &str, cap: i64) -> NewLicense {
 
 /// Everything observable through the public API, to show that a failed
 /// call changed nothing.
-pub fn snapshot(l: &mut Ledger) -> String {
+pub(crate) fn snapshot(l: &mut Ledger) -> String {
     let v = l.verify_audit().unwrap();
     format!(
         "{}|{}|{}|{}|{}|{}|{}",

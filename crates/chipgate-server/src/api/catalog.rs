@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// A catalog chip with its metrics and classification on a date: one point of the chart.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct ChipView {
+pub(super) struct ChipView {
     /// Catalog id.
     pub id: String,
     /// Display name.
@@ -100,7 +100,7 @@ pub(super) async fn timeline(
 
 /// A numeric comparison of a condition.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct Constraint {
+pub(super) struct Constraint {
     /// Fact name, e.g. `tpp`.
     pub fact: &'static str,
     /// Operator.
@@ -111,7 +111,7 @@ pub struct Constraint {
 
 /// A boolean test of a condition.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct FlagTest {
+pub(super) struct FlagTest {
     /// Fact name, e.g. `datacenter`.
     pub fact: &'static str,
     /// Required value.
@@ -120,7 +120,7 @@ pub struct FlagTest {
 
 /// A membership test of a condition.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct SetTest {
+pub(super) struct SetTest {
     /// Fact name.
     pub fact: &'static str,
     /// Accepted values.
@@ -131,7 +131,7 @@ pub struct SetTest {
 /// constraint, flag and set test holds; otherwise (it has `any`/`not`) the tests are the
 /// conjunctive part only and the full condition is in the rule file.
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
-pub struct Flattened {
+pub(super) struct Flattened {
     /// Numeric comparisons.
     pub constraints: Vec<Constraint>,
     /// Boolean tests.
@@ -178,7 +178,7 @@ fn flattened(condition: &Condition) -> Flattened {
 
 /// One paragraph of a rule version.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct ParagraphView {
+pub(super) struct ParagraphView {
     /// Id, e.g. `3A090.a.2`.
     pub id: Sym,
     /// ECCN paragraph it reports.
@@ -196,7 +196,7 @@ pub struct ParagraphView {
 
 /// One exclusion note of a rule version.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct ExclusionView {
+pub(super) struct ExclusionView {
     /// Id, e.g. `3A090 Note 2`.
     pub id: Sym,
     /// The regulation's words.
@@ -210,7 +210,7 @@ pub struct ExclusionView {
 
 /// A rule version with its thresholds.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct RuleVersionView {
+pub(super) struct RuleVersionView {
     /// Id.
     pub id: Sym,
     /// Title.

@@ -113,7 +113,7 @@ pub(super) async fn release(
 /// A page of the hold work queue, with the number of holds of the requested status per
 /// reason kind (whatever `kind` filter was asked for).
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct HoldPage {
+pub(super) struct HoldPage {
     /// The holds, in the requested order.
     pub items: Vec<Hold>,
     /// The cursor of the next page, or `null` on the last one.

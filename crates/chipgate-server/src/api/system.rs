@@ -11,7 +11,7 @@ use crate::state::AppState;
 
 /// The answer of `/healthz`.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-pub struct Health {
+pub(super) struct Health {
     /// Always `ok`: the process serves requests.
     status: &'static str,
     /// The engine's version.

@@ -20,9 +20,9 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 /// 2025-08-12T09:00:00Z: after the H20 letter of 2025-04-09.
-pub const NOW: &str = "2025-08-12T09:00:00Z";
+pub(crate) const NOW: &str = "2025-08-12T09:00:00Z";
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub router: Router,
     pub viewer: String,
     pub officer: String,
@@ -30,11 +30,11 @@ pub struct TestApp {
     pub state: AppState,
 }
 
-pub fn engine() -> Engine {
+pub(crate) fn engine() -> Engine {
     Engine::load(&Embedded).unwrap()
 }
 
-pub fn app() -> TestApp {
+pub(crate) fn app() -> TestApp {
     let mut tokens = TokenStore::in_memory();
     let viewer = tokens.create("vera", Role::Viewer, "test", NOW).unwrap().token;
     let officer = tokens.create("olga", Role::Officer, "test", NOW).unwrap().token;
@@ -55,7 +55,7 @@ pub fn app() -> TestApp {
     }
 }
 
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: StatusCode,
     pub content_type: String,
     pub body: Value,
@@ -63,7 +63,7 @@ pub struct Reply {
 }
 
 impl TestApp {
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -99,11 +99,11 @@ impl TestApp {
         }
     }
 
-    pub async fn get(&self, path: &str, token: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str, token: &str) -> Reply {
         self.send(Method::GET, path, Some(token), None, None).await
     }
 
-    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+    pub(crate) async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
         self.send(
             Method::POST,
             path,
@@ -116,7 +116,7 @@ impl TestApp {
 }
 
 /// Asserts the error contract (RFC 9457 problem details) and returns the body.
-pub fn assert_error(reply: &Reply, status: u16, code: &str) -> Value {
+pub(crate) fn assert_error(reply: &Reply, status: u16, code: &str) -> Value {
     assert_eq!(reply.status.as_u16(), status, "status; body: {}", reply.text);
     assert_eq!(
         reply.content_type, "application/problem+json",
@@ -151,7 +151,7 @@ pub fn assert_error(reply: &Reply, status: u16, code: &str) -> Value {
 }
 
 /// A concrete path for a template: `{x}` segments become `x-test`.
-pub fn concrete(path: &str) -> String {
+pub(crate) fn concrete(path: &str) -> String {
     path.split('/')
         .map(|s| if s.starts_with('{') { "x-test" } else { s })
         .collect::<Vec<_>>()
