@@ -107,6 +107,16 @@ impl Focus {
     }
 }
 
+/// The minimum score for an entry of list `source` under these options: the relaxed
+/// threshold for the relaxed lists, the main one for the others.
+#[inline]
+fn source_threshold(source: Option<u8>, options: &ScreenOptions) -> f64 {
+    match options.relaxed {
+        Some(r) if source.is_some_and(|id| r.sources.contains(id)) => r.threshold.min(options.threshold),
+        _ => options.threshold,
+    }
+}
+
 /// Row `i` of a compressed sparse row table (`off[i]..off[i + 1]` of `values`).
 #[inline]
 fn csr_row<'a>(off: &[u32], values: &'a [u32], i: u32) -> &'a [u32] {
@@ -757,32 +767,12 @@ impl ScreeningIndex {
     /// `rec_source`: the candidate loops run over many records).
     #[inline]
     fn record_threshold(&self, r: u32, options: &ScreenOptions) -> f64 {
-        match options.relaxed {
-            Some(rl)
-                if self
-                    .rec_source
-                    .get(r as usize)
-                    .is_some_and(|&id| rl.sources.contains(id)) =>
-            {
-                rl.threshold.min(options.threshold)
-            }
-            _ => options.threshold,
-        }
+        source_threshold(self.rec_source.get(r as usize).copied(), options)
     }
 
     /// The minimum score for an entry under these options.
     fn threshold_for(&self, entry: u32, options: &ScreenOptions) -> f64 {
-        match options.relaxed {
-            Some(r)
-                if self
-                    .entry_source
-                    .get(entry as usize)
-                    .is_some_and(|&id| r.sources.contains(id)) =>
-            {
-                r.threshold.min(options.threshold)
-            }
-            _ => options.threshold,
-        }
+        source_threshold(self.entry_source.get(entry as usize).copied(), options)
     }
 
     /// Adds a cleared-parties list: a hit is suppressed (moved to

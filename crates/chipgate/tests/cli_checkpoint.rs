@@ -3,6 +3,8 @@
 //! the checkpoint's, and a log that no longer holds what the checkpoint covered fails (exit 2).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -167,27 +169,7 @@ fn verify_lists_every_table_row_that_differs_from_the_log() {
         return;
     }
     let h = home("state");
-    let out = run(
-        &h,
-        &[
-            "license",
-            "add",
-            "--number",
-            "BIS-1",
-            "--holder",
-            "NVIDIA",
-            "--item",
-            "nvidia-h20",
-            "--destination",
-            "CN",
-            "--qty",
-            "100",
-            "--valid-from",
-            "2025-08-01",
-            "--valid-to",
-            "2026-07-31",
-        ],
-    );
+    let out = run(&h, common::LICENSE_ADD);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let out = run(
         &h,

@@ -3,6 +3,8 @@
 //! page, and the environment (`CHIPGATE_DB`, `CHIPGATE_USER`).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -317,24 +319,7 @@ fn ledger_env(home: &str) -> Vec<(&'static str, String)> {
     vec![("CHIPGATE_HOME", home.to_owned())]
 }
 
-const LICENSE: &[&str] = &[
-    "license",
-    "add",
-    "--number",
-    "BIS-1",
-    "--holder",
-    "NVIDIA",
-    "--item",
-    "nvidia-h20",
-    "--destination",
-    "CN",
-    "--qty",
-    "100",
-    "--valid-from",
-    "2025-08-01",
-    "--valid-to",
-    "2026-07-31",
-];
+const LICENSE: &[&str] = common::LICENSE_ADD;
 
 fn env_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     env.iter().map(|(key, value)| (*key, value.as_str())).collect()

@@ -2,6 +2,8 @@
 //! its path and create nothing; the first write creates it and says so on standard error.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod common;
+
 use std::process::{Command, Output};
 
 fn run(home: &std::path::Path, args: &[&str]) -> Output {
@@ -43,25 +45,7 @@ fn reading_a_missing_store_fails_and_creates_nothing() {
     assert_eq!(e["error"]["code"], "no_store");
     assert!(!home.join("ledger.sqlite3").exists());
     // A write creates it, says so once, with mode 600.
-    let add = [
-        "license",
-        "add",
-        "--number",
-        "BIS-1",
-        "--holder",
-        "NVIDIA",
-        "--item",
-        "nvidia-h20",
-        "--destination",
-        "CN",
-        "--qty",
-        "10",
-        "--valid-from",
-        "2025-08-01",
-        "--valid-to",
-        "2026-07-31",
-    ];
-    let out = run(&home, &add);
+    let out = run(&home, common::LICENSE_ADD);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("created a new ledger: "),
