@@ -73,17 +73,19 @@ impl Ledger {
     ///   schema (created if missing).
     pub fn open(url: &str) -> Result<Ledger> {
         let target = parse_url(url)?;
-        let mut conn = Conn::open(&target)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match migrate::migrate(&mut conn) {
+            // Opening retries too: switching a new SQLite file to WAL takes
+            // the file's lock without waiting on the busy handler, so
+            // connections opened at once (the batch's workers) can see
+            // "database is locked" there.
+            match Conn::open(&target).and_then(|mut conn| migrate::migrate(&mut conn).map(|()| conn)) {
                 Err(e) if e.is_transient() && attempt < MAX_ATTEMPTS => backoff(attempt),
                 Err(e) => return Err(e),
-                Ok(()) => break,
+                Ok(conn) => return Ok(Ledger { conn }),
             }
         }
-        Ok(Ledger { conn })
     }
 
     /// Opens a store that must already exist (read-only commands): a missing SQLite file, or a

@@ -54,3 +54,25 @@ fn a_new_sqlite_ledger_file_has_mode_600() {
         assert_eq!(mode, 0o600);
     }
 }
+
+#[test]
+fn connections_opened_at_once_on_a_new_store_all_open() {
+    // The batch's workers each open their own connection; on a new SQLite file the first
+    // ones race to switch it to WAL and to migrate it. Every one must succeed.
+    for round in 0..50 {
+        for db in backends(&format!("open_race_{round}")) {
+            let url = db.url.clone();
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let url = url.clone();
+                    std::thread::spawn(move || Ledger::open(&url).map(drop))
+                })
+                .collect();
+            for h in handles {
+                if let Err(e) = h.join().unwrap() {
+                    panic!("{} round {round}: {e}", db.name());
+                }
+            }
+        }
+    }
+}

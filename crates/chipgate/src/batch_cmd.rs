@@ -14,7 +14,7 @@ use chipgate_engine::Engine;
 use crate::cli::{BatchArgs, BatchFormat, GenOrdersArgs, WorkerArgs};
 use crate::commands::parse_date;
 use crate::error::CliError;
-use crate::ledger_cmd::{data_home, given_db, now, recorded_user, DB_VAR};
+use crate::ledger_cmd::{data_home, given_db, now, open_ledger, recorded_user, Access, DB_VAR};
 use crate::Status;
 
 impl From<chipgate_batch::BatchError> for CliError {
@@ -175,8 +175,11 @@ pub(crate) fn batch(args: BatchArgs, format: BatchFormat, source: &dyn DataSourc
         if db.is_none() {
             std::fs::create_dir_all(data_home())?;
         }
+        let db_url = db.unwrap_or_else(default_db);
+        // Created and migrated here, once, before the workers open their own connections.
+        drop(open_ledger(Some(&db_url), Access::Write)?);
         Some(RecordOptions {
-            db_url: db.unwrap_or_else(default_db),
+            db_url,
             user,
             now: now()?,
             ref_prefix: chipgate_batch::file_ref_prefix(&args.orders)?,
