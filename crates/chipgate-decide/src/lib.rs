@@ -29,7 +29,7 @@ use chipgate_classify::{Classification, Classifier, ClassifyError, Outcome};
 use chipgate_data::{DataError, DataSource};
 use chipgate_model::{ChipRecord, Date};
 use chipgate_rules::{intern, FactDef, FactError, FactKind, FactSchema, Step, Sym, Text, Words};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use context::{EndUseReport, EndUses, NotEvaluated, Vendors};
 pub use countries::{Countries, CountryCode, Region, Uncertain};
@@ -213,35 +213,51 @@ impl PartyLookup for NoLists {
     }
 }
 
-/// What is asked: an item, a destination, parties, an end use and a date.
-#[derive(Clone, Debug, Default)]
+/// What is asked: an item, a destination, parties, an end use and a date — the one
+/// declaration of an order's determination fields. Every front-end takes it as it is: the
+/// HTTP bodies and the worker's message flatten it (serde), the CLI's flags and the batch's
+/// columns fill it. Unknown fields are refused; `qty` is read as `quantity`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Request {
     /// Destination: ISO code or country name.
     pub destination: String,
     /// Quantity (units), recorded.
+    #[serde(default, alias = "qty", skip_serializing_if = "Option::is_none")]
     pub quantity: Option<u64>,
     /// End user name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_user: Option<String>,
     /// Consignee name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consignee: Option<String>,
     /// Where the end user is headquartered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_user_hq: Option<String>,
     /// Where its ultimate parent is headquartered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_hq: Option<String>,
     /// End use: ids of the end-use vocabulary (comma-separated) or free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_use: Option<String>,
     /// Exporter; defaults to the item's manufacturer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exporter: Option<String>,
     /// Evaluate provisions that are in the text but not enforced as if enforced.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub as_written: bool,
     /// Region of the destination country (e.g. `crimea`), where the rules distinguish them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// The item's ECCN outside 3A090/4A090 as the exporter classified it (e.g. `5A992.c`,
     /// `EAR99`): tells the Part 746 rules whether the item is on the CCL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eccn: Option<String>,
     /// Whether a US person performs or supports the transaction (15 CFR 744.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub us_person: Option<bool>,
     /// Ownership of the parties (direct and indirect), for the Affiliates rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owners: Vec<Ownership>,
 }
 

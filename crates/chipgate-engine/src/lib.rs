@@ -12,6 +12,8 @@
 //! snapshot id, the classification rule set and the license-rule content hash, so each
 //! result can be reproduced.
 
+mod request;
+
 use std::sync::{Arc, OnceLock};
 
 use chipgate_classify::{Classification, Classifier};
@@ -21,6 +23,8 @@ use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, O
 use chipgate_model::{ChipRecord, Date};
 use chipgate_screen::{Relaxed, ScreenError, ScreenOptions, ScreenReport, ScreeningIndex};
 use serde::Serialize;
+
+pub use request::{strict_fields, unit_value_cents, OrderCheckRequest};
 
 /// chipgate's version, recorded in every result.
 pub const ENGINE_VERSION: &str = chipgate_classify::ENGINE_VERSION;

@@ -174,9 +174,9 @@ impl BodySchema for ClassifyBody {
     }
 }
 
-/// `POST /v1/decide`.
+/// `POST /v1/decide`: the item (or a spec), the date, and the order's determination fields
+/// (`chipgate_decide::Request`, flattened: declared once for every front-end).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DecideBody {
     /// Catalog id.
     #[serde(default)]
@@ -184,47 +184,12 @@ pub struct DecideBody {
     /// A spec (TOML text or JSON object).
     #[serde(default)]
     pub spec: Option<Value>,
-    /// Destination.
-    pub destination: String,
-    /// Units.
-    #[serde(default)]
-    pub quantity: Option<u64>,
-    /// End user.
-    #[serde(default)]
-    pub end_user: Option<String>,
-    /// Consignee.
-    #[serde(default)]
-    pub consignee: Option<String>,
-    /// End user's headquarters.
-    #[serde(default)]
-    pub end_user_hq: Option<String>,
-    /// Parent's headquarters.
-    #[serde(default)]
-    pub parent_hq: Option<String>,
-    /// End use.
-    #[serde(default)]
-    pub end_use: Option<String>,
-    /// Exporter.
-    #[serde(default)]
-    pub exporter: Option<String>,
-    /// Evaluate unenforced provisions.
-    #[serde(default)]
-    pub as_written: bool,
-    /// Region of the destination (e.g. `crimea`).
-    #[serde(default)]
-    pub region: Option<String>,
-    /// The item's ECCN outside 3A090/4A090, or `EAR99`.
-    #[serde(default)]
-    pub eccn: Option<String>,
-    /// Whether a US person performs or supports the transaction.
-    #[serde(default)]
-    pub us_person: Option<bool>,
-    /// Ownership of the parties, for the Affiliates rule.
-    #[serde(default)]
-    pub owners: Vec<chipgate_decide::Ownership>,
     /// Date; default today.
     #[serde(default)]
     pub date: Option<Date>,
+    /// Destination, quantity, parties, headquarters, end use, owners, …
+    #[serde(flatten, deserialize_with = "chipgate_engine::strict_fields")]
+    pub request: chipgate_decide::Request,
 }
 
 impl BodySchema for DecideBody {
@@ -274,64 +239,8 @@ impl BodySchema for ScreenBody {
     }
 }
 
-/// `POST /v1/orders/check`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrderCheckBody {
-    /// Order reference (idempotency key).
-    pub order_ref: String,
-    /// Catalog id.
-    pub item: String,
-    /// Units.
-    pub quantity: u64,
-    /// Value of one unit, US dollars.
-    #[serde(default)]
-    pub unit_value_usd: Option<f64>,
-    /// Ship against this license only.
-    #[serde(default)]
-    pub license: Option<String>,
-    /// License exception chosen (e.g. `NAC`).
-    #[serde(default)]
-    pub exception: Option<String>,
-    /// Destination.
-    pub destination: String,
-    /// End user.
-    #[serde(default)]
-    pub end_user: Option<String>,
-    /// Consignee.
-    #[serde(default)]
-    pub consignee: Option<String>,
-    /// End user's headquarters.
-    #[serde(default)]
-    pub end_user_hq: Option<String>,
-    /// Parent's headquarters.
-    #[serde(default)]
-    pub parent_hq: Option<String>,
-    /// End use.
-    #[serde(default)]
-    pub end_use: Option<String>,
-    /// Exporter.
-    #[serde(default)]
-    pub exporter: Option<String>,
-    /// Evaluate unenforced provisions.
-    #[serde(default)]
-    pub as_written: bool,
-    /// Region of the destination (e.g. `crimea`).
-    #[serde(default)]
-    pub region: Option<String>,
-    /// The item's ECCN outside 3A090/4A090, or `EAR99`.
-    #[serde(default)]
-    pub eccn: Option<String>,
-    /// Whether a US person performs or supports the transaction.
-    #[serde(default)]
-    pub us_person: Option<bool>,
-    /// Ownership of the parties, for the Affiliates rule.
-    #[serde(default)]
-    pub owners: Vec<chipgate_decide::Ownership>,
-    /// Shipment date; default today.
-    #[serde(default)]
-    pub date: Option<Date>,
-}
+/// `POST /v1/orders/check`: the engine's order request, as the worker's message is.
+pub type OrderCheckBody = chipgate_engine::OrderCheckRequest;
 
 impl BodySchema for OrderCheckBody {
     const NAME: &'static str = "OrderCheckRequest";

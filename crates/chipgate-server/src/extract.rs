@@ -76,6 +76,12 @@ fn json_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError 
     let text = inner.to_string();
     // serde's messages: "unknown field `x`, expected …", "missing field `x`", "invalid type: …".
     let message = text.split(" at line ").next().unwrap_or(&text).to_owned();
+    // Inside a flattened order request the path is in the message (`strict_fields`):
+    // "`field`: problem".
+    let (path, message) = match message.strip_prefix('`').and_then(|m| m.split_once("`: ")) {
+        Some((field, rest)) if path == "." => (field.to_owned(), rest.to_owned()),
+        _ => (path, message),
+    };
     let named = message.split('`').nth(1).unwrap_or("");
     let join = |parent: &str, name: &str| -> String {
         if parent == "." || parent.is_empty() {

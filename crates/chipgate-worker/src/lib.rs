@@ -30,7 +30,7 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::pull, AckKind};
-use chipgate_engine::{Engine, EngineError, OrderCheck, OrderLine};
+use chipgate_engine::{Engine, EngineError, OrderCheck};
 use chipgate_ledger::{Disposition, Ledger, LedgerError, Timestamp};
 use chipgate_model::Date;
 use futures_util::StreamExt;
@@ -134,53 +134,10 @@ pub fn subject_token(order_ref: &str) -> String {
     }
 }
 
-/// One order, as published to the orders stream (JSON). Unknown fields are refused, so a
-/// misspelt party field cannot be dropped silently.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrderMessage {
-    /// Order reference: the idempotency key in the ledger.
-    pub order_ref: String,
-    /// Catalog id.
-    pub item: String,
-    /// Units.
-    pub qty: u64,
-    /// Destination (ISO code or name).
-    pub destination: String,
-    /// End user.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_user: Option<String>,
-    /// Consignee.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consignee: Option<String>,
-    /// End user headquarters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_user_hq: Option<String>,
-    /// Parent headquarters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_hq: Option<String>,
-    /// End use.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_use: Option<String>,
-    /// Exporter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exporter: Option<String>,
-    /// Shipment date `YYYY-MM-DD` (default: the day the worker takes it, UTC).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
-    /// Value of one unit, US dollars.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unit_value_usd: Option<f64>,
-    /// Ship against this license only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub license: Option<String>,
-    /// License exception chosen when one is available.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exception: Option<String>,
-    /// Ownership of the parties (`party` absent: the end user), for the Affiliates rule.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub owners: Vec<chipgate_decide::Ownership>,
-}
+/// One order, as published to the orders stream (JSON): the engine's order request, the
+/// same type as the body of `POST /v1/orders/check`. Unknown fields are refused, so a
+/// misspelt party field cannot be dropped silently; `qty` is read as `quantity`.
+pub type OrderMessage = chipgate_engine::OrderCheckRequest;
 
 /// What a worker publishes for each order (JSON on `PREFIX.results.<ref>`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -332,40 +289,10 @@ fn check(engine: &Engine, ledger: &mut Ledger, order: &OrderMessage, user: &str)
     let Some(now) = now else {
         return Handled::Retry("the clock is out of range".to_owned());
     };
-    let date = match &order.date {
-        Some(text) => match text.parse::<Date>() {
-            Ok(d) => d,
-            Err(e) => return Handled::Rejected(format!("date: {e}")),
-        },
-        None => today,
-    };
-    let unit_value_cents = match order.unit_value_usd {
-        None => None,
-        Some(v) if v.is_finite() && v >= 0.0 => Some((v * 100.0).round() as i64),
-        Some(v) => return Handled::Rejected(format!("unit_value_usd: must be zero or more, got `{v}`")),
-    };
-    let line = OrderLine {
-        order_ref: order.order_ref.clone(),
-        request: chipgate_decide::Request {
-            destination: order.destination.clone(),
-            quantity: Some(order.qty),
-            end_user: order.end_user.clone(),
-            consignee: order.consignee.clone(),
-            end_user_hq: order.end_user_hq.clone(),
-            parent_hq: order.parent_hq.clone(),
-            end_use: order.end_use.clone(),
-            exporter: order.exporter.clone(),
-            as_written: false,
-            // Not yet fields of the order message (as the batch row): undecided, never green.
-            region: None,
-            eccn: None,
-            us_person: None,
-            owners: order.owners.clone(),
-        },
-        quantity: order.qty,
-        unit_value_cents,
-        license: order.license.clone(),
-        exception: order.exception.clone(),
+    let date = order.date.unwrap_or(today);
+    let line = match order.line() {
+        Ok(line) => line,
+        Err(e) => return Handled::Rejected(e.to_string()),
     };
     match engine.check_order(ledger, item, &line, date, user, now) {
         Ok(c) => Handled::Checked(Box::new(c)),
@@ -803,7 +730,7 @@ mod tests {
         assert_eq!(cfg.results_stream(), "CHIPGATE_ORDERS_RESULTS");
         let m: OrderMessage =
             serde_json::from_str(r#"{"order_ref":"A","item":"nvidia-h20","qty":2,"destination":"CN"}"#).unwrap();
-        assert_eq!(m.qty, 2);
+        assert_eq!(m.request.quantity, Some(2));
         assert!(serde_json::from_str::<OrderMessage>(
             r#"{"order_ref":"A","item":"x","qty":1,"destination":"CN","end_usr":"typo"}"#
         )

@@ -321,16 +321,9 @@ fn publish(path: &std::path::Path, config: &chipgate_worker::WorkerConfig, quiet
                     .order_ref
                     .clone()
                     .unwrap_or_else(|| format!("{prefix}:{}", row.line)),
+                request: row.request(),
+                date: row.date,
                 item: row.item,
-                qty: row.qty,
-                destination: row.destination,
-                end_user: row.end_user,
-                consignee: row.consignee,
-                end_user_hq: row.end_user_hq,
-                parent_hq: row.parent_hq,
-                end_use: row.end_use,
-                exporter: row.exporter,
-                date: row.date.map(|d| d.to_string()),
                 ..chipgate_worker::OrderMessage::default()
             }),
             Err(e) => {

@@ -114,14 +114,10 @@ fn as_of(flag: &AsOf, now: Timestamp) -> Result<Date, CliError> {
 }
 
 fn cents(field: &str, usd: Option<f64>) -> Result<Option<i64>, CliError> {
-    match usd {
-        None => Ok(None),
-        Some(v) if !v.is_finite() || v < 0.0 => Err(CliError::invalid_value(
-            field,
-            format!("must be zero or more, got `{v}`"),
-        )),
-        Some(v) => Ok(Some((v * 100.0).round() as i64)),
-    }
+    chipgate_engine::unit_value_cents(usd).map_err(|e| match e {
+        chipgate_engine::EngineError::Invalid { message, .. } => CliError::invalid_value(field, message),
+        other => other.into(),
+    })
 }
 
 pub(crate) fn emit<T: Serialize>(format: Format, value: &T, text: impl FnOnce(&T) -> String) -> Result<(), CliError> {

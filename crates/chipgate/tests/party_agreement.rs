@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chipgate_decide::Ownership;
+use chipgate_decide::{Ownership, Request};
 use chipgate_worker::{client, OrderMessage, WorkerConfig};
 use serde_json::Value;
 
@@ -229,16 +229,19 @@ fn decide_order_check_batch_and_worker_agree_on_parties() {
         .map(|&(r, item, to, end_user, hq, owners, date)| OrderMessage {
             order_ref: r.to_owned(),
             item: item.to_owned(),
-            qty: 1,
-            destination: to.to_owned(),
-            end_user: Some(end_user.to_owned()),
-            end_user_hq: Some(hq.to_owned()),
-            date: Some(date.to_owned()),
-            owners: if owners.is_empty() {
-                Vec::new()
-            } else {
-                vec![Ownership::parse_owner(owners).unwrap()]
+            request: Request {
+                quantity: Some(1),
+                destination: to.to_owned(),
+                end_user: Some(end_user.to_owned()),
+                end_user_hq: Some(hq.to_owned()),
+                owners: if owners.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Ownership::parse_owner(owners).unwrap()]
+                },
+                ..Request::default()
             },
+            date: Some(date.parse().unwrap()),
             ..OrderMessage::default()
         })
         .collect();

@@ -15,6 +15,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chipgate_decide::Request;
 use chipgate_worker::{client, OrderMessage, WorkerConfig};
 
 const NATS: &str = "nats://127.0.0.1:4222";
@@ -78,11 +79,14 @@ fn orders() -> (Vec<OrderMessage>, BTreeSet<String>, BTreeSet<String>) {
         all.push(OrderMessage {
             order_ref,
             item: items[i % items.len()].to_owned(),
-            qty: 1 + (i as u64 % 7),
-            destination: dest.to_owned(),
-            end_user: Some(parties[i % parties.len()].to_owned()),
-            end_user_hq: Some(hq.to_owned()),
-            date: Some("2025-06-01".to_owned()),
+            request: Request {
+                quantity: Some(1 + (i as u64 % 7)),
+                destination: dest.to_owned(),
+                end_user: Some(parties[i % parties.len()].to_owned()),
+                end_user_hq: Some(hq.to_owned()),
+                ..Request::default()
+            },
+            date: Some("2025-06-01".parse().unwrap()),
             ..OrderMessage::default()
         });
     }
@@ -100,8 +104,11 @@ fn orders() -> (Vec<OrderMessage>, BTreeSet<String>, BTreeSet<String>) {
         all.push(OrderMessage {
             order_ref,
             item: item.to_owned(),
-            qty,
-            destination: "SG".to_owned(),
+            request: Request {
+                quantity: Some(qty),
+                destination: "SG".to_owned(),
+                ..Request::default()
+            },
             ..OrderMessage::default()
         });
     }

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use chipgate_classify::Classification;
-use chipgate_decide::{Decision, NoLists, Request};
+use chipgate_decide::{Decision, NoLists};
 use chipgate_model::{ChipId, ChipRecord};
 use chipgate_screen::ScreenReport;
 use serde_json::{Map, Value};
@@ -49,21 +49,7 @@ pub(super) async fn decide(
         return Ok(json_bytes(report));
     }
     let record = resolve_item(&state, body.item.as_deref(), body.spec.as_ref())?;
-    let request = Request {
-        destination: body.destination,
-        quantity: body.quantity,
-        end_user: body.end_user,
-        consignee: body.consignee,
-        end_user_hq: body.end_user_hq,
-        parent_hq: body.parent_hq,
-        end_use: body.end_use,
-        exporter: body.exporter,
-        as_written: body.as_written,
-        region: body.region,
-        eccn: body.eccn,
-        us_person: body.us_person,
-        owners: body.owners,
-    };
+    let request = body.request;
     // As the CLI: the lists are consulted when there is a party to look up.
     // (The first look-up builds the list index: on the blocking pool.)
     let decision: Decision = if request.end_user.is_some() || request.consignee.is_some() || !request.owners.is_empty()

@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use chipgate_decide::Request;
-use chipgate_engine::{OrderCheck, OrderLine};
+use chipgate_engine::OrderCheck;
 use chipgate_ledger::{Hold, HoldKey, HoldQuery, HoldReason, HoldSort, HoldStatus, OrderRecord, OrderStatus};
 use serde::Serialize;
 
@@ -16,18 +15,6 @@ use crate::extract::{ok, ApiJson, AppJson, QueryParams};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
-fn cents(usd: Option<f64>) -> Result<Option<i64>, ApiError> {
-    match usd {
-        None => Ok(None),
-        Some(v) if !v.is_finite() || !(0.0..=1e15).contains(&v) => Err(ApiError::field(
-            Code::InvalidField,
-            "unit_value_usd",
-            format!("`unit_value_usd`: must be zero or more, got `{v}`"),
-        )),
-        Some(v) => Ok(Some((v * 100.0).round() as i64)),
-    }
-}
-
 pub(super) async fn check(
     State(state): State<AppState>,
     caller: Caller,
@@ -35,28 +22,7 @@ pub(super) async fn check(
 ) -> Result<ApiJson<OrderCheck>, ApiError> {
     let item = state.engine().classifier().catalog().get(&body.item)?.clone();
     let date = body.date.unwrap_or_else(|| state.today());
-    let line = OrderLine {
-        order_ref: body.order_ref,
-        request: Request {
-            destination: body.destination,
-            quantity: Some(body.quantity),
-            end_user: body.end_user,
-            consignee: body.consignee,
-            end_user_hq: body.end_user_hq,
-            parent_hq: body.parent_hq,
-            end_use: body.end_use,
-            exporter: body.exporter,
-            as_written: body.as_written,
-            region: body.region,
-            eccn: body.eccn,
-            us_person: body.us_person,
-            owners: body.owners,
-        },
-        quantity: body.quantity,
-        unit_value_cents: cents(body.unit_value_usd)?,
-        license: body.license,
-        exception: body.exception,
-    };
+    let line = body.line()?;
     let now = state.now()?;
     let check = state
         .with_ledger(move |s, ledger| {
