@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// A catalog chip with its metrics and classification on a date: one point of the chart.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(super) struct ChipView {
+pub(crate) struct ChipView {
     /// Catalog id.
     pub id: String,
     /// Display name.
@@ -45,7 +45,7 @@ pub(super) struct ChipView {
     pub ruleset: RulesetRef,
 }
 
-pub(super) async fn chips(
+pub(crate) async fn chips(
     State(state): State<AppState>,
     mut query: QueryParams,
 ) -> Result<ApiJson<Vec<ChipView>>, ApiError> {
@@ -86,11 +86,11 @@ fn record<'a>(state: &'a AppState, id: &str) -> Result<&'a ChipRecord, ApiError>
         .map_err(|e| ApiError::new(Code::ChipNotFound, e.to_string()))
 }
 
-pub(super) async fn chip(State(state): State<AppState>, Segment(id): Segment) -> Result<ApiJson<ChipRecord>, ApiError> {
+pub(crate) async fn chip(State(state): State<AppState>, Segment(id): Segment) -> Result<ApiJson<ChipRecord>, ApiError> {
     Ok(ok(record(&state, &id)?.clone()))
 }
 
-pub(super) async fn timeline(
+pub(crate) async fn timeline(
     State(state): State<AppState>,
     Segment(id): Segment,
 ) -> Result<ApiJson<Timeline>, ApiError> {
@@ -100,7 +100,7 @@ pub(super) async fn timeline(
 
 /// A numeric comparison of a condition.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(super) struct Constraint {
+pub(crate) struct Constraint {
     /// Fact name, e.g. `tpp`.
     pub fact: &'static str,
     /// Operator.
@@ -111,7 +111,7 @@ pub(super) struct Constraint {
 
 /// A boolean test of a condition.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(super) struct FlagTest {
+pub(crate) struct FlagTest {
     /// Fact name, e.g. `datacenter`.
     pub fact: &'static str,
     /// Required value.
@@ -120,7 +120,7 @@ pub(super) struct FlagTest {
 
 /// A membership test of a condition.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(super) struct SetTest {
+pub(crate) struct SetTest {
     /// Fact name.
     pub fact: &'static str,
     /// Accepted values.
@@ -131,7 +131,7 @@ pub(super) struct SetTest {
 /// constraint, flag and set test holds; otherwise (it has `any`/`not`) the tests are the
 /// conjunctive part only and the full condition is in the rule file.
 #[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
-pub(super) struct Flattened {
+pub(crate) struct Flattened {
     /// Numeric comparisons.
     pub constraints: Vec<Constraint>,
     /// Boolean tests.
@@ -178,7 +178,7 @@ fn flattened(condition: &Condition) -> Flattened {
 
 /// One paragraph of a rule version.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(super) struct ParagraphView {
+pub(crate) struct ParagraphView {
     /// Id, e.g. `3A090.a.2`.
     pub id: Sym,
     /// ECCN paragraph it reports.
@@ -196,7 +196,7 @@ pub(super) struct ParagraphView {
 
 /// One exclusion note of a rule version.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(super) struct ExclusionView {
+pub(crate) struct ExclusionView {
     /// Id, e.g. `3A090 Note 2`.
     pub id: Sym,
     /// The regulation's words.
@@ -210,7 +210,7 @@ pub(super) struct ExclusionView {
 
 /// A rule version with its thresholds.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub(super) struct RuleVersionView {
+pub(crate) struct RuleVersionView {
     /// Id.
     pub id: Sym,
     /// Title.
@@ -271,7 +271,7 @@ fn version_view(version: &RuleSet, next: Option<&RuleSet>) -> RuleVersionView {
     }
 }
 
-pub(super) async fn rules(State(state): State<AppState>) -> Result<ApiJson<Vec<RuleVersionView>>, ApiError> {
+pub(crate) async fn rules(State(state): State<AppState>) -> Result<ApiJson<Vec<RuleVersionView>>, ApiError> {
     let versions = state.engine().classifier().rules().versions();
     let views = versions
         .iter()
