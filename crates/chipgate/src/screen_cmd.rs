@@ -7,8 +7,8 @@ use chipgate_engine::Engine;
 use chipgate_screen::{ListSnapshot, ScreenOptions, ScreenReport, ScreeningIndex};
 
 use crate::cli::{Format, ScreenAction, ScreenArgs};
-use crate::commands::{print_json, print_text};
 use crate::error::CliError;
+use crate::output::{print_json, print_text};
 use crate::Status;
 
 fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
