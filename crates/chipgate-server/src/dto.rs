@@ -2,8 +2,8 @@
 //! for the OpenAPI document. A test checks that every schema lists exactly the fields serde
 //! accepts (serde names them in its unknown-field error), so the two cannot drift.
 
+use chipgate_engine::Date;
 use chipgate_ledger::NewLicense;
-use chipgate_model::Date;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -221,7 +221,7 @@ pub struct DecideBody {
     pub us_person: Option<bool>,
     /// Ownership of the parties, for the Affiliates rule.
     #[serde(default)]
-    pub owners: Vec<chipgate_decide::Ownership>,
+    pub owners: Vec<chipgate_engine::Ownership>,
     /// Date; default today.
     #[serde(default)]
     pub date: Option<Date>,
@@ -327,7 +327,7 @@ pub struct OrderCheckBody {
     pub us_person: Option<bool>,
     /// Ownership of the parties, for the Affiliates rule.
     #[serde(default)]
-    pub owners: Vec<chipgate_decide::Ownership>,
+    pub owners: Vec<chipgate_engine::Ownership>,
     /// Shipment date; default today.
     #[serde(default)]
     pub date: Option<Date>,

@@ -49,8 +49,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use chipgate_data::{Directory, Embedded};
-use chipgate_engine::Engine;
+use chipgate_engine::{Directory, Embedded, Engine};
 use chipgate_ledger::Ledger;
 
 pub use auth::{Caller, Role, TokenStore};

@@ -11,14 +11,10 @@ use std::sync::OnceLock;
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{delete, get, post, MethodRouter};
-use chipgate_classify::{Classification, Timeline};
-use chipgate_decide::Decision;
-use chipgate_engine::OrderCheck;
+use chipgate_engine::{ChipRecord, Classification, Decision, OrderCheck, ScreenReport, Timeline};
 use chipgate_ledger::{
     AuditRecord, Hold, License, LicenseDetail, OrderRecord, RouteResumed, RouteSuspension, VerifyReport,
 };
-use chipgate_model::ChipRecord;
-use chipgate_screen::ScreenReport;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::Value;
 
@@ -280,7 +276,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             json::<Timeline>("`Timeline`: the same JSON as `chipgate timeline ID --format json`.")),
         endpoint(M::GET, "/v1/rules", "reference", "Rule versions with each paragraph's numeric thresholds", VIEWER,
             get(catalog::rules),
-            json::<Vec<catalog::RuleVersionView>>("`RuleVersionView[]`: like `chipgate rules --format json`, with each paragraph's and exclusion's conditions flattened into `constraints` (fact, op, value), `flags` and `sets`."))
+            json::<Vec<chipgate_engine::RuleVersionView>>("`RuleVersionView[]`: like `chipgate rules --format json`, with each paragraph's and exclusion's conditions flattened into `constraints` (fact, op, value), `flags` and `sets`."))
             .describe("The web app draws the 3A090 regions of the chip explorer from these constraints, so a new rule version redraws the chart without code."),
         // Tokens.
         endpoint(M::GET, "/v1/whoami", "tokens", "The calling token's name and role", VIEWER,

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use chipgate_batch::{
     BatchConfig, GenOptions, ListedName, OutputFormat, ProcessOptions, Progress, RecordOptions, RunReport,
 };
-use chipgate_data::DataSource;
-use chipgate_engine::Engine;
+use chipgate_engine::{DataSource, Engine};
 
 use crate::cli::{BatchArgs, BatchFormat, GenOrdersArgs, WorkerArgs};
 use crate::error::CliError;

@@ -3,10 +3,9 @@
 
 use std::io::{self, Write};
 
-use chipgate_classify::{Classifier, ClassifyError, Outcome};
-use chipgate_data::{DataSource, Directory, Embedded};
-use chipgate_decide::{Decider, LicenseOutcome, NoLists};
-use chipgate_engine::Engine;
+use chipgate_engine::{
+    Classifier, ClassifyError, DataSource, Decider, Directory, Embedded, Engine, LicenseOutcome, NoLists, Outcome,
+};
 use clap::CommandFactory;
 
 use crate::cli::{BatchFormat, ChipsAction, Cli, Command, Format, ItemArgs, RulesAction};

@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use chipgate_classify::{Classifier, ClassifyError};
-use chipgate_decide::{Ownership, Request};
-use chipgate_model::{ChipId, ChipRecord, Date};
+use chipgate_engine::{ChipId, ChipRecord, Classifier, ClassifyError, Date, Ownership, Request};
 
 use crate::cli::ItemArgs;
 use crate::error::CliError;
@@ -21,10 +19,7 @@ pub(crate) fn request(to: String, p: &crate::cli::PartyArgs) -> Result<Request, 
             path: path.display().to_string(),
             source,
         })?;
-        owners.extend(chipgate_decide::parties::parse_parties_file(
-            &path.display().to_string(),
-            &text,
-        )?);
+        owners.extend(chipgate_engine::parse_parties_file(&path.display().to_string(), &text)?);
     }
     Ok(Request {
         destination: to,

@@ -2,8 +2,7 @@
 
 use std::fmt::Write as _;
 
-use chipgate_data::DataSource;
-use chipgate_engine::{Engine, OrderLine};
+use chipgate_engine::{DataSource, Engine, OrderLine};
 use chipgate_ledger::{
     Authorization, Condition, Date, Disposition, ExportFormat, Ledger, LedgerError, License, LicenseStatus, NewLicense,
     NewNacNotification, OrderStatus, Timestamp,

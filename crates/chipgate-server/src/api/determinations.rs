@@ -3,10 +3,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use chipgate_classify::Classification;
-use chipgate_decide::{Decision, NoLists, Request};
-use chipgate_model::{ChipId, ChipRecord};
-use chipgate_screen::ScreenReport;
+use chipgate_engine::{ChipId, ChipRecord, Classification, Decision, NoLists, Request, ScreenReport};
 use serde_json::{Map, Value};
 
 use crate::dto::{ClassifyBody, DecideBody, ScreenBody};

@@ -1,8 +1,8 @@
 //! Licenses: list, show, record, and the status changes (each with a reason).
 
 use axum::extract::State;
+use chipgate_engine::Date;
 use chipgate_ledger::{Ledger, License, LicenseDetail, LicenseStatus, NewLicense, Timestamp};
-use chipgate_model::Date;
 
 use super::Segment;
 use crate::auth::Caller;

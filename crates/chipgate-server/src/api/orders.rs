@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use chipgate_decide::Request;
-use chipgate_engine::{OrderCheck, OrderLine};
+use chipgate_engine::{OrderCheck, OrderLine, Request};
 use chipgate_ledger::{Hold, HoldKey, HoldQuery, HoldReason, HoldSort, HoldStatus, OrderRecord, OrderStatus};
 use serde::Serialize;
 
