@@ -57,6 +57,97 @@ fn hint(suggestions: &[String]) -> String {
     }
 }
 
+/// The keys every catalog record states, even where the spec format of `--spec FILE` has a
+/// default: what it is, who makes it, how good its figures are and where they come from.
+const REQUIRED_KEYS: &[&str] = &[
+    "id",
+    "kind",
+    "name",
+    "vendor",
+    "model",
+    "variant",
+    "datacenter",
+    "quality",
+    "quality_note",
+    "notes",
+    "sources",
+];
+
+/// Launch years outside this range are typing errors, not chips (a plausibility bound on
+/// the catalog's own records, not regulation).
+const LAUNCH_YEARS: std::ops::RangeInclusive<u16> = 1991..=2099;
+
+/// Where `key` is first written at the start of a line of `text` (1-based), else 1:1.
+fn locate(text: &str, key: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .find(|(_, line)| {
+            line.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map_or((1, 1), |(index, line)| {
+            (index + 1, line.len() - line.trim_start().len() + 1)
+        })
+}
+
+/// The checks a catalog record passes beyond those of any spec (`ChipRecord::from_toml`):
+/// every key of [`REQUIRED_KEYS`] is written, the record's sources are URLs, every die
+/// states its area and a non-planar die the basis for it, and the launch year is plausible.
+fn check_catalog_record(record: &ChipRecord, text: &str, path: &str) -> Result<(), SpecError> {
+    let fail = |field: &str, key: &str, message: String| {
+        let (line, column) = locate(text, key);
+        SpecError {
+            origin: path.to_owned(),
+            line,
+            column,
+            field: field.to_owned(),
+            message,
+        }
+    };
+    let table: toml::Table = toml::from_str(text).map_err(|e| fail("(document)", "", e.to_string()))?;
+    for key in REQUIRED_KEYS {
+        if !table.contains_key(*key) {
+            return Err(fail(
+                key,
+                key,
+                format!("missing field `{key}` (required in a catalog record)"),
+            ));
+        }
+    }
+    if let Some(source) = record
+        .sources
+        .iter()
+        .find(|s| !(s.starts_with("https://") || s.starts_with("http://")))
+    {
+        return Err(fail("sources", "sources", format!("`{source}` is not an http(s) URL")));
+    }
+    if let Some(year) = record.launch_year.filter(|year| !LAUNCH_YEARS.contains(year)) {
+        return Err(fail(
+            "launch_year",
+            "launch_year",
+            format!("{year} is not a plausible launch year"),
+        ));
+    }
+    for (index, die) in record.dies.iter().enumerate() {
+        if die.area_mm2.is_none() {
+            return Err(fail(
+                &format!("dies[{index}].area_mm2"),
+                "area_mm2",
+                "missing: every die of a catalog record states its area".to_owned(),
+            ));
+        }
+        if die.non_planar == Some(true) && die.non_planar_note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            return Err(fail(
+                &format!("dies[{index}].non_planar_note"),
+                "non_planar",
+                "a non-planar die needs `non_planar_note`, the basis for it".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// All catalog records by id.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -76,6 +167,7 @@ impl Catalog {
                 .unwrap_or_default()
                 .to_owned();
             let record = ChipRecord::from_toml(&file.text, &file.path, None)?;
+            check_catalog_record(&record, &file.text, &file.path)?;
             let id = record.id().cloned().ok_or_else(|| CatalogError::IdMismatch {
                 path: file.path.clone(),
                 id: String::new(),

@@ -11,6 +11,10 @@
 //! under the same rule version and handing their ECCN paragraphs to the rules as the
 //! set fact `component_eccns`, so the 4A090 paragraphs stay data like every other.
 
+// A pure crate: no clock, no file system (the methods `clippy.toml` disallows; allowed in
+// the front-ends by the workspace lints, denied here).
+#![deny(clippy::disallowed_methods)]
+
 mod catalog;
 mod report;
 mod timeline;

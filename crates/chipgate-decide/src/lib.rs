@@ -15,6 +15,10 @@
 //! exceptions → policies → outcome); the data knows the law, including which places are
 //! special (Hong Kong, regions) and which memberships are uncertain.
 
+// A pure crate: no clock, no file system (the methods `clippy.toml` disallows; allowed in
+// the front-ends by the workspace lints, denied here).
+#![deny(clippy::disallowed_methods)]
+
 pub mod context;
 pub mod countries;
 mod determine;

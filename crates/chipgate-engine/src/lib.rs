@@ -12,19 +12,22 @@
 //! snapshot id, the classification rule set and the license-rule content hash, so each
 //! result can be reproduced.
 
+mod catalog;
 mod request;
+mod vocabulary;
 
 use std::sync::{Arc, OnceLock};
 
-use chipgate_classify::{Classification, Classifier};
-use chipgate_data::DataSource;
-use chipgate_decide::{DecideError, Decider, Decision, LicenseOutcome, ListedParty, PartyLookup, Request};
+use chipgate_decide::{ListedParty, PartyLookup};
 use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, Timestamp};
-use chipgate_model::{ChipRecord, Date};
-use chipgate_screen::{Relaxed, ScreenError, ScreenOptions, ScreenReport, ScreeningIndex};
+use chipgate_screen::Relaxed;
 use serde::Serialize;
 
+pub use catalog::{
+    rule_versions, Constraint, ExclusionView, FlagTest, Flattened, ParagraphView, RuleVersionView, SetTest,
+};
 pub use request::{strict_fields, unit_value_cents, OrderCheckRequest};
+pub use vocabulary::*;
 
 /// chipgate's version, recorded in every result.
 pub const ENGINE_VERSION: &str = chipgate_classify::ENGINE_VERSION;
@@ -222,6 +225,11 @@ impl Engine {
     /// The classifier.
     pub fn classifier(&self) -> &Classifier {
         self.decider.classifier()
+    }
+
+    /// The rule versions with their conditions flattened ([`rule_versions`]).
+    pub fn rule_versions(&self) -> Vec<RuleVersionView> {
+        rule_versions(self.classifier())
     }
 
     /// The screening index (built from the bundled CSL on first call).

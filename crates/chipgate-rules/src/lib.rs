@@ -11,6 +11,10 @@
 //! Key design decision: regulation lives in `data/rules/*.toml`, never in `if` chains.
 //! Adding a rule version is adding a file; the evaluator does not change.
 
+// A pure crate: no clock, no file system (the methods `clippy.toml` disallows; allowed in
+// the front-ends by the workspace lints, denied here).
+#![deny(clippy::disallowed_methods)]
+
 pub mod condition;
 pub mod eval;
 pub mod ruleset;

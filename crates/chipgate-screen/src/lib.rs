@@ -47,6 +47,10 @@
 //! normalisation, into ASCII tokens tagged with their script, so the same scorer compares
 //! every script.
 
+// A pure crate: no clock, no file system (the methods `clippy.toml` disallows; allowed in
+// the front-ends by the workspace lints, denied here).
+#![deny(clippy::disallowed_methods)]
+
 mod batch;
 mod country;
 mod error;

@@ -2,8 +2,8 @@
 //! for the OpenAPI document. A test checks that every schema lists exactly the fields serde
 //! accepts (serde names them in its unknown-field error), so the two cannot drift.
 
+use chipgate_engine::Date;
 use chipgate_ledger::NewLicense;
-use chipgate_model::Date;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -189,7 +189,7 @@ pub struct DecideBody {
     pub date: Option<Date>,
     /// Destination, quantity, parties, headquarters, end use, owners, …
     #[serde(flatten, deserialize_with = "chipgate_engine::strict_fields")]
-    pub request: chipgate_decide::Request,
+    pub request: chipgate_engine::Request,
 }
 
 impl BodySchema for DecideBody {

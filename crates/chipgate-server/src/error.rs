@@ -12,12 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chipgate_classify::{CatalogError, ClassifyError};
-use chipgate_decide::DecideError;
-use chipgate_engine::EngineError;
+use chipgate_engine::{CatalogError, ClassifyError, DecideError, EngineError, RulesError, ScreenError};
 use chipgate_ledger::LedgerError;
-use chipgate_rules::RulesError;
-use chipgate_screen::ScreenError;
 use serde::Serialize;
 
 /// The media type of every error body (RFC 9457).

@@ -9,7 +9,7 @@
 //! `chipgate-ledger`, and the response bodies are their report types, serialized exactly as
 //! the CLI's `--format json` does. It is the only crate that knows HTTP.
 //!
-//! Key design decision: one route table ([`api::endpoints`]) holds each route's handler,
+//! Key design decision: one route table ([`routes::endpoints`]) holds each route's handler,
 //! required role, summary, query parameters and body schema. The router, the role checks,
 //! the OpenAPI document (`/openapi.json`) and the route list of `docs/api.md` are all built
 //! from it, so none can drift from the others.
@@ -33,6 +33,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod paging;
+pub mod routes;
 pub mod state;
 pub mod throttle;
 pub mod transport;
@@ -48,8 +49,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use chipgate_data::{Directory, Embedded};
-use chipgate_engine::Engine;
+use chipgate_engine::{Directory, Embedded, Engine};
 use chipgate_ledger::Ledger;
 
 pub use auth::{Caller, Role, TokenStore};
@@ -77,7 +77,7 @@ pub fn router_with(state: AppState, limit: AuthLimit) -> Router {
 
     let throttle = Arc::new(throttle::AuthThrottle::new(limit));
     let mut router = Router::new();
-    for endpoint in api::endpoints() {
+    for endpoint in routes::endpoints() {
         let handler = match endpoint.access {
             Access::Public => endpoint.handler,
             Access::Role(role) => endpoint.handler.route_layer(middleware::from_fn_with_state(

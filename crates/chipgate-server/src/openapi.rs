@@ -1,5 +1,5 @@
 //! The OpenAPI 3.1 document and the route reference of `docs/api.md`, both generated from the
-//! route table ([`crate::api::endpoints`]) that also builds the router.
+//! route table ([`crate::routes::endpoints`], which hands itself in) that also builds the router.
 //!
 //! Why a route table rather than `utoipa`: the table is what the router is built from, so the
 //! document cannot list a route that is not served, miss one that is, or state a role that
@@ -12,13 +12,12 @@
 //! checked in as `docs/openapi.json`; a test compares it with the served one.
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
 use schemars::generate::{Contract, SchemaSettings};
 use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
-use crate::api::{endpoints, Access, Endpoint};
+use crate::api::{Access, Endpoint};
 use crate::error::Code;
 
 fn path_params(path: &str) -> Vec<&str> {
@@ -136,7 +135,7 @@ fn operation_id(e: &Endpoint) -> String {
 
 /// The schema generator of the response types: JSON Schema 2020-12 (OpenAPI 3.1's
 /// dialect), definitions under `#/components/schemas`, as the types *serialize*.
-fn generator() -> SchemaGenerator {
+pub(crate) fn generator() -> SchemaGenerator {
     let mut settings = SchemaSettings::draft2020_12();
     settings.definitions_path = "/components/schemas".into();
     settings.meta_schema = None;
@@ -144,9 +143,8 @@ fn generator() -> SchemaGenerator {
     settings.into_generator()
 }
 
-/// The OpenAPI 3.1 document.
-pub fn document() -> Value {
-    let endpoints = endpoints();
+/// The OpenAPI 3.1 document of the route table `endpoints`.
+pub fn document(endpoints: &[Endpoint]) -> Value {
     let mut generator = generator();
     let mut paths = Map::new();
     let mut schemas = Map::new();
@@ -166,7 +164,7 @@ pub fn document() -> Value {
             },
         }),
     );
-    for e in &endpoints {
+    for e in endpoints {
         let entry = paths
             .entry(e.path.to_owned())
             .or_insert_with(|| Value::Object(Map::new()));
@@ -196,19 +194,13 @@ pub fn document() -> Value {
     })
 }
 
-/// The document as served (built once).
-pub fn document_bytes() -> &'static [u8] {
-    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-    BYTES.get_or_init(|| serde_json::to_vec_pretty(&document()).unwrap_or_default())
-}
-
 /// The generated part of `docs/api.md`: every route with its role and summary, then the
 /// error codes.
-pub fn reference_markdown() -> String {
+pub fn reference_markdown(endpoints: &[Endpoint]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "| method | path | role | summary |");
     let _ = writeln!(out, "|---|---|---|---|");
-    for e in endpoints() {
+    for e in endpoints {
         let role = match e.access {
             Access::Public => "public",
             Access::Role(role) => role.as_str(),
@@ -230,29 +222,4 @@ pub fn reference_markdown() -> String {
         );
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn response_and_request_schemas_have_distinct_names() {
-        let mut generator = generator();
-        let mut bodies = std::collections::BTreeSet::new();
-        for e in endpoints() {
-            let _ = (e.reply.schema)(&mut generator);
-            bodies.extend(e.body.map(|b| b.name));
-        }
-        for name in generator.take_definitions(false).keys() {
-            assert!(
-                !bodies.contains(name.as_str()),
-                "`{name}` names a response type and a request body"
-            );
-            assert!(
-                !name.ends_with(char::is_numeric),
-                "`{name}`: two response types share a name"
-            );
-        }
-    }
 }

@@ -2,9 +2,8 @@
 
 use std::sync::{Arc, Mutex, RwLock};
 
-use chipgate_engine::Engine;
+use chipgate_engine::{Date, Engine};
 use chipgate_ledger::{Ledger, Timestamp};
-use chipgate_model::Date;
 
 use crate::auth::TokenStore;
 use crate::cache::ReportCache;

@@ -5,8 +5,7 @@
 
 mod common;
 
-use chipgate_decide::{NoLists, Request};
-use chipgate_model::Date;
+use chipgate_engine::{Date, NoLists, Request};
 use common::{app, assert_error, engine};
 use serde_json::{json, Value};
 

@@ -5,7 +5,8 @@
 mod common;
 
 use axum::http::Method;
-use chipgate_server::api::{endpoints, Access};
+use chipgate_server::api::Access;
+use chipgate_server::routes::endpoints;
 use chipgate_server::Role;
 use common::{app, assert_error, concrete};
 use serde_json::json;

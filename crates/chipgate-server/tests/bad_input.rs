@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::Method;
-use chipgate_server::api::endpoints;
+use chipgate_server::routes::endpoints;
 use common::{app, assert_error, concrete};
 use serde_json::json;
 

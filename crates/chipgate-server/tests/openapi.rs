@@ -10,7 +10,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use axum::http::Method;
-use chipgate_server::api::{endpoints, Access};
+use chipgate_server::api::Access;
+use chipgate_server::routes::endpoints;
 use common::{app, concrete};
 use serde_json::{json, Value};
 
@@ -139,7 +140,7 @@ fn docs_api_md_carries_the_generated_reference() {
     let (_, tail) = rest.split_once(END).expect("docs/api.md lacks the end marker");
     let fresh = format!(
         "{head}{START}{}{END}{tail}",
-        chipgate_server::openapi::reference_markdown()
+        chipgate_server::routes::reference_markdown()
     );
     if std::env::var_os("CHIPGATE_BLESS").is_some() {
         std::fs::write(&path, &fresh).unwrap();
@@ -155,7 +156,7 @@ fn docs_api_md_carries_the_generated_reference() {
 /// array, and every `$ref` resolves.
 #[test]
 fn every_success_response_has_a_typed_schema() {
-    let doc = chipgate_server::openapi::document();
+    let doc = chipgate_server::routes::openapi_document();
     let schemas = doc["components"]["schemas"].as_object().unwrap();
     let mut checked = 0;
     for (path, methods) in doc["paths"].as_object().unwrap() {
@@ -308,7 +309,7 @@ fn conforms(value: &Value, schema: &Value, defs: &Value, at: &str) -> Result<(),
 #[tokio::test]
 async fn real_responses_conform_to_their_documented_schemas() {
     let app = app();
-    let doc = chipgate_server::openapi::document();
+    let doc = chipgate_server::routes::openapi_document();
     let defs = &doc["components"]["schemas"];
     let post = |path: &'static str, token: &str, body: Value| {
         let app = &app;

@@ -8,13 +8,12 @@ use std::time::{Duration, Instant};
 use chipgate_batch::{
     BatchConfig, GenOptions, ListedName, OutputFormat, ProcessOptions, Progress, RecordOptions, RunReport,
 };
-use chipgate_data::DataSource;
-use chipgate_engine::Engine;
+use chipgate_engine::{DataSource, Engine};
 
 use crate::cli::{BatchArgs, BatchFormat, GenOrdersArgs, WorkerArgs};
-use crate::commands::parse_date;
 use crate::error::CliError;
-use crate::ledger_cmd::{data_home, given_db, now, open_ledger, recorded_user, Access, DB_VAR};
+use crate::home::{data_home, given_db, now, open_ledger, recorded_user, Access, DB_VAR};
+use crate::inputs::parse_date;
 use crate::Status;
 
 impl From<chipgate_batch::BatchError> for CliError {
@@ -308,7 +307,7 @@ fn publish(path: &std::path::Path, config: &chipgate_worker::WorkerConfig, quiet
     split_fields(&header.bytes, &mut fields)
         .map_err(|e| CliError::Failed(format!("`{}`: header: {e}", path.display())))?;
     let columns = chipgate_batch::Columns::from_header(&fields).map_err(|e| CliError::Failed(e.to_string()))?;
-    let today = crate::commands::today();
+    let today = crate::inputs::today();
     let mut orders = Vec::new();
     let mut bad = 0u64;
     while let Some(rec) = reader.next_record().map_err(file_error)? {

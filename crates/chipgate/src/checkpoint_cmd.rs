@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::cli::Format;
 use crate::error::CliError;
-use crate::ledger_cmd::{data_home, emit, now};
+use crate::home::{data_home, now};
+use crate::output::emit;
 use crate::Status;
 
 /// The installation's signing key when `--key` is not given.

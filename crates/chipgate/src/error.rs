@@ -7,13 +7,8 @@ use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use chipgate_classify::{CatalogError, ClassifyError};
-use chipgate_decide::DecideError;
-use chipgate_engine::EngineError;
+use chipgate_engine::{CatalogError, ClassifyError, DecideError, EngineError, RulesError, ScreenError, SpecError};
 use chipgate_ledger::LedgerError;
-use chipgate_model::SpecError;
-use chipgate_rules::RulesError;
-use chipgate_screen::ScreenError;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 /// Exit status of a usage error (sysexits `EX_USAGE`): a flag mistyped, missing or malformed.

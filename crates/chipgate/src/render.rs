@@ -2,10 +2,10 @@
 
 use std::fmt::Write as _;
 
-use chipgate_classify::{Classification, Classifier, Outcome, Timeline};
-use chipgate_decide::{Decision, DecisionTimeline, LicenseOutcome};
-use chipgate_model::{format_number, ChipRecord, Figure, ItemKind, Precision};
-use chipgate_rules::Tri;
+use chipgate_engine::{
+    format_number, ChipRecord, Classification, Classifier, Decision, DecisionTimeline, Figure, ItemKind,
+    LicenseOutcome, Outcome, Precision, Timeline, Tri,
+};
 use serde::Serialize;
 
 fn mark(result: Tri) -> &'static str {

@@ -3,12 +3,11 @@
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
-use chipgate_engine::Engine;
-use chipgate_screen::{ListSnapshot, ScreenOptions, ScreenReport, ScreeningIndex};
+use chipgate_engine::{Engine, ListSnapshot, ScreenOptions, ScreenReport, ScreeningIndex};
 
 use crate::cli::{Format, ScreenAction, ScreenArgs};
-use crate::commands::{print_json, print_text};
 use crate::error::CliError;
+use crate::output::{print_json, print_text};
 use crate::Status;
 
 fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
@@ -23,18 +22,18 @@ fn index(engine: &Engine, args: &ScreenArgs) -> Result<std::sync::Arc<ScreeningI
     let mut index = if args.lists.is_empty() && args.cleared.is_none() {
         return Ok(engine.lists()?);
     } else if args.lists.is_empty() {
-        ScreeningIndex::build(chipgate_screen::bundled_csl()?)
+        ScreeningIndex::build(chipgate_engine::bundled_csl()?)
     } else {
         let mut parts = Vec::new();
         for path in &args.lists {
             let bytes = read(path)?;
-            parts.push(chipgate_screen::load_list(&path.display().to_string(), &bytes, "")?);
+            parts.push(chipgate_engine::load_list(&path.display().to_string(), &bytes, "")?);
         }
         ScreeningIndex::build(ListSnapshot::merge(parts))
     };
     if let Some(path) = &args.cleared {
         let bytes = read(path)?;
-        let cleared = chipgate_screen::load_cleared_csv(&path.display().to_string(), &bytes)?;
+        let cleared = chipgate_engine::load_cleared_csv(&path.display().to_string(), &bytes)?;
         index = index.with_cleared(&cleared);
     }
     Ok(std::sync::Arc::new(index))
@@ -90,7 +89,7 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs, format: Format) -> Result<S
             source,
         })?;
         let stdout = std::io::stdout().lock();
-        chipgate_screen::run_pairs(&file.display().to_string(), std::io::BufReader::new(input), stdout)?;
+        chipgate_engine::run_pairs(&file.display().to_string(), std::io::BufReader::new(input), stdout)?;
         return Ok(Status::Ok);
     }
     let index = index(engine, &args)?;
@@ -114,7 +113,7 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs, format: Format) -> Result<S
         let mut with_hits = 0u64;
         let mut errors = 0u64;
         let mut rows = 0u64;
-        let results = chipgate_screen::screen_batch(
+        let results = chipgate_engine::screen_batch(
             &index,
             &path.display().to_string(),
             std::io::BufReader::new(input),
@@ -162,7 +161,7 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs, format: Format) -> Result<S
         )
     })?;
     let report = index.screen(
-        chipgate_screen::Query {
+        chipgate_engine::Query {
             name,
             country: args.country.as_deref(),
         },

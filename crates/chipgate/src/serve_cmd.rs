@@ -14,8 +14,8 @@ const ADMIN_TOKEN_VAR: &str = "CHIPGATE_ADMIN_TOKEN";
 pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Status, CliError> {
     let config = chipgate_server::ServeConfig {
         addr: args.addr,
-        db: crate::ledger_cmd::given_db(args.db.as_deref()).map(str::to_owned),
-        data_dir: crate::ledger_cmd::data_home(),
+        db: crate::home::given_db(args.db.as_deref()).map(str::to_owned),
+        data_dir: crate::home::data_home(),
         admin_token: std::env::var(ADMIN_TOKEN_VAR).ok(),
         reference_dir: reference_dir.map(Path::to_path_buf),
         timeouts: chipgate_server::Timeouts {
@@ -32,7 +32,7 @@ pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Statu
                 every: Duration::from_secs(every),
                 key: args
                     .checkpoint_key
-                    .unwrap_or_else(|| crate::ledger_cmd::data_home().join("audit-signing.key")),
+                    .unwrap_or_else(|| crate::home::data_home().join("audit-signing.key")),
             }),
             _ => None,
         },

@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chipgate_decide::{Ownership, Request};
+use chipgate_engine::{Ownership, Request};
 use chipgate_worker::{client, OrderMessage, WorkerConfig};
 use serde_json::Value;
 

@@ -15,7 +15,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chipgate_decide::Request;
+use chipgate_engine::Request;
 use chipgate_worker::{client, OrderMessage, WorkerConfig};
 
 const NATS: &str = "nats://127.0.0.1:4222";

@@ -8,7 +8,7 @@ use crate::extract::{ok, ApiJson, QueryParams};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
-pub(super) async fn records(
+pub(crate) async fn records(
     State(state): State<AppState>,
     mut query: QueryParams,
 ) -> Result<ApiJson<Page<AuditRecord>>, ApiError> {
@@ -27,7 +27,7 @@ pub(super) async fn records(
     Ok(ok(page.page(records, |r| vec![r.seq.to_string()])))
 }
 
-pub(super) async fn verify(State(state): State<AppState>) -> Result<ApiJson<VerifyReport>, ApiError> {
+pub(crate) async fn verify(State(state): State<AppState>) -> Result<ApiJson<VerifyReport>, ApiError> {
     let report = state
         .with_ledger(|_, ledger| ledger.verify_audit().map_err(ApiError::from))
         .await?;

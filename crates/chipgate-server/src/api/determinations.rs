@@ -3,10 +3,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use chipgate_classify::Classification;
-use chipgate_decide::{Decision, NoLists};
-use chipgate_model::{ChipId, ChipRecord};
-use chipgate_screen::ScreenReport;
+use chipgate_engine::{ChipId, ChipRecord, Classification, Decision, NoLists, ScreenReport};
 use serde_json::{Map, Value};
 
 use crate::dto::{ClassifyBody, DecideBody, ScreenBody};
@@ -23,7 +20,7 @@ fn cache_key<T: serde::Serialize>(endpoint: &str, body: &T) -> Result<String, Ap
     Ok(format!("{endpoint} {body}"))
 }
 
-pub(super) async fn classify(
+pub(crate) async fn classify(
     State(state): State<AppState>,
     AppJson(mut body): AppJson<ClassifyBody>,
 ) -> Result<Response, ApiError> {
@@ -39,7 +36,7 @@ pub(super) async fn classify(
     Ok(json_bytes(bytes))
 }
 
-pub(super) async fn decide(
+pub(crate) async fn decide(
     State(state): State<AppState>,
     AppJson(mut body): AppJson<DecideBody>,
 ) -> Result<Response, ApiError> {
@@ -65,7 +62,7 @@ pub(super) async fn decide(
     Ok(json_bytes(bytes))
 }
 
-pub(super) async fn screen(
+pub(crate) async fn screen(
     State(state): State<AppState>,
     AppJson(body): AppJson<ScreenBody>,
 ) -> Result<ApiJson<ScreenReport>, ApiError> {
@@ -80,7 +77,7 @@ pub(super) async fn screen(
 }
 
 /// The catalog record named by `item`, or the parsed `spec`.
-pub(super) fn resolve_item(state: &AppState, item: Option<&str>, spec: Option<&Value>) -> Result<ChipRecord, ApiError> {
+pub(crate) fn resolve_item(state: &AppState, item: Option<&str>, spec: Option<&Value>) -> Result<ChipRecord, ApiError> {
     match (item, spec) {
         (Some(_), Some(_)) => Err(ApiError::field(
             Code::InvalidField,

@@ -1,8 +1,8 @@
 //! Licenses: list, show, record, and the status changes (each with a reason).
 
 use axum::extract::State;
+use chipgate_engine::Date;
 use chipgate_ledger::{Ledger, License, LicenseDetail, LicenseStatus, NewLicense, Timestamp};
-use chipgate_model::Date;
 
 use super::Segment;
 use crate::auth::Caller;
@@ -19,7 +19,7 @@ fn as_of(state: &AppState, query: &mut QueryParams) -> Result<chipgate_ledger::D
     chipgate_ledger::Date::parse(&date.to_string()).map_err(ApiError::from)
 }
 
-pub(super) async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     mut query: QueryParams,
 ) -> Result<ApiJson<Page<License>>, ApiError> {
@@ -42,7 +42,7 @@ pub(super) async fn list(
     Ok(ok(page.page(licenses, |l| vec![l.number.clone()])))
 }
 
-pub(super) async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     Segment(number): Segment,
     mut query: QueryParams,
@@ -55,7 +55,7 @@ pub(super) async fn show(
     Ok(ok(detail))
 }
 
-pub(super) async fn add(
+pub(crate) async fn add(
     State(state): State<AppState>,
     caller: Caller,
     AppJson(body): AppJson<NewLicense>,
@@ -85,7 +85,7 @@ async fn change(
 
 macro_rules! license_change {
     ($($name:ident => $method:ident),* $(,)?) => {$(
-        pub(super) async fn $name(
+        pub(crate) async fn $name(
             State(state): State<AppState>,
             caller: Caller,
             Segment(number): Segment,

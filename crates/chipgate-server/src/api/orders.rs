@@ -15,7 +15,7 @@ use crate::extract::{ok, ApiJson, AppJson, QueryParams};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
-pub(super) async fn check(
+pub(crate) async fn check(
     State(state): State<AppState>,
     caller: Caller,
     AppJson(body): AppJson<OrderCheckBody>,
@@ -34,7 +34,7 @@ pub(super) async fn check(
     Ok(ok(check))
 }
 
-pub(super) async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     mut query: QueryParams,
 ) -> Result<ApiJson<Page<OrderRecord>>, ApiError> {
@@ -49,7 +49,7 @@ pub(super) async fn list(
     Ok(ok(page.page(orders, |o| vec![o.result.audit_seq.to_string()])))
 }
 
-pub(super) async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     Segment(order_ref): Segment,
 ) -> Result<ApiJson<OrderRecord>, ApiError> {
@@ -59,7 +59,7 @@ pub(super) async fn show(
     Ok(ok(order))
 }
 
-pub(super) async fn release(
+pub(crate) async fn release(
     State(state): State<AppState>,
     caller: Caller,
     Segment(order_ref): Segment,
@@ -79,7 +79,7 @@ pub(super) async fn release(
 /// A page of the hold work queue, with the number of holds of the requested status per
 /// reason kind (whatever `kind` filter was asked for).
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-pub(super) struct HoldPage {
+pub(crate) struct HoldPage {
     /// The holds, in the requested order.
     pub items: Vec<Hold>,
     /// The cursor of the next page, or `null` on the last one.
@@ -89,7 +89,7 @@ pub(super) struct HoldPage {
     pub counts: BTreeMap<&'static str, u64>,
 }
 
-pub(super) async fn holds(
+pub(crate) async fn holds(
     State(state): State<AppState>,
     mut query: QueryParams,
 ) -> Result<ApiJson<HoldPage>, ApiError> {

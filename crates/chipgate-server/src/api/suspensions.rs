@@ -10,7 +10,7 @@ use crate::extract::{ok, ApiJson, AppJson, QueryParams};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
-pub(super) async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     mut query: QueryParams,
 ) -> Result<ApiJson<Page<RouteSuspension>>, ApiError> {
@@ -25,7 +25,7 @@ pub(super) async fn list(
     Ok(ok(page.page(routes, |r| vec![r.id.to_string()])))
 }
 
-pub(super) async fn suspend(
+pub(crate) async fn suspend(
     State(state): State<AppState>,
     caller: Caller,
     AppJson(body): AppJson<RouteBody>,
@@ -41,7 +41,7 @@ pub(super) async fn suspend(
     Ok(ok(suspension))
 }
 
-pub(super) async fn resume(
+pub(crate) async fn resume(
     State(state): State<AppState>,
     caller: Caller,
     AppJson(body): AppJson<RouteBody>,

@@ -11,21 +11,21 @@ use crate::state::AppState;
 
 /// The answer of `/healthz`.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
-pub(super) struct Health {
+pub(crate) struct Health {
     /// Always `ok`: the process serves requests.
     status: &'static str,
     /// The engine's version.
     engine_version: &'static str,
 }
 
-pub(super) async fn healthz() -> ApiJson<Health> {
+pub(crate) async fn healthz() -> ApiJson<Health> {
     ok(Health {
         status: "ok",
         engine_version: chipgate_engine::ENGINE_VERSION,
     })
 }
 
-pub(super) async fn metrics(State(state): State<AppState>) -> Response {
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     let mut body = state.metrics().render();
     let (hits, misses) = state.cache().counts();
     body.push_str(
@@ -37,8 +37,9 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     text("text/plain; version=0.0.4", body)
 }
 
-pub(super) async fn openapi() -> Response {
-    let mut response = crate::openapi::document_bytes().into_response();
+/// The OpenAPI document (`bytes`, JSON) as a response.
+pub(crate) fn json_document(bytes: &'static [u8]) -> Response {
+    let mut response = bytes.into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -67,21 +68,21 @@ fn page(media: &'static str, body: &'static str) -> Response {
     response
 }
 
-pub(super) async fn index() -> Response {
+pub(crate) async fn index() -> Response {
     page("text/html; charset=utf-8", crate::web::INDEX_HTML)
 }
 
-pub(super) async fn script() -> Response {
+pub(crate) async fn script() -> Response {
     page("text/javascript; charset=utf-8", crate::web::APP_JS)
 }
 
-pub(super) async fn style() -> Response {
+pub(crate) async fn style() -> Response {
     page("text/css; charset=utf-8", crate::web::APP_CSS)
 }
 
 /// `GET /problems/{code}`: what an error code means, for a person following the `type` of
 /// a problem document.
-pub(super) async fn problem(super::Segment(name): super::Segment) -> Result<Response, ApiError> {
+pub(crate) async fn problem(super::Segment(name): super::Segment) -> Result<Response, ApiError> {
     let code = Code::from_name(&name).ok_or_else(|| {
         ApiError::new(
             Code::ProblemNotFound,

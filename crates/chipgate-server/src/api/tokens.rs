@@ -43,11 +43,11 @@ fn record(
     Ok(ledger.record_event(&event, user, now)?)
 }
 
-pub(super) async fn whoami(caller: Caller) -> ApiJson<Caller> {
+pub(crate) async fn whoami(caller: Caller) -> ApiJson<Caller> {
     ok(caller)
 }
 
-pub(super) async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     mut query: QueryParams,
 ) -> Result<ApiJson<Page<TokenInfo>>, ApiError> {
@@ -66,7 +66,7 @@ pub(super) async fn list(
     Ok(ok(page.page(tokens, |t| vec![t.name.clone()])))
 }
 
-pub(super) async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     AppJson(body): AppJson<TokenBody>,
@@ -90,7 +90,7 @@ pub(super) async fn create(
     Ok(created(token))
 }
 
-pub(super) async fn revoke(
+pub(crate) async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
     Segment(name): Segment,

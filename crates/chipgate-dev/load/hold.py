@@ -3,7 +3,7 @@
 # them: IDLE connections that never send a byte, and SLOW ones that send a request line and
 # then a header line every 0.5 s, never ending the head (slowloris). Also GETs /healthz every
 # 0.5 s meanwhile. Loopback only, bounded by LIMIT seconds. See docs/benchmarks.md, Server.
-# Usage: ulimit -n 20000; python3 crates/chipgate-server/bench/hold.py PORT IDLE SLOW LIMIT
+# Usage: ulimit -n 20000; python3 crates/chipgate-dev/load/hold.py PORT IDLE SLOW LIMIT
 import socket, sys, time, urllib.request, select
 port, idle_n, slow_n, limit = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 conns = []

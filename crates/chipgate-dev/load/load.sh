@@ -4,7 +4,7 @@
 # (decide.lua: answered from the report cache), a new body every time (decide-distinct.lua:
 # every request computed), and that again with `Accept-Encoding: gzip`. Bounded: a 3 s warm-up
 # and three 15 s runs.
-# Usage: [CHIPGATE_BIN=…] crates/chipgate-server/bench/load.sh [DURATION]
+# Usage: [CHIPGATE_BIN=…] crates/chipgate-dev/load/load.sh [DURATION]
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 duration="${1:-15s}"
@@ -25,14 +25,14 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 # Warm-up (first requests fault in pages and fill caches), then the measured run.
-wrk -t2 -c32 -d3s -s crates/chipgate-server/bench/decide-distinct.lua "http://127.0.0.1:$port" >/dev/null
+wrk -t2 -c32 -d3s -s crates/chipgate-dev/load/decide-distinct.lua "http://127.0.0.1:$port" >/dev/null
 for script in decide decide-distinct; do
-  echo "== wrk -t2 -c32 -d$duration --latency -s crates/chipgate-server/bench/$script.lua (POST /v1/decide)"
-  wrk -t2 -c32 -d"$duration" --latency -s "crates/chipgate-server/bench/$script.lua" "http://127.0.0.1:$port" | tail -3
+  echo "== wrk -t2 -c32 -d$duration --latency -s crates/chipgate-dev/load/$script.lua (POST /v1/decide)"
+  wrk -t2 -c32 -d"$duration" --latency -s "crates/chipgate-dev/load/$script.lua" "http://127.0.0.1:$port" | tail -3
 done
 # The computed path again with gzip accepted: each 29.7 KB answer is compressed (≈ 4.6 KB).
-echo "== wrk -t2 -c32 -d$duration --latency -H 'Accept-Encoding: gzip' -s crates/chipgate-server/bench/decide-distinct.lua (POST /v1/decide, gzip)"
-wrk -t2 -c32 -d"$duration" --latency -H 'Accept-Encoding: gzip' -s crates/chipgate-server/bench/decide-distinct.lua \
+echo "== wrk -t2 -c32 -d$duration --latency -H 'Accept-Encoding: gzip' -s crates/chipgate-dev/load/decide-distinct.lua (POST /v1/decide, gzip)"
+wrk -t2 -c32 -d"$duration" --latency -H 'Accept-Encoding: gzip' -s crates/chipgate-dev/load/decide-distinct.lua \
   "http://127.0.0.1:$port" | tail -3
 echo "== server log: $(wc -l <"$home/server.log") lines (CHIPGATE_LOG=${CHIPGATE_LOG:-info}; one per request with chipgate_server::access=debug)"
 echo "== cache: $(python3 -c "import urllib.request; print(' '.join(l for l in urllib.request.urlopen('http://127.0.0.1:$port/metrics').read().decode().splitlines() if l.startswith('chipgate_report_cache_total')))")"

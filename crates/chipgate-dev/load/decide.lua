@@ -2,7 +2,7 @@
 -- $CHIPGATE_TOKEN; prints requests/s, p50, p99 and the count of non-2xx answers. The same
 -- body every time: after the first request the answer comes from the report cache
 -- (decide-distinct.lua measures the computed path).
--- Used by bench/load.sh; see docs/benchmarks.md, section Server.
+-- Used by load/load.sh; see docs/benchmarks.md, section Server.
 wrk.method = "POST"
 wrk.path = "/v1/decide"
 wrk.headers["Content-Type"] = "application/json"

@@ -2,7 +2,7 @@
 //! `docs/screening-quality.md`.
 //!
 //! ```text
-//! cargo run --release -p chipgate-screen --bin screen-quality -- \
+//! cargo run --release -p chipgate-dev --bin screen-quality -- \
 //!     [NAMEMATCH_DIR (default ../shared/data/namematch)] [--write docs/screening-quality.md] [--verbose]
 //! ```
 //!
@@ -636,13 +636,13 @@ fn run() -> Result<(), BoxErr> {
     let _ = writeln!(md, "# Screening quality\n");
     let _ = writeln!(
         md,
-        "Measured by `crates/chipgate-screen/src/bin/screen-quality.rs` on the labelled data in \
+        "Measured by `crates/chipgate-dev/src/bin/screen-quality.rs` on the labelled data in \
          `shared/data/namematch/` (see its README for origins). Default threshold **{t:.2}**.\n"
     );
     let _ = writeln!(md, "Command (from the repository root, `shared/` beside it):\n");
     let _ = writeln!(
         md,
-        "```sh\ncargo run --release -p chipgate-screen --bin screen-quality -- ../shared/data/namematch --write docs/screening-quality.md\n```\n"
+        "```sh\ncargo run --release -p chipgate-dev --bin screen-quality -- ../shared/data/namematch --write docs/screening-quality.md\n```\n"
     );
     let _ = writeln!(md, "| metric | value | target | met |\n|---|---|---|---|");
     for (k, v, target, ok) in &summary {

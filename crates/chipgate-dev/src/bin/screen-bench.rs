@@ -2,7 +2,7 @@
 //! (p50/p99), batch throughput on two threads, pair scoring, peak resident memory.
 //!
 //! ```text
-//! cargo run --release -p chipgate-screen --bin screen-bench -- [NAMEMATCH_DIR (default ../shared/data/namematch)] [--queries N]
+//! cargo run --release -p chipgate-dev --bin screen-bench -- [NAMEMATCH_DIR (default ../shared/data/namematch)] [--queries N]
 //! ```
 //!
 //! Queries: names from the namematch fixtures (synthetic negatives, US Congress, UN persons
