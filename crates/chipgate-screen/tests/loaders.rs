@@ -171,6 +171,11 @@ fn ofac_consolidated_non_sdn() {
     assert_eq!(snap.counts_by_source.get("PLC"), Some(&78));
     assert_eq!(snap.counts_by_source.get("CMIC"), Some(&68));
     assert!(snap.counts_by_source.get("SSI").copied().unwrap_or(0) > 250);
+    // The primary file alone is recognised although its first name quotes a comma.
+    assert_eq!(detect_format("cons_prim.csv", &prim).unwrap(), ListFormat::OfacPrimary);
+    let alone = load_list("cons_prim.csv", &prim, "2025-12-19").unwrap();
+    assert_eq!(alone.entries.len(), 442);
+    assert_eq!(alone.counts_by_source, snap.counts_by_source);
 }
 
 #[test]

@@ -18,12 +18,21 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
     })
 }
 
-/// The index to screen against: the bundled CSL, or the given list files merged.
+/// The index to screen against: the engine's lists, or the given list files merged.
 fn index(engine: &Engine, args: &ScreenArgs) -> Result<std::sync::Arc<ScreeningIndex>, CliError> {
     let mut index = if args.lists.is_empty() && args.cleared.is_none() {
         return Ok(engine.lists()?);
     } else if args.lists.is_empty() {
-        ScreeningIndex::build(chipgate_screen::bundled_csl()?)
+        // The engine's lists (the bundled list or the store's active snapshot), re-indexed
+        // with the cleared parties.
+        let current = engine.lists()?;
+        let info = current.snapshot_info();
+        ScreeningIndex::build(ListSnapshot {
+            id: info.id.clone(),
+            source_date: info.source_date.clone(),
+            counts_by_source: info.counts.clone(),
+            entries: current.entries().to_vec(),
+        })
     } else {
         let mut parts = Vec::new();
         for path in &args.lists {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::country::country_code;
 use crate::error::ScreenError;
-use crate::loaders::{check_utf8, csv_error, field, line_of, strip_bom};
+use crate::loaders::{check_utf8, csv_error, field, strip_bom, Lines};
 use crate::model::{list_authority, sha256_hex, ListEntry, ListSnapshot};
 
 /// Which OFAC list the files hold.
@@ -168,15 +168,16 @@ where
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
+    let mut lines = Lines::new(body);
     let mut rec = csv::ByteRecord::new();
     let mut fields: Vec<String> = Vec::with_capacity(expected);
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(file, &e)),
+            Err(e) => return Err(csv_error(file, &mut lines, &e)),
         }
-        let line = line_of(&rec);
+        let line = lines.of(&rec);
         if rec.len() == 1
             && rec
                 .get(0)
