@@ -14,6 +14,10 @@
 
 use std::sync::{Arc, OnceLock};
 
+mod lists;
+
+pub use lists::{load_list_files, stored_list, ImportOptions, ListFile, ListImportReport, PreviousList};
+
 use chipgate_classify::{Classification, Classifier};
 use chipgate_data::DataSource;
 use chipgate_decide::{DecideError, Decider, Decision, LicenseOutcome, ListedParty, PartyLookup, Request};

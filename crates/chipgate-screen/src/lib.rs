@@ -49,6 +49,7 @@
 
 mod batch;
 mod country;
+mod diff;
 mod error;
 mod hash;
 mod index;
@@ -65,6 +66,9 @@ pub use batch::{
     BatchRow,
 };
 pub use country::{country_code, is_country_code};
+pub use diff::{
+    content_id, diff_digests, entry_digests, normalized_entry, DiffEntry, EntryDigest, ListDiff, SourceChanges,
+};
 pub use error::ScreenError;
 pub use index::{
     Query, Relaxed, ScreenOptions, ScreeningIndex, SourceSet, COUNTRY_MATCH_BONUS, COUNTRY_MISMATCH_PENALTY,

@@ -97,6 +97,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             let engine = Engine::load(source.as_ref())?;
             crate::screen_cmd::run(&engine, args, format)
         }
+        Command::Lists(args) => crate::lists_cmd::run(args, format, source.as_ref()),
         Command::License(args) => crate::ledger_cmd::license(args, format),
         Command::Route(args) => crate::ledger_cmd::route(args, format),
         Command::Order(args) => crate::ledger_cmd::order(args, format, source.as_ref()),

@@ -12,6 +12,7 @@ mod cli;
 mod commands;
 mod error;
 mod ledger_cmd;
+mod lists_cmd;
 mod render;
 mod screen_cmd;
 mod serve_cmd;
