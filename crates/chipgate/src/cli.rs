@@ -271,6 +271,11 @@ pub(crate) struct DecideArgs {
     /// The date to decide for (YYYY-MM-DD). Default: today.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub(crate) date: Option<String>,
+    /// Store whose active list snapshot the parties are screened against (default:
+    /// `ledger.sqlite3` in the data directory; without a store or a snapshot, the bundled
+    /// list). Not created.
+    #[arg(long, value_name = "URL", env = "CHIPGATE_DB")]
+    pub(crate) db: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -296,6 +301,10 @@ pub(crate) struct ScreenArgs {
     /// Screen every row of a CSV file (`name[,country]`), streaming JSON lines.
     #[arg(long, value_name = "FILE.csv")]
     pub(crate) batch: Option<PathBuf>,
+    /// Store whose active list snapshot is screened against (default: `ledger.sqlite3` in the
+    /// data directory; without a store or a snapshot, the bundled list). Not created.
+    #[arg(long, value_name = "URL", env = "CHIPGATE_DB")]
+    pub(crate) db: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -69,6 +69,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             let date = parse_date("--date", args.date.as_deref())?;
             let request = request(args.to.clone(), &args.parties)?;
             let decision = if request.end_user.is_some() || request.consignee.is_some() || !request.owners.is_empty() {
+                let engine = crate::lists_cmd::store_lists(engine, args.db.as_deref())?;
                 engine.decide(&record, &request, date)?
             } else {
                 engine.decider().decide(&record, &request, date, &NoLists)?
@@ -94,7 +95,10 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             Ok(Status::Ok)
         }
         Command::Screen(args) => {
-            let engine = Engine::load(source.as_ref())?;
+            let mut engine = Engine::load(source.as_ref())?;
+            if args.lists.is_empty() && args.action.is_none() {
+                engine = crate::lists_cmd::store_lists(engine, args.db.as_deref())?;
+            }
             crate::screen_cmd::run(&engine, args, format)
         }
         Command::Lists(args) => crate::lists_cmd::run(args, format, source.as_ref()),

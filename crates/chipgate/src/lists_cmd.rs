@@ -15,6 +15,17 @@ use crate::error::CliError;
 use crate::ledger_cmd::{now, open_ledger, recorded_user, Access};
 use crate::Status;
 
+/// The engine with the active list snapshot of the store (`--db`/`$CHIPGATE_DB`, else the
+/// data home's SQLite file) when there is one; a store that does not exist is not created,
+/// and the engine keeps the bundled list.
+pub(crate) fn store_lists(engine: Engine, db: Option<&str>) -> Result<Engine, CliError> {
+    match open_ledger(db, Access::Read) {
+        Ok(mut ledger) => Ok(engine.with_store_lists(&mut ledger)?),
+        Err(CliError::Ledger(LedgerError::NoStore { .. })) => Ok(engine),
+        Err(e) => Err(e),
+    }
+}
+
 /// Rows of each kind a text diff shows before "… and N more".
 const TEXT_ROWS: usize = 20;
 

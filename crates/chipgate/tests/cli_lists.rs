@@ -300,6 +300,85 @@ fn import_every_format_see_what_changed_refuse_bad_lists_and_roll_back() {
             .map(|s| s["id"].as_str().unwrap())
             .collect();
         assert_eq!(active, [v1_id.as_str()]);
+        // Every screening command uses the active snapshot: v1 has no `Delta Quantum Devices`.
+        let screen = |name: &str| json(&run_s(&home, &with(&db, &["screen", name, "--format", "json"])));
+        let r = screen("Delta Quantum Devices");
+        assert_eq!(r["list_snapshot"]["id"], v1_id.as_str(), "{r}");
+        assert_eq!(r["hits"], serde_json::json!([]), "{r}");
+        json(&run_s(
+            &home,
+            &with(&db, &["lists", "activate", &v2_id, "--format", "json"]),
+        ));
+        let r = screen("Delta Quantum Devices");
+        assert_eq!(r["list_snapshot"]["id"], v2_id.as_str(), "{r}");
+        assert_eq!(r["hits"][0]["list"], "OWN", "{r}");
+        let decision = json(&run_s(
+            &home,
+            &with(
+                &db,
+                &[
+                    "decide",
+                    "--item",
+                    "nvidia-h20",
+                    "--to",
+                    "DE",
+                    "--end-user",
+                    "Delta Quantum Devices",
+                    "--date",
+                    "2026-08-03",
+                    "--format",
+                    "json",
+                ],
+            ),
+        ));
+        assert_eq!(decision["list_snapshot"], v2_id.as_str(), "{decision}");
+        let check = run_s(
+            &home,
+            &with(
+                &db,
+                &[
+                    "order",
+                    "check",
+                    "--ref",
+                    "SO-L1",
+                    "--item",
+                    "nvidia-h20",
+                    "--to",
+                    "DE",
+                    "--qty",
+                    "1",
+                    "--end-user",
+                    "Delta Quantum Devices",
+                    "--date",
+                    "2026-08-03",
+                    "--format",
+                    "json",
+                ],
+            ),
+        );
+        assert_eq!(check.status.code(), Some(2), "{check:?}");
+        let export = run_s(&home, &with(&db, &["audit", "export"]));
+        let last = String::from_utf8_lossy(&export.stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned();
+        let last: serde_json::Value = serde_json::from_str(&last).unwrap();
+        assert_eq!(last["kind"], "order.held", "{last}");
+        assert_eq!(last["list_snapshot_id"], v2_id.as_str(), "{last}");
+        if db.is_empty() {
+            // The batch too (the data home's store; --db belongs to --record).
+            let orders = home.join("orders.csv");
+            std::fs::write(
+                &orders,
+                "item,qty,destination,end_user,date\nnvidia-h20,1,DE,Delta Quantum Devices,2026-08-03\n",
+            )
+            .unwrap();
+            let out = run(&home, &["batch", orders.to_str().unwrap(), "--format", "jsonl", "-q"]);
+            let text = String::from_utf8_lossy(&out.stdout);
+            let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+            assert_eq!(line["decision"]["list_snapshot"], v2_id.as_str(), "{line}");
+        }
         let verify = run_s(&home, &with(&db, &["audit", "verify"]));
         assert_eq!(verify.status.code(), Some(0), "{verify:?}");
         let _ = std::fs::remove_dir_all(&home);
