@@ -79,7 +79,7 @@ pub use loaders::{
     load_list, load_ofac_legacy, load_un_xml, BundledFile, ClearedParties, ClearedParty, ListFormat, ListSettings,
     OfacFiles, OfacList, LIST_SETTINGS_FILE,
 };
-pub use model::{check_against_previous, integrity_findings, ListEntry, ListSnapshot, SnapshotInfo};
+pub use model::{check_against_previous, integrity_findings, EntryId, ListEntry, ListSnapshot, SnapshotInfo};
 pub use normalize::{
     normalize, normalize_variants, skeleton, validate_name, NormalizedName, Script, Token, TokenKind, MAX_NAME_BYTES,
     MAX_TOKENS,

@@ -57,6 +57,35 @@ pub struct ListEntry {
     /// Free-text note (own block lists, UN comments are not kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Identifiers the list gives (registration numbers, unified social credit codes, LEI,
+    /// passports, …): trade.gov CSL CSV `ids`, OFAC remarks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<EntryId>,
+}
+
+/// One identifier of a list entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EntryId {
+    /// What it is, as the list writes it, e.g. "Unified Social Credit Code (USCC)".
+    pub kind: String,
+    /// The identifier as the list writes it.
+    pub number: String,
+    /// The issuing country as the list writes it, where it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl EntryId {
+    /// The form identifiers are compared in: ASCII letters and digits only, upper case
+    /// (`91-1310 0033 607322xk` and `9113100033607322XK` compare equal).
+    pub fn normalized(value: &str) -> String {
+        value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    }
 }
 
 impl ListEntry {

@@ -289,6 +289,11 @@ pub(crate) struct ScreenArgs {
     /// The party's country (ISO code): a signal for the score.
     #[arg(long, value_name = "CC")]
     pub(crate) country: Option<String>,
+    /// Search by identifier instead of name: entries whose list number or an identifier the
+    /// list gives (registration number, unified social credit code, LEI, passport, …) equals
+    /// VALUE exactly (letters and digits compared, case-insensitively).
+    #[arg(long, value_name = "VALUE", conflicts_with_all = ["name", "batch"])]
+    pub(crate) id: Option<String>,
     /// Screen against these list files instead of the bundled CSL (format detected).
     #[arg(long = "list", value_name = "FILE")]
     pub(crate) lists: Vec<PathBuf>,

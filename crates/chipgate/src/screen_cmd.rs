@@ -164,10 +164,13 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs, format: Format) -> Result<S
         );
         return Ok(if with_hits > 0 { Status::Attention } else { Status::Ok });
     }
+    if let Some(value) = &args.id {
+        return by_id(&index, value, format);
+    }
     let name = args.name.as_deref().ok_or_else(|| {
         CliError::missing(
             "NAME",
-            "give a NAME to screen, --batch FILE.csv, or `screen pairs FILE.csv`",
+            "give a NAME to screen, --id VALUE, --batch FILE.csv, or `screen pairs FILE.csv`",
         )
     })?;
     let report = index.screen(
@@ -182,6 +185,69 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs, format: Format) -> Result<S
         Format::Text => print_text(&report_text(&report))?,
     }
     Ok(if report.hits.is_empty() {
+        Status::Ok
+    } else {
+        Status::Attention
+    })
+}
+
+/// `screen --id VALUE`: the entries whose own number or one of whose identifiers equals the
+/// value exactly (letters and digits compared, case-insensitively).
+fn by_id(index: &ScreeningIndex, value: &str, format: Format) -> Result<Status, CliError> {
+    if chipgate_screen::EntryId::normalized(value).is_empty() {
+        return Err(CliError::invalid_value("--id", "has no letters or digits"));
+    }
+    let matches = index.find_id(value);
+    #[derive(serde::Serialize)]
+    struct IdReport<'a> {
+        id: &'a str,
+        list_snapshot: &'a chipgate_screen::SnapshotInfo,
+        matches: Vec<&'a chipgate_screen::ListEntry>,
+    }
+    let report = IdReport {
+        id: value,
+        list_snapshot: index.snapshot_info(),
+        matches,
+    };
+    match format {
+        Format::Json => print_json(&report)?,
+        Format::Text => {
+            let info = report.list_snapshot;
+            let mut s = String::new();
+            let _ = writeln!(
+                s,
+                "identifier `{value}` in list snapshot {} ({})",
+                info.id.get(..16).unwrap_or(&info.id),
+                info.source_date
+            );
+            if report.matches.is_empty() {
+                s.push_str("no entry carries it\n");
+            }
+            for e in &report.matches {
+                let how: Vec<String> = e
+                    .ids
+                    .iter()
+                    .filter(|i| {
+                        chipgate_screen::EntryId::normalized(&i.number) == chipgate_screen::EntryId::normalized(value)
+                    })
+                    .map(|i| format!("{} {}", i.kind, i.number))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "  {} — {} ({})",
+                    e.name,
+                    e.source_code,
+                    if how.is_empty() {
+                        format!("entry number {}", e.entity_number.as_deref().unwrap_or(""))
+                    } else {
+                        how.join(", ")
+                    }
+                );
+            }
+            print_text(&s)?;
+        }
+    }
+    Ok(if report.matches.is_empty() {
         Status::Ok
     } else {
         Status::Attention

@@ -398,3 +398,67 @@ fn listing_without_a_store_shows_the_bundled_list_and_creates_nothing() {
     assert!(!home.join("ledger.sqlite3").exists());
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[test]
+fn search_by_identifier_matches_exactly() {
+    let home = temp_dir("by-id");
+    let sdn = fixture("sdn_uscc.csv").display().to_string();
+    // The unified social credit code from the OFAC remarks, written another way.
+    let r = json(&run(
+        &home,
+        &[
+            "screen",
+            "--list",
+            &sdn,
+            "--id",
+            "91131000-33607322xk",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(r["matches"][0]["name"], "RAYBEAM OPTRONICS CO. LTD.", "{r}");
+    assert_eq!(
+        r["matches"][0]["ids"][1]["kind"], "Unified Social Credit Code (USCC)",
+        "{r}"
+    );
+    // Exactly: one character more or less matches nothing.
+    let none = run(
+        &home,
+        &[
+            "screen",
+            "--list",
+            &sdn,
+            "--id",
+            "9113100033607322X",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(none.status.code(), Some(0), "{none:?}");
+    assert_eq!(json(&none)["matches"], serde_json::json!([]));
+    // The trade.gov CSL CSV `ids` column.
+    let csv = screen_fixture("csl_format_samples/consolidated_2025-06_cut.csv");
+    let out = run(&home, &["screen", "--list", &csv, "--id", "C122790"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("ROSNEFT TRADE LIMITED — SSI (Registration ID C122790)"),
+        "{out:?}"
+    );
+    // From the store's active snapshot.
+    let import = run(
+        &home,
+        &[
+            "lists",
+            "import",
+            &screen_fixture("csl_2026-07-31_cut.json"),
+            &sdn,
+            "--force",
+        ],
+    );
+    assert_eq!(import.status.code(), Some(0), "{import:?}");
+    let r = json(&run(&home, &["screen", "--id", "131082000061293", "--format", "json"]));
+    assert_eq!(r["matches"][0]["entity_number"], "22685", "{r}");
+    let out = run(&home, &["screen", "--id", "--", "--format", "json"]);
+    assert_ne!(out.status.code(), Some(0), "{out:?}");
+    let _ = std::fs::remove_dir_all(&home);
+}

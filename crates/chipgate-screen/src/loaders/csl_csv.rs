@@ -2,6 +2,7 @@
 //! layout that adds `_id` in front).
 
 use crate::error::ScreenError;
+use crate::loaders::ids::parse_csl_ids;
 use crate::loaders::{check_utf8, csv_error, field, opt, split_list, strip_bom, Lines};
 use crate::model::{list_authority, source_code_from_name, ListEntry, ListSnapshot};
 
@@ -35,6 +36,7 @@ pub fn load_csl_csv(file: &str, bytes: &[u8], source_date: &str) -> Result<ListS
     let c_lp = col("license_policy");
     let c_url = col("source_list_url");
     let c_alt = col("alt_names");
+    let c_ids = col("ids");
     let get = |rec: &csv::ByteRecord, c: Option<usize>| -> Result<String, ScreenError> {
         match c {
             Some(i) => field(file, rec, i).map(str::to_string),
@@ -86,6 +88,7 @@ pub fn load_csl_csv(file: &str, bytes: &[u8], source_date: &str) -> Result<ListS
             citation: authority.map(|a| a.0.to_string()),
             effect: authority.map(|a| a.1.to_string()),
             note: None,
+            ids: parse_csl_ids(&get(&rec, c_ids)?),
         });
     }
     if entries.is_empty() {

@@ -166,6 +166,7 @@ pub fn load_csl_json(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ScreenErr
             citation,
             effect,
             note: None,
+            ids: Vec::new(),
         });
     }
     if entries.is_empty() {

@@ -4,6 +4,7 @@
 mod bundled;
 mod csl_csv;
 mod csl_json;
+mod ids;
 mod ofac;
 mod simple;
 mod un_xml;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::country::country_code;
 use crate::error::ScreenError;
+use crate::loaders::ids::parse_ofac_remarks_ids;
 use crate::loaders::{check_utf8, csv_error, field, strip_bom, Lines};
 use crate::model::{list_authority, sha256_hex, ListEntry, ListSnapshot};
 
@@ -82,6 +83,7 @@ pub fn load_ofac_legacy(files: OfacFiles<'_>, list: OfacList, source_date: &str)
             }),
             citation: authority.map(|a| a.0.to_string()),
             effect: authority.map(|a| a.1.to_string()),
+            ids: parse_ofac_remarks_ids(f[11]),
             ..ListEntry::default()
         });
         Ok(())
