@@ -81,7 +81,46 @@ fn case(label: &str, url_for: &dyn Fn(usize) -> String) {
     );
 }
 
+/// Where the time of one import goes (printed once, for the record).
+fn phases(engine: &Engine, csl: &ListFile) {
+    let t = Instant::now();
+    let (snapshot, _) = chipgate_engine::load_list_files(std::slice::from_ref(csl), None).unwrap();
+    let load = t.elapsed();
+    let t = Instant::now();
+    let new = chipgate_screen::entry_digests(&snapshot);
+    let digests = t.elapsed();
+    let index = engine.lists().unwrap();
+    let bundled = chipgate_screen::ListSnapshot {
+        id: String::new(),
+        source_date: String::new(),
+        counts_by_source: index.snapshot_info().counts.clone(),
+        entries: index.entries().to_vec(),
+    };
+    let old = chipgate_screen::entry_digests(&bundled);
+    let t = Instant::now();
+    let diff = chipgate_screen::diff_digests(&old, &new);
+    let diffing = t.elapsed();
+    assert!(diff.is_empty());
+    println!(
+        "phases: load and content address {:.2} s, entry digests {:.2} s, diff {:.3} s",
+        load.as_secs_f64(),
+        digests.as_secs_f64(),
+        diffing.as_secs_f64()
+    );
+}
+
 fn main() {
+    {
+        let engine = Engine::load(&Embedded).unwrap();
+        let bundled = BundledFile::read(&Embedded).unwrap();
+        phases(
+            &engine,
+            &ListFile {
+                name: bundled.name.clone(),
+                bytes: bundled.bytes.to_vec(),
+            },
+        );
+    }
     let dir = std::env::temp_dir().join(format!("chipgate-bench-lists-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let d = dir.clone();
