@@ -132,6 +132,20 @@ fn import_activate_and_roll_back() {
         assert!(e.to_string().contains("at least 8 hex digits"), "{e}");
         assert_eq!(kinds(&mut l).len(), n);
         assert!(l.verify_audit().unwrap().ok, "{}", db.name());
+        // A caller cannot forge a list record.
+        let forged = AuditEvent {
+            kind: "list.activate".into(),
+            subject: format!("list:{}", v2.id),
+            payload: serde_json::json!({}),
+            engine_version: None,
+            ruleset_id: None,
+            list_snapshot_id: None,
+            event_date: None,
+        };
+        let e = l
+            .record_event(&forged, "officer", ts("2026-08-02T12:00:00Z"))
+            .unwrap_err();
+        assert!(matches!(e, LedgerError::ReservedAuditKind(_)), "{e}");
     }
 }
 
