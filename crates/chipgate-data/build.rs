@@ -1,12 +1,19 @@
 //! Embeds every `*.toml`, `*.json` and `*.csv` file under the repository's `data/`
-//! directory (except the list snapshots in `data/lists/`, which the screening crate embeds
-//! itself; the small CSV tables there, such as the Entity List dates, are embedded here),
-//! so that adding a rule version or a chip is a data change only.
+//! directory as text, and the list snapshots (`data/lists/*.json`) as bytes (the list
+//! loaders report invalid UTF-8 with its line themselves), so that adding a rule version,
+//! a chip or a newer bundled list is a data change only.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
+/// How a data file is embedded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Bytes,
+}
+
+fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf, Kind)>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.path());
     let in_lists = dir.file_name().is_some_and(|n| n == "lists");
@@ -14,19 +21,20 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::R
         let path = entry.path();
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
         let wanted = match extension {
-            "csv" => true,
-            "toml" | "json" => !in_lists,
-            _ => false,
+            "csv" | "toml" => Some(Kind::Text),
+            "json" if in_lists => Some(Kind::Bytes),
+            "json" => Some(Kind::Text),
+            _ => None,
         };
         if path.is_dir() {
             walk(&path, root, out)?;
-        } else if wanted {
+        } else if let Some(kind) = wanted {
             let rel = path
                 .strip_prefix(root)
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            out.push((rel, path));
+            out.push((rel, path, kind));
         }
     }
     Ok(())
@@ -41,12 +49,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut code = String::from(
         "/// Files under `data/`, as (relative path, contents).\npub(crate) static FILES: &[(&str, &str)] = &[\n",
     );
-    for (rel, path) in &files {
+    for (rel, path, kind) in &files {
         if let Some(parent) = path.parent() {
             println!("cargo:rerun-if-changed={}", parent.display());
         }
         println!("cargo:rerun-if-changed={}", path.display());
-        writeln!(code, "    ({rel:?}, include_str!({:?})),", path.display().to_string())?;
+        if *kind == Kind::Text {
+            writeln!(code, "    ({rel:?}, include_str!({:?})),", path.display().to_string())?;
+        }
+    }
+    code.push_str("];\n");
+    code.push_str(
+        "/// List snapshots under `data/lists/`, as (relative path, bytes).\npub(crate) static BYTES: &[(&str, &[u8])] = &[\n",
+    );
+    for (rel, path, kind) in &files {
+        if *kind == Kind::Bytes {
+            writeln!(code, "    ({rel:?}, include_bytes!({:?})),", path.display().to_string())?;
+        }
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR")?).join("embedded.rs");

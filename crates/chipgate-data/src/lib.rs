@@ -8,6 +8,7 @@
 //! Key design decision: a loader trait ([`DataSource`]) with two implementations, so
 //! tests, the CLI and the server all load the same files the same way.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 mod embedded {
@@ -45,6 +46,9 @@ pub trait DataSource {
     fn list(&self, folder: &str, extension: &str) -> Result<Vec<DataFile>, DataError>;
     /// One file by relative path.
     fn read(&self, path: &str) -> Result<DataFile, DataError>;
+    /// One file's bytes by relative path, unchecked: the list snapshots under `lists/`
+    /// (their loaders report invalid UTF-8 with its line), or any text file.
+    fn read_bytes(&self, path: &str) -> Result<Cow<'static, [u8]>, DataError>;
     /// A label for messages, e.g. `bundled data` or the directory path.
     fn label(&self) -> String;
 }
@@ -80,6 +84,17 @@ impl DataSource for Embedded {
                 path: (*p).to_owned(),
                 text: (*text).to_owned(),
             })
+            .ok_or_else(|| DataError::Missing(path.to_owned()))
+    }
+
+    fn read_bytes(&self, path: &str) -> Result<Cow<'static, [u8]>, DataError> {
+        if let Some((_, bytes)) = embedded::BYTES.iter().find(|(p, _)| *p == path) {
+            return Ok(Cow::Borrowed(*bytes));
+        }
+        embedded::FILES
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, text)| Cow::Borrowed(text.as_bytes()))
             .ok_or_else(|| DataError::Missing(path.to_owned()))
     }
 
@@ -140,6 +155,16 @@ impl DataSource for Directory {
         self.read_path(&full, path.to_owned())
     }
 
+    fn read_bytes(&self, path: &str) -> Result<Cow<'static, [u8]>, DataError> {
+        let full = self.root.join(path);
+        if !full.exists() {
+            return Err(DataError::Missing(full.display().to_string()));
+        }
+        std::fs::read(&full)
+            .map(Cow::Owned)
+            .map_err(|source| DataError::Io { path: full, source })
+    }
+
     fn label(&self) -> String {
         self.root.display().to_string()
     }
@@ -155,6 +180,35 @@ mod tests {
         assert!(rules.iter().any(|f| f.path == "rules/ccl-2023-11-17.toml"), "{rules:?}");
         assert!(Embedded.read("metrics.toml").is_ok());
         assert!(matches!(Embedded.read("nope.toml"), Err(DataError::Missing(_))));
+    }
+
+    #[test]
+    fn the_bundled_list_is_embedded_as_bytes_and_a_directory_replaces_it() {
+        let settings = Embedded.read("lists/lists.toml").unwrap();
+        let name = settings
+            .text
+            .lines()
+            .find_map(|l| l.strip_prefix("bundled = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .unwrap();
+        let embedded = Embedded.read_bytes(&format!("lists/{name}")).unwrap();
+        assert!(matches!(embedded, Cow::Borrowed(_)));
+        let dir = Directory::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data"));
+        assert_eq!(dir.read_bytes(&format!("lists/{name}")).unwrap(), embedded);
+        // Text files read as bytes too; a missing file is named.
+        assert_eq!(
+            Embedded.read_bytes("metrics.toml").unwrap().as_ref(),
+            Embedded.read("metrics.toml").unwrap().text.as_bytes()
+        );
+        assert!(matches!(
+            Embedded.read_bytes("lists/nope.json"),
+            Err(DataError::Missing(_))
+        ));
+        let empty = std::env::temp_dir().join(format!("chipgate-data-test-{}", std::process::id()));
+        assert!(matches!(
+            Directory::new(&empty).read_bytes("lists/x.json"),
+            Err(DataError::Missing(p)) if p.contains("x.json")
+        ));
     }
 
     #[test]

@@ -18,8 +18,13 @@ mod vocabulary;
 
 use std::sync::{Arc, OnceLock};
 
+mod lists;
+
+pub use lists::{load_list_files, stored_list, ImportOptions, ListFile, ListImportReport, PreviousList};
+
 use chipgate_decide::{ListedParty, PartyLookup};
 use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, Timestamp};
+use chipgate_screen::BundledFile;
 use chipgate_screen::Relaxed;
 use serde::Serialize;
 
@@ -130,8 +135,12 @@ impl PartyLookup for ListLookup<'_> {
 
 /// Where the restricted-party lists come from.
 enum Lists {
-    /// The bundled CSL, indexed on first use.
-    Bundled(OnceLock<Result<Arc<ScreeningIndex>, String>>),
+    /// The data source's bundled list (read when the engine loads: an error is kept for the
+    /// first command that screens), parsed and indexed on first use.
+    Bundled(
+        Result<BundledFile, ScreenError>,
+        OnceLock<Result<Arc<ScreeningIndex>, String>>,
+    ),
     /// A caller-supplied index.
     Given(Arc<ScreeningIndex>),
 }
@@ -139,7 +148,7 @@ enum Lists {
 impl std::fmt::Debug for Lists {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Lists::Bundled(cell) => write!(f, "Bundled(indexed: {})", cell.get().is_some()),
+            Lists::Bundled(_, cell) => write!(f, "Bundled(indexed: {})", cell.get().is_some()),
             Lists::Given(index) => write!(f, "Given({})", index.snapshot_info().id),
         }
     }
@@ -194,11 +203,12 @@ pub struct OrderLine {
 }
 
 impl Engine {
-    /// Loads the reference data; the lists are the bundled CSL, indexed on first use.
+    /// Loads the reference data; the lists are the source's bundled list (`lists/lists.toml`),
+    /// indexed on first use.
     pub fn load(source: &dyn DataSource) -> Result<Engine, EngineError> {
         Ok(Engine {
             decider: Decider::load(source)?,
-            lists: Lists::Bundled(OnceLock::new()),
+            lists: Lists::Bundled(BundledFile::read(source), OnceLock::new()),
         })
     }
 
@@ -232,13 +242,15 @@ impl Engine {
         rule_versions(self.classifier())
     }
 
-    /// The screening index (built from the bundled CSL on first call).
+    /// The screening index (built from the bundled list on first call).
     pub fn lists(&self) -> Result<Arc<ScreeningIndex>, EngineError> {
         match &self.lists {
             Lists::Given(index) => Ok(index.clone()),
-            Lists::Bundled(cell) => cell
+            Lists::Bundled(file, cell) => cell
                 .get_or_init(|| {
-                    chipgate_screen::bundled_csl()
+                    file.as_ref()
+                        .map_err(Clone::clone)
+                        .and_then(BundledFile::load)
                         .map(|snapshot| Arc::new(self.focus(ScreeningIndex::build(snapshot))))
                         .map_err(|e| e.to_string())
                 })

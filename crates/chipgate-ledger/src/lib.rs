@@ -167,6 +167,7 @@ mod merkle;
 mod migrate;
 mod model;
 mod orders;
+mod snapshots;
 mod state;
 mod time;
 mod validate;
@@ -184,6 +185,7 @@ pub use merkle::{
 };
 pub use migrate::SCHEMA_VERSION;
 pub use model::*;
+pub use snapshots::{ListImport, NewListSnapshot, SnapshotEntry, SnapshotFile, StoredListSnapshot};
 pub use time::{civil_from_days, days_from_civil, days_in_month, is_leap_year, Date, Timestamp};
 pub use validate::parse_quantity;
 

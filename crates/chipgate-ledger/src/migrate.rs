@@ -34,10 +34,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_list_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0002_list_indexes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "list_snapshots",
+        sqlite: include_str!("../migrations/sqlite/0003_list_snapshots.sql"),
+        postgres: include_str!("../migrations/postgres/0003_list_snapshots.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 fn sql_for(m: &Migration, kind: BackendKind) -> &'static str {
     match kind {

@@ -823,7 +823,7 @@ pub struct NacNotification {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AuditEvent {
     /// Kind, e.g. `determination` or `screening`. Kinds starting with
-    /// `order.`, `license.`, `route.`, `hold.`, `nac.` or `audit.` are
+    /// `order.`, `license.`, `route.`, `hold.`, `nac.`, `audit.` or `list.` are
     /// reserved for the ledger.
     pub kind: String,
     /// What it is about, e.g. `item:nvidia-h20`.

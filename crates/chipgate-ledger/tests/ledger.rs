@@ -377,9 +377,10 @@ fn idempotency_survives_reopen_and_migrations_are_recorded() {
         };
         let mut l = db.open();
         let m = l.migrations().unwrap();
-        assert_eq!(m.len(), 2);
+        assert_eq!(m.len(), 3);
         assert_eq!((m[0].version, m[0].name.as_str()), (1, "init"));
         assert_eq!((m[1].version, m[1].name.as_str()), (2, "list_indexes"));
+        assert_eq!((m[2].version, m[2].name.as_str()), (3, "list_snapshots"));
         let again = l
             .check_order(
                 &order("R1", 3, "2025-08-13"),

@@ -79,7 +79,7 @@ impl<R: Read> BatchReader<R> {
         match self.rdr.read_byte_record(&mut self.rec) {
             Ok(true) => Some(Ok(self.rec.clone())),
             Ok(false) => None,
-            Err(e) => Some(Err(crate::loaders::csv_error(&self.file, &e))),
+            Err(e) => Some(Err(crate::loaders::csv_stream_error(&self.file, &e))),
         }
     }
 }
@@ -332,7 +332,7 @@ pub fn parse_pairs_csv<R: Read>(
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => return None,
-            Err(e) => return Some(Err(crate::loaders::csv_error(&file, &e))),
+            Err(e) => return Some(Err(crate::loaders::csv_stream_error(&file, &e))),
         }
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let is_first = first;

@@ -120,7 +120,7 @@ pub enum ScreenError {
         /// Entries it had in the previous snapshot.
         previous: usize,
     },
-    /// Snapshot integrity: a source shrank by more than [`crate::MAX_SHRINK`].
+    /// Snapshot integrity: a source shrank by more than the data's `import.max_shrink`.
     #[error("source `{source_code}` shrank from {previous} to {current} entries ({percent:.1}% fewer, more than the {limit:.0}% allowed); refusing it unless forced")]
     SourceShrank {
         /// Source code.
@@ -133,6 +133,14 @@ pub enum ScreenError {
         percent: f64,
         /// The limit in percent.
         limit: f64,
+    },
+    /// The list settings (`lists/lists.toml`) are malformed.
+    #[error("`{file}`: {problem}")]
+    Settings {
+        /// The settings file.
+        file: String,
+        /// What is wrong, naming the field.
+        problem: String,
     },
     /// An I/O error while reading or writing a stream handed in by the caller.
     #[error("`{file}`: {problem}")]

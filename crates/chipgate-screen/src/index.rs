@@ -265,6 +265,9 @@ pub struct ScreeningIndex {
     wskel_map: FxHashMap<Box<str>, Vec<u32>>,
     exact_names: FxHashMap<String, Vec<u32>>,
     numbers: FxHashMap<String, Vec<u32>>,
+    /// Entries by identifier ([`crate::EntryId::normalized`]: the list's own number and
+    /// every id it gives).
+    ids: FxHashMap<String, Vec<u32>>,
     cleared: Vec<ClearedRec>,
     /// Postings of the lists searched at a relaxed threshold, if prepared.
     focus: Option<Focus>,
@@ -501,12 +504,24 @@ impl ScreeningIndex {
                 list.push(*ei);
             }
         }
+        let mut ids: FxHashMap<String, Vec<u32>> = FxHashMap::default();
         for (ei, e) in entries.iter().enumerate() {
             if let Some(num) = &e.entity_number {
                 numbers
                     .entry(num.trim().to_ascii_uppercase())
                     .or_default()
                     .push(ei as u32);
+            }
+            let own = e.entity_number.iter().filter(|_| e.source_code != "OWN");
+            for value in own.chain(e.ids.iter().map(|i| &i.number)) {
+                let key = crate::model::EntryId::normalized(value);
+                if key.is_empty() {
+                    continue;
+                }
+                let list = ids.entry(key).or_default();
+                if list.last() != Some(&(ei as u32)) {
+                    list.push(ei as u32);
+                }
             }
         }
         // 2. Vocabulary and document frequencies.
@@ -721,6 +736,7 @@ impl ScreeningIndex {
             wskel_map,
             exact_names,
             numbers,
+            ids,
             cleared: Vec::new(),
             focus: None,
         }
@@ -834,6 +850,18 @@ impl ScreeningIndex {
         idx.sort_unstable();
         idx.dedup();
         idx.iter().filter_map(|&i| self.entries.get(i as usize)).collect()
+    }
+
+    /// Search by identifier: the entries whose own number or one of whose identifiers
+    /// (registration numbers, unified social credit codes, LEI, passports, … where the list
+    /// gives them) equals `value` exactly, compared in [`crate::EntryId::normalized`] form
+    /// (letters and digits, upper case). In list order.
+    pub fn find_id(&self, value: &str) -> Vec<&ListEntry> {
+        let key = crate::model::EntryId::normalized(value);
+        self.ids
+            .get(&key)
+            .map(|v| v.iter().filter_map(|&i| self.entries.get(i as usize)).collect())
+            .unwrap_or_default()
     }
 
     fn weight_of(&self, text: &str, kind: TokenKind) -> (f32, f32) {

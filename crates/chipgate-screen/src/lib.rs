@@ -5,11 +5,11 @@
 //!
 //! * **Lists.** The list model ([`ListEntry`], [`ListSnapshot`] with a content-hash id,
 //!   source date and per-source counts) and loaders for the compacted trade.gov CSL JSON
-//!   (bundled: [`bundled_csl`], 25,921 entries of 2026-07-31), the trade.gov CSL CSV (both
+//!   (bundled through `chipgate-data`: [`bundled_list`], [`bundled_csl`]), the trade.gov CSL CSV (both
 //!   layouts), OFAC's legacy CSV (`sdn/alt/add`, `cons_*`), the UN consolidated XML and a
 //!   simple `name,country,note` CSV for a company's own block list and its cleared parties.
 //!   [`check_against_previous`] refuses a snapshot in which a source is empty or shrank by
-//!   more than [`MAX_SHRINK`] (20 %) unless forced.
+//!   more than the data's `import.max_shrink` ([`ListSettings`]) unless forced.
 //! * **Normalisation** ([`normalize`]): Unicode folding, accents, punctuation, "LAST, First"
 //!   order, legal forms (`LTD`, `GMBH`, `有限公司`, `ООО`, ...) kept as low-weight tokens, and
 //!   transliteration of Cyrillic, Greek, Arabic/Persian/Hebrew, Hangul, kana and Han (pinyin,
@@ -53,6 +53,7 @@
 
 mod batch;
 mod country;
+mod diff;
 mod error;
 mod hash;
 mod index;
@@ -69,16 +70,20 @@ pub use batch::{
     BatchRow,
 };
 pub use country::{country_code, is_country_code};
+pub use diff::{
+    content_id, diff_digests, entry_digests, normalized_entry, DiffEntry, EntryDigest, ListDiff, SourceChanges,
+};
 pub use error::ScreenError;
 pub use index::{
     Query, Relaxed, ScreenOptions, ScreeningIndex, SourceSet, COUNTRY_MATCH_BONUS, COUNTRY_MISMATCH_PENALTY,
     DEFAULT_THRESHOLD,
 };
 pub use loaders::{
-    bundled_csl, detect_format, load_block_list_csv, load_cleared_csv, load_csl_csv, load_csl_json, load_list,
-    load_ofac_legacy, load_un_xml, ClearedParties, ClearedParty, ListFormat, OfacFiles, OfacList, BUNDLED_CSL_NAME,
+    bundled_csl, bundled_list, detect_format, load_block_list_csv, load_cleared_csv, load_csl_csv, load_csl_json,
+    load_list, load_ofac_legacy, load_un_xml, BundledFile, ClearedParties, ClearedParty, ListFormat, ListSettings,
+    OfacFiles, OfacList, LIST_SETTINGS_FILE,
 };
-pub use model::{check_against_previous, integrity_findings, ListEntry, ListSnapshot, SnapshotInfo, MAX_SHRINK};
+pub use model::{check_against_previous, integrity_findings, EntryId, ListEntry, ListSnapshot, SnapshotInfo};
 pub use normalize::{
     normalize, normalize_variants, skeleton, validate_name, NormalizedName, Script, Token, TokenKind, MAX_NAME_BYTES,
     MAX_TOKENS,

@@ -7,12 +7,6 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ScreenError;
 
-/// Largest shrink of one source, against the previous snapshot, that is
-/// accepted without `force`: 20 % (a source going from 3,420 to 2,700 entries
-/// is refused). The real CSL has silently dropped whole lists before; a
-/// legitimate delisting wave is far smaller than a fifth of a list.
-pub const MAX_SHRINK: f64 = 0.20;
-
 /// One entry of a restricted-party list (one party with all its names).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -63,6 +57,35 @@ pub struct ListEntry {
     /// Free-text note (own block lists, UN comments are not kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Identifiers the list gives (registration numbers, unified social credit codes, LEI,
+    /// passports, …): trade.gov CSL CSV `ids`, OFAC remarks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<EntryId>,
+}
+
+/// One identifier of a list entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EntryId {
+    /// What it is, as the list writes it, e.g. "Unified Social Credit Code (USCC)".
+    pub kind: String,
+    /// The identifier as the list writes it.
+    pub number: String,
+    /// The issuing country as the list writes it, where it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl EntryId {
+    /// The form identifiers are compared in: ASCII letters and digits only, upper case
+    /// (`91-1310 0033 607322xk` and `9113100033607322XK` compare equal).
+    pub fn normalized(value: &str) -> String {
+        value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    }
 }
 
 impl ListEntry {
@@ -183,17 +206,19 @@ fn hex_digit(n: u8) -> char {
 /// Checks a new snapshot's per-source counts against the previous snapshot's.
 ///
 /// Refuses (unless `force`) when a source that had entries is now empty or missing, or
-/// shrank by more than [`MAX_SHRINK`] (20 %). Sources that are new, or grew, pass. The first
-/// problem found (in source-code order) is returned; [`integrity_findings`] lists all.
+/// shrank by more than `max_shrink` (a fraction: the data's `import.max_shrink`, see
+/// [`crate::ListSettings`]). Sources that are new, or grew, pass. The first problem found
+/// (in source-code order) is returned; [`integrity_findings`] lists all.
 pub fn check_against_previous(
     previous: &BTreeMap<String, usize>,
     new: &BTreeMap<String, usize>,
+    max_shrink: f64,
     force: bool,
 ) -> Result<(), ScreenError> {
     if force {
         return Ok(());
     }
-    match integrity_findings(previous, new).into_iter().next() {
+    match integrity_findings(previous, new, max_shrink).into_iter().next() {
         Some(e) => Err(e),
         None => Ok(()),
     }
@@ -201,7 +226,11 @@ pub fn check_against_previous(
 
 /// Every integrity problem of `new` against `previous` (empty or sharply shrunk sources).
 /// Useful to show what a forced load overrode.
-pub fn integrity_findings(previous: &BTreeMap<String, usize>, new: &BTreeMap<String, usize>) -> Vec<ScreenError> {
+pub fn integrity_findings(
+    previous: &BTreeMap<String, usize>,
+    new: &BTreeMap<String, usize>,
+    max_shrink: f64,
+) -> Vec<ScreenError> {
     let mut out = Vec::new();
     for (code, &prev) in previous {
         if prev == 0 {
@@ -217,13 +246,13 @@ pub fn integrity_findings(previous: &BTreeMap<String, usize>, new: &BTreeMap<Str
         }
         if cur < prev {
             let shrink = (prev - cur) as f64 / prev as f64;
-            if shrink > MAX_SHRINK {
+            if shrink > max_shrink {
                 out.push(ScreenError::SourceShrank {
                     source_code: code.clone(),
                     previous: prev,
                     current: cur,
                     percent: shrink * 100.0,
-                    limit: MAX_SHRINK * 100.0,
+                    limit: max_shrink * 100.0,
                 });
             }
         }

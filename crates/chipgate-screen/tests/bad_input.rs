@@ -19,6 +19,9 @@ use chipgate_screen::{
     load_list, load_ofac_legacy, load_un_xml, normalize, score_pair, try_score_pair, validate_name, ListSnapshot,
     OfacFiles, OfacList, Query, ScreenError, ScreenOptions, ScreeningIndex, MAX_NAME_BYTES,
 };
+
+/// The shrink limit these tests pass (the product reads it from `data/lists/lists.toml`).
+const SHRINK: f64 = 0.20;
 use common::{read, read_fixture, shared_or_skip};
 
 fn small_index() -> ScreeningIndex {
@@ -304,9 +307,9 @@ fn truncated_csv() {
     let cut = read_fixture("lists/bad/sdn_truncated.csv");
     assert!(good.starts_with(&cut) && cut.len() < good.len());
     let e = sdn_cut_error(&cut);
-    // The cut record is on line 4, but the line is not asserted: on CRLF files the csv
-    // crate's record positions lag one line behind after the first record (a known loader
-    // issue: this reports line 3).
+    // The cut record is on line 4 of this CRLF file (the csv crate's own line counter says 3).
+    assert!(cut.windows(2).filter(|w| w == b"\r\n").count() == 3);
+    assert_eq!(e.to_string(), "`sdn.csv` line 4: expected 12 fields, found 2");
     assert!(
         matches!(
             e,
@@ -319,6 +322,26 @@ fn truncated_csv() {
         "{e}"
     );
     assert!(e.to_string().ends_with(": expected 12 fields, found 2"), "{e}");
+}
+
+/// Line numbers on CRLF files count line feeds: a bad field on the fifth line of a CRLF
+/// own block list, and a bad record on the third line of a CRLF `cons_prim.csv`.
+#[test]
+fn crlf_files_report_the_line_of_the_record() {
+    let block = b"name,country,note\r\nAcme,CN,a\r\nBeta,DE,b\r\nGamma,FR,c\r\n,US,empty name\r\n";
+    let e = load_block_list_csv("b.csv", block, "").unwrap_err();
+    assert_eq!(e.to_string(), "`b.csv` line 5: field `name`: is empty");
+    let good = read_fixture("lists/ofac_nonsdn_consolidated_2025-12-19/cons_prim.csv");
+    let ends: Vec<usize> = line_ends(&good);
+    // Lines 1 and 2, then a record of three fields.
+    let mut bad = good[..=ends[1]].to_vec();
+    bad.extend_from_slice(b"1,\"X\",\"individual\"\r\n");
+    let e = load_cons_prim(&bad).unwrap_err();
+    assert_eq!(e.to_string(), "`cons_prim.csv` line 3: expected 12 fields, found 3");
+    // A quoted field spanning two lines: the next record's line counts both.
+    let csv = b"name,country,note\r\n\"Acme\r\nHoldings\",CN,a\r\n,DE,b\r\n";
+    let e = load_block_list_csv("m.csv", csv, "").unwrap_err();
+    assert_eq!(e.to_string(), "`m.csv` line 4: field `name`: is empty");
 }
 
 #[test]
@@ -374,28 +397,28 @@ fn snapshot_shrink_and_empty_source_are_refused_unless_forced() {
     let prev = counts(&[("SDN", 19_181), ("EL", 3_420), ("UVL", 222)]);
     // Normal churn passes.
     let ok = counts(&[("SDN", 19_000), ("EL", 3_400), ("UVL", 222), ("MEU", 70)]);
-    assert!(check_against_previous(&prev, &ok, false).is_ok());
+    assert!(check_against_previous(&prev, &ok, SHRINK, false).is_ok());
     // A whole list silently dropped.
     let dropped = counts(&[("SDN", 19_181), ("UVL", 222)]);
-    let e = check_against_previous(&prev, &dropped, false).unwrap_err();
+    let e = check_against_previous(&prev, &dropped, SHRINK, false).unwrap_err();
     assert_eq!(
         e.to_string(),
         "source `EL` is empty in the new snapshot (it had 3420 entries); refusing it unless forced"
     );
-    assert!(check_against_previous(&prev, &dropped, true).is_ok());
+    assert!(check_against_previous(&prev, &dropped, SHRINK, true).is_ok());
     // A sharp shrink (more than 20 %).
     let shrunk = counts(&[("SDN", 19_181), ("EL", 2_000), ("UVL", 222)]);
-    let e = check_against_previous(&prev, &shrunk, false).unwrap_err();
+    let e = check_against_previous(&prev, &shrunk, SHRINK, false).unwrap_err();
     assert_eq!(
         e.to_string(),
         "source `EL` shrank from 3420 to 2000 entries (41.5% fewer, more than the 20% allowed); refusing it unless forced"
     );
-    assert!(check_against_previous(&prev, &shrunk, true).is_ok());
+    assert!(check_against_previous(&prev, &shrunk, SHRINK, true).is_ok());
     // Exactly 20 % is still accepted.
     let edge = counts(&[("SDN", 19_181), ("EL", 2_736), ("UVL", 222)]);
-    assert!(check_against_previous(&prev, &edge, false).is_ok());
+    assert!(check_against_previous(&prev, &edge, SHRINK, false).is_ok());
     let both = counts(&[("SDN", 1), ("UVL", 0)]);
-    assert_eq!(integrity_findings(&prev, &both).len(), 3);
+    assert_eq!(integrity_findings(&prev, &both, SHRINK).len(), 3);
 }
 
 /// A CSL CSV cut after its `records`-th record parses, but loses entries: the snapshot check
@@ -404,12 +427,12 @@ fn check_cut_list_refused(bytes: &[u8], records: usize) -> ScreenError {
     let full = load_csl_csv("csl.csv", bytes, "").unwrap();
     let part = load_csl_csv("csl.csv", &bytes[..=line_ends(bytes)[records]], "").unwrap();
     assert_eq!(part.entries.len(), records);
-    let e = check_against_previous(&full.counts_by_source, &part.counts_by_source, false).unwrap_err();
+    let e = check_against_previous(&full.counts_by_source, &part.counts_by_source, SHRINK, false).unwrap_err();
     assert!(
         matches!(e, ScreenError::SourceShrank { .. } | ScreenError::SourceEmptied { .. }),
         "{e}"
     );
-    assert!(check_against_previous(&full.counts_by_source, &part.counts_by_source, true).is_ok());
+    assert!(check_against_previous(&full.counts_by_source, &part.counts_by_source, SHRINK, true).is_ok());
     let merged = ListSnapshot::merge(vec![full.clone(), part]);
     assert_ne!(merged.id, full.id);
     e

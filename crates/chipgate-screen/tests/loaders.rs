@@ -103,6 +103,25 @@ fn ofac_sdn_with_aliases_and_addresses() {
     assert_eq!(alone.entries.len(), 14_965);
     assert!(alone.entries.iter().all(|e| e.alt_names.is_empty()));
     assert_eq!(snap.counts_by_source.get("SDN"), Some(&14_965));
+    // Identifiers from the remarks: every record whose remarks carry a unified social credit
+    // code has it, and the index finds each by it (and by nothing shorter).
+    let uscc_lines = String::from_utf8_lossy(&sdn)
+        .lines()
+        .filter(|l| l.contains("Unified Social Credit Code"))
+        .count();
+    let with_uscc: Vec<&chipgate_screen::ListEntry> = snap
+        .entries
+        .iter()
+        .filter(|e| e.ids.iter().any(|i| i.kind.starts_with("Unified Social Credit Code")))
+        .collect();
+    assert_eq!(with_uscc.len(), uscc_lines);
+    assert!(uscc_lines > 50);
+    let index = ScreeningIndex::build(snap.clone());
+    for e in &with_uscc {
+        for id in &e.ids {
+            assert!(index.find_id(&id.number).iter().any(|f| f.name == e.name), "{id:?}");
+        }
+    }
     let e = snap
         .entries
         .iter()
@@ -171,6 +190,11 @@ fn ofac_consolidated_non_sdn() {
     assert_eq!(snap.counts_by_source.get("PLC"), Some(&78));
     assert_eq!(snap.counts_by_source.get("CMIC"), Some(&68));
     assert!(snap.counts_by_source.get("SSI").copied().unwrap_or(0) > 250);
+    // The primary file alone is recognised although its first name quotes a comma.
+    assert_eq!(detect_format("cons_prim.csv", &prim).unwrap(), ListFormat::OfacPrimary);
+    let alone = load_list("cons_prim.csv", &prim, "2025-12-19").unwrap();
+    assert_eq!(alone.entries.len(), 442);
+    assert_eq!(alone.counts_by_source, snap.counts_by_source);
 }
 
 #[test]

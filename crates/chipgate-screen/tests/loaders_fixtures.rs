@@ -270,6 +270,18 @@ fn ofac_sdn_set_with_aliases_and_addresses() {
     // The primary file alone: same entries, no aliases or countries, another snapshot id.
     let sdn = read_fixture(&format!("{SDN_SET}/sdn.csv"));
     assert_eq!(detect_format("sdn.csv", &sdn).unwrap(), ListFormat::OfacPrimary);
+    // `cons_prim.csv` quotes the comma of its first name ("HANIYA, Ismail Abdul Salah"):
+    // still twelve fields, so still OFAC (it used to be an unknown format).
+    let prim = read_fixture("lists/ofac_nonsdn_consolidated_2025-12-19/cons_prim.csv");
+    assert!(prim.starts_with(b"9639,\"HANIYA, Ismail"));
+    assert_eq!(detect_format("cons_prim.csv", &prim).unwrap(), ListFormat::OfacPrimary);
+    let prim_alone = load_list("cons_prim.csv", &prim, "2025-12-19").unwrap();
+    assert_eq!(prim_alone.entries.len(), 6);
+    assert_eq!(prim_alone.counts_by_source.get("PLC"), Some(&2));
+    assert!(prim_alone
+        .entries
+        .iter()
+        .any(|e| e.name == "HANIYA, Ismail Abdul Salah"));
     let alone = load_list("sdn.csv", &sdn, "2024-05-03").unwrap();
     assert_eq!(alone.entries.len(), 6);
     assert!(alone

@@ -375,23 +375,27 @@ pub async fn bind(config: ServeConfig) -> Result<Bound, ServeError> {
         Some(dir) => Engine::load(&Directory::new(dir))?,
         None => Engine::load(&Embedded)?,
     };
-    let (ledger, url_note) = {
+    // The store's active list snapshot, when it has one, replaces the bundled list.
+    let (ledger, url_note, engine) = {
         let config = config.clone();
-        tokio::task::spawn_blocking(move || -> Result<(Ledger, String), chipgate_ledger::LedgerError> {
-            let (url, shown) = match &config.db {
-                Some(url) => (url.clone(), redact(url)),
-                None => {
-                    std::fs::create_dir_all(&config.data_dir)?;
-                    let url = Ledger::default_url(&config.data_dir);
-                    (url.clone(), url)
+        tokio::task::spawn_blocking(
+            move || -> Result<(Ledger, String, Engine), chipgate_engine::EngineError> {
+                let (url, shown) = match &config.db {
+                    Some(url) => (url.clone(), redact(url)),
+                    None => {
+                        std::fs::create_dir_all(&config.data_dir).map_err(chipgate_ledger::LedgerError::Io)?;
+                        let url = Ledger::default_url(&config.data_dir);
+                        (url.clone(), url)
+                    }
+                };
+                let (mut ledger, created) = Ledger::open_or_create(&url)?;
+                if created {
+                    tracing::info!("created a new ledger: {shown}");
                 }
-            };
-            let (ledger, created) = Ledger::open_or_create(&url)?;
-            if created {
-                tracing::info!("created a new ledger: {shown}");
-            }
-            Ok((ledger, shown))
-        })
+                let engine = engine.with_store_lists(&mut ledger)?;
+                Ok((ledger, shown, engine))
+            },
+        )
         .await
         .map_err(|e| chipgate_ledger::LedgerError::Io(std::io::Error::other(e.to_string())))??
     };

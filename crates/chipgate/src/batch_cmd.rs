@@ -186,7 +186,13 @@ pub(crate) fn batch(args: BatchArgs, format: BatchFormat, source: &dyn DataSourc
     } else {
         None
     };
-    let engine = Engine::load(source)?;
+    // The store's active list snapshot, when it has one (the store of --record, else
+    // $CHIPGATE_DB or the default file; not created here).
+    let lists_db = match &record {
+        Some(r) => Some(r.db_url.clone()),
+        None => batch_db(None),
+    };
+    let engine = crate::lists_cmd::store_lists(Engine::load(source)?, lists_db.as_deref())?;
     let errors = match (&args.errors, &args.output) {
         (Some(e), _) => e.clone(),
         (None, Some(out)) => BatchConfig::errors_path_for(out),
@@ -354,11 +360,6 @@ pub(crate) fn worker(args: WorkerArgs, source: &dyn DataSource) -> Result<Status
         Some(_) => args.user.clone().unwrap_or_default(),
         None => recorded_user(args.user.as_deref())?,
     };
-    let engine = Engine::load(source)?;
-    if args.publish.is_none() {
-        // Build the screening index before taking messages.
-        engine.lists()?;
-    }
     let db = match given_db(args.db.as_deref()) {
         Some(url) => url.to_owned(),
         None => {
@@ -366,6 +367,13 @@ pub(crate) fn worker(args: WorkerArgs, source: &dyn DataSource) -> Result<Status
             default_db()
         }
     };
+    let mut engine = Engine::load(source)?;
+    if args.publish.is_none() {
+        // The store's active list snapshot, when it has one; the index is built before
+        // taking messages.
+        engine = crate::lists_cmd::store_lists(engine, Some(&db))?;
+        engine.lists()?;
+    }
     let config = chipgate_worker::WorkerConfig {
         nats_url: args.nats.clone(),
         db_url: db,

@@ -110,6 +110,9 @@ pub(crate) enum Command {
     Decide(DecideArgs),
     /// Screen a party name against the restricted-party lists.
     Screen(ScreenArgs),
+    /// Restricted-party list snapshots in the store: show them, import the day's lists (what
+    /// changed, integrity guards), activate one (roll back).
+    Lists(ListsArgs),
     /// Record and manage licenses.
     License(LedgerArgs<LicenseAction>),
     /// Suspend or resume a route (item × destination).
@@ -268,6 +271,11 @@ pub(crate) struct DecideArgs {
     /// The date to decide for (YYYY-MM-DD). Default: today.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub(crate) date: Option<String>,
+    /// Store whose active list snapshot the parties are screened against (default:
+    /// `ledger.sqlite3` in the data directory; without a store or a snapshot, the bundled
+    /// list). Not created.
+    #[arg(long, value_name = "URL", env = "CHIPGATE_DB")]
+    pub(crate) db: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -281,6 +289,11 @@ pub(crate) struct ScreenArgs {
     /// The party's country (ISO code): a signal for the score.
     #[arg(long, value_name = "CC")]
     pub(crate) country: Option<String>,
+    /// Search by identifier instead of name: entries whose list number or an identifier the
+    /// list gives (registration number, unified social credit code, LEI, passport, …) equals
+    /// VALUE exactly (letters and digits compared, case-insensitively).
+    #[arg(long, value_name = "VALUE", conflicts_with_all = ["name", "batch"])]
+    pub(crate) id: Option<String>,
     /// Screen against these list files instead of the bundled CSL (format detected).
     #[arg(long = "list", value_name = "FILE")]
     pub(crate) lists: Vec<PathBuf>,
@@ -293,6 +306,10 @@ pub(crate) struct ScreenArgs {
     /// Screen every row of a CSV file (`name[,country]`), streaming JSON lines.
     #[arg(long, value_name = "FILE.csv")]
     pub(crate) batch: Option<PathBuf>,
+    /// Store whose active list snapshot is screened against (default: `ledger.sqlite3` in the
+    /// data directory; without a store or a snapshot, the bundled list). Not created.
+    #[arg(long, value_name = "URL", env = "CHIPGATE_DB")]
+    pub(crate) db: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +318,52 @@ pub(crate) enum ScreenAction {
     Pairs {
         /// CSV file with name1,name2 rows.
         file: PathBuf,
+    },
+}
+
+/// `chipgate lists`: without a subcommand, the snapshots in the store and the one in use.
+#[derive(Debug, Args)]
+pub(crate) struct ListsArgs {
+    #[command(subcommand)]
+    pub(crate) action: Option<ListsAction>,
+    /// Store: `sqlite://PATH` or `postgres://…` (default: `ledger.sqlite3` in the data directory).
+    #[arg(long, global = true, value_name = "URL", env = "CHIPGATE_DB")]
+    pub(crate) db: Option<String>,
+    /// Who is acting, recorded with every change. Default: $CHIPGATE_USER, else $USER.
+    #[arg(long, global = true, value_name = "NAME", env = "CHIPGATE_USER")]
+    pub(crate) user: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ListsAction {
+    /// Import list files as one snapshot and make it active: trade.gov CSL (JSON or CSV),
+    /// OFAC legacy CSV (`sdn.csv` with its `alt.csv`/`add.csv`, or `cons_prim.csv` with
+    /// `cons_alt.csv`/`cons_add.csv`), UN consolidated XML, an own `name,country,note` CSV.
+    /// Reports what changed per list; refuses a list that disappears or shrinks sharply.
+    Import {
+        /// The list files (format detected; several make one snapshot).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Import and activate even when a list disappears or shrinks beyond the limit in
+        /// `data/lists/lists.toml` (the findings are recorded with the snapshot).
+        #[arg(long)]
+        force: bool,
+        /// The lists' date for files that carry none (the CSV formats).
+        #[arg(long, value_name = "DATE")]
+        source_date: Option<String>,
+    },
+    /// Make a stored snapshot the active one (roll back an import).
+    Activate {
+        /// Snapshot id, or a prefix of at least 8 hex digits.
+        id: String,
+        /// Why (recorded).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// What a snapshot changed against the list in use when it was imported.
+    Diff {
+        /// Snapshot id, or a prefix of at least 8 hex digits.
+        id: String,
     },
 }
 

@@ -67,6 +67,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             let date = parse_date("--date", args.date.as_deref())?;
             let request = request(args.to.clone(), &args.parties)?;
             let decision = if request.end_user.is_some() || request.consignee.is_some() || !request.owners.is_empty() {
+                let engine = crate::lists_cmd::store_lists(engine, args.db.as_deref())?;
                 engine.decide(&record, &request, date)?
             } else {
                 engine.decider().decide(&record, &request, date, &NoLists)?
@@ -92,9 +93,13 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             Ok(Status::Ok)
         }
         Command::Screen(args) => {
-            let engine = Engine::load(source.as_ref())?;
+            let mut engine = Engine::load(source.as_ref())?;
+            if args.lists.is_empty() && args.action.is_none() {
+                engine = crate::lists_cmd::store_lists(engine, args.db.as_deref())?;
+            }
             crate::screen_cmd::run(&engine, args, format)
         }
+        Command::Lists(args) => crate::lists_cmd::run(args, format, source.as_ref()),
         Command::License(args) => crate::ledger_cmd::license(args, format),
         Command::Route(args) => crate::ledger_cmd::route(args, format),
         Command::Order(args) => crate::ledger_cmd::order(args, format, source.as_ref()),

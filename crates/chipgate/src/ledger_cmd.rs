@@ -242,7 +242,7 @@ pub(crate) fn order(
     match args.action {
         OrderAction::Check(a) => {
             let a = *a;
-            let engine = Engine::load(source)?;
+            let engine = Engine::load(source)?.with_store_lists(&mut ledger)?;
             let item = engine
                 .classifier()
                 .catalog()

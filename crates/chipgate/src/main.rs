@@ -14,6 +14,7 @@ mod error;
 mod home;
 mod inputs;
 mod ledger_cmd;
+mod lists_cmd;
 mod output;
 mod render;
 mod screen_cmd;

@@ -17,12 +17,21 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
     })
 }
 
-/// The index to screen against: the bundled CSL, or the given list files merged.
+/// The index to screen against: the engine's lists, or the given list files merged.
 fn index(engine: &Engine, args: &ScreenArgs) -> Result<std::sync::Arc<ScreeningIndex>, CliError> {
     let mut index = if args.lists.is_empty() && args.cleared.is_none() {
         return Ok(engine.lists()?);
     } else if args.lists.is_empty() {
-        ScreeningIndex::build(chipgate_engine::bundled_csl()?)
+        // The engine's lists (the bundled list or the store's active snapshot), re-indexed
+        // with the cleared parties.
+        let current = engine.lists()?;
+        let info = current.snapshot_info();
+        ScreeningIndex::build(ListSnapshot {
+            id: info.id.clone(),
+            source_date: info.source_date.clone(),
+            counts_by_source: info.counts.clone(),
+            entries: current.entries().to_vec(),
+        })
     } else {
         let mut parts = Vec::new();
         for path in &args.lists {
@@ -154,10 +163,13 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs, format: Format) -> Result<S
         );
         return Ok(if with_hits > 0 { Status::Attention } else { Status::Ok });
     }
+    if let Some(value) = &args.id {
+        return by_id(&index, value, format);
+    }
     let name = args.name.as_deref().ok_or_else(|| {
         CliError::missing(
             "NAME",
-            "give a NAME to screen, --batch FILE.csv, or `screen pairs FILE.csv`",
+            "give a NAME to screen, --id VALUE, --batch FILE.csv, or `screen pairs FILE.csv`",
         )
     })?;
     let report = index.screen(
@@ -172,6 +184,69 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs, format: Format) -> Result<S
         Format::Text => print_text(&report_text(&report))?,
     }
     Ok(if report.hits.is_empty() {
+        Status::Ok
+    } else {
+        Status::Attention
+    })
+}
+
+/// `screen --id VALUE`: the entries whose own number or one of whose identifiers equals the
+/// value exactly (letters and digits compared, case-insensitively).
+fn by_id(index: &ScreeningIndex, value: &str, format: Format) -> Result<Status, CliError> {
+    if chipgate_engine::EntryId::normalized(value).is_empty() {
+        return Err(CliError::invalid_value("--id", "has no letters or digits"));
+    }
+    let matches = index.find_id(value);
+    #[derive(serde::Serialize)]
+    struct IdReport<'a> {
+        id: &'a str,
+        list_snapshot: &'a chipgate_engine::SnapshotInfo,
+        matches: Vec<&'a chipgate_engine::ListEntry>,
+    }
+    let report = IdReport {
+        id: value,
+        list_snapshot: index.snapshot_info(),
+        matches,
+    };
+    match format {
+        Format::Json => print_json(&report)?,
+        Format::Text => {
+            let info = report.list_snapshot;
+            let mut s = String::new();
+            let _ = writeln!(
+                s,
+                "identifier `{value}` in list snapshot {} ({})",
+                info.id.get(..16).unwrap_or(&info.id),
+                info.source_date
+            );
+            if report.matches.is_empty() {
+                s.push_str("no entry carries it\n");
+            }
+            for e in &report.matches {
+                let how: Vec<String> = e
+                    .ids
+                    .iter()
+                    .filter(|i| {
+                        chipgate_engine::EntryId::normalized(&i.number) == chipgate_engine::EntryId::normalized(value)
+                    })
+                    .map(|i| format!("{} {}", i.kind, i.number))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "  {} — {} ({})",
+                    e.name,
+                    e.source_code,
+                    if how.is_empty() {
+                        format!("entry number {}", e.entity_number.as_deref().unwrap_or(""))
+                    } else {
+                        how.join(", ")
+                    }
+                );
+            }
+            print_text(&s)?;
+        }
+    }
+    Ok(if report.matches.is_empty() {
         Status::Ok
     } else {
         Status::Attention

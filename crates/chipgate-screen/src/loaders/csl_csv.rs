@@ -2,7 +2,8 @@
 //! layout that adds `_id` in front).
 
 use crate::error::ScreenError;
-use crate::loaders::{check_utf8, csv_error, field, line_of, opt, split_list, strip_bom};
+use crate::loaders::ids::parse_csl_ids;
+use crate::loaders::{check_utf8, csv_error, field, opt, split_list, strip_bom, Lines};
 use crate::model::{list_authority, source_code_from_name, ListEntry, ListSnapshot};
 
 /// Loads a trade.gov CSL CSV file. Columns are found by header name, so both layouts (with
@@ -16,7 +17,8 @@ pub fn load_csl_csv(file: &str, bytes: &[u8], source_date: &str) -> Result<ListS
         .has_headers(true)
         .flexible(false)
         .from_reader(body);
-    let headers = rdr.byte_headers().map_err(|e| csv_error(file, &e))?.clone();
+    let mut lines = Lines::new(body);
+    let headers = rdr.byte_headers().map_err(|e| csv_error(file, &mut lines, &e))?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name.as_bytes());
     let (Some(c_source), Some(c_name)) = (col("source"), col("name")) else {
         return Err(ScreenError::BadHeader {
@@ -34,6 +36,7 @@ pub fn load_csl_csv(file: &str, bytes: &[u8], source_date: &str) -> Result<ListS
     let c_lp = col("license_policy");
     let c_url = col("source_list_url");
     let c_alt = col("alt_names");
+    let c_ids = col("ids");
     let get = |rec: &csv::ByteRecord, c: Option<usize>| -> Result<String, ScreenError> {
         match c {
             Some(i) => field(file, rec, i).map(str::to_string),
@@ -46,9 +49,9 @@ pub fn load_csl_csv(file: &str, bytes: &[u8], source_date: &str) -> Result<ListS
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(file, &e)),
+            Err(e) => return Err(csv_error(file, &mut lines, &e)),
         }
-        let line = line_of(&rec);
+        let line = lines.of(&rec);
         let source = field(file, &rec, c_source)?.to_string();
         let name = field(file, &rec, c_name)?.to_string();
         if source.is_empty() {
@@ -85,6 +88,7 @@ pub fn load_csl_csv(file: &str, bytes: &[u8], source_date: &str) -> Result<ListS
             citation: authority.map(|a| a.0.to_string()),
             effect: authority.map(|a| a.1.to_string()),
             note: None,
+            ids: parse_csl_ids(&get(&rec, c_ids)?),
         });
     }
     if entries.is_empty() {

@@ -8,17 +8,6 @@ use crate::error::ScreenError;
 use crate::loaders::check_utf8;
 use crate::model::{list_authority, source_code_from_name, ListEntry, ListSnapshot};
 
-/// File name the bundled snapshot reports in messages.
-pub const BUNDLED_CSL_NAME: &str = "csl-2026-07-31.json";
-
-static BUNDLED: &[u8] = include_bytes!("../../../../data/lists/csl-2026-07-31.json");
-
-/// The bundled US Consolidated Screening List snapshot (trade.gov, generated
-/// 2026-07-31T13:15Z, 25,921 entries from all sources), compiled into the library.
-pub fn bundled_csl() -> Result<ListSnapshot, ScreenError> {
-    load_csl_json(BUNDLED_CSL_NAME, BUNDLED)
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Compact {
@@ -177,6 +166,7 @@ pub fn load_csl_json(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ScreenErr
             citation,
             effect,
             note: None,
+            ids: Vec::new(),
         });
     }
     if entries.is_empty() {

@@ -1,14 +1,17 @@
 //! Loaders for the list formats. Each takes the file's bytes and a file name (for messages)
 //! and returns a [`ListSnapshot`]; none touches the file system or the clock.
 
+mod bundled;
 mod csl_csv;
 mod csl_json;
+mod ids;
 mod ofac;
 mod simple;
 mod un_xml;
 
+pub use bundled::{bundled_csl, bundled_list, BundledFile, ListSettings, LIST_SETTINGS_FILE};
 pub use csl_csv::load_csl_csv;
-pub use csl_json::{bundled_csl, load_csl_json, BUNDLED_CSL_NAME};
+pub use csl_json::load_csl_json;
 pub use ofac::{load_ofac_legacy, OfacFiles, OfacList};
 pub use simple::{load_block_list_csv, load_cleared_csv, ClearedParties, ClearedParty};
 pub use un_xml::load_un_xml;
@@ -46,11 +49,17 @@ pub fn detect_format(file: &str, bytes: &[u8]) -> Result<ListFormat, ScreenError
     if head.starts_with(b"<") {
         return Ok(ListFormat::UnXml);
     }
-    let cols: Vec<String> = first_line
-        .trim_end_matches('\r')
-        .split(',')
-        .map(|c| c.trim().trim_matches('"').to_string())
-        .collect();
+    // The first record, parsed as CSV: OFAC's `cons_prim.csv` quotes names with commas
+    // ("HANIYA, Ismail Abdul Salah") on its first line.
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(first_line.trim_end_matches('\r').as_bytes());
+    let mut rec = csv::StringRecord::new();
+    let cols: Vec<String> = match rdr.read_record(&mut rec) {
+        Ok(true) => rec.iter().map(|c| c.trim().to_string()).collect(),
+        _ => Vec::new(),
+    };
     if cols.iter().any(|c| c == "source") && cols.iter().any(|c| c == "name") {
         return Ok(ListFormat::CslCsv);
     }
@@ -118,18 +127,78 @@ pub(crate) fn check_utf8<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, Scr
     }
 }
 
-/// Converts a csv crate error to ours, keeping the line number.
-pub(crate) fn csv_error(file: &str, e: &csv::Error) -> ScreenError {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
+/// 1-based line numbers of records in a file, counting line feeds: the csv crate's own line
+/// counter falls behind on CRLF files (the OFAC legacy CSVs), so loaders number lines from
+/// the record's byte offset instead. Offsets are expected in
+/// increasing order (a smaller one recounts from the start).
+pub(crate) struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines { bytes, at: 0, line: 1 }
+    }
+
+    /// The line of the record that starts at byte offset `byte`. On CRLF files the csv
+    /// crate puts a record's start at the line feed of the line end before it, so line ends
+    /// at the offset are skipped first.
+    pub(crate) fn at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
+        while matches!(self.bytes.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte < self.at {
+            self.at = 0;
+            self.line = 1;
+        }
+        let seen = self.bytes.get(self.at..byte).unwrap_or_default();
+        self.line += seen.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.at = byte;
+        self.line
+    }
+
+    /// The line a record starts on.
+    pub(crate) fn of(&mut self, rec: &csv::ByteRecord) -> u64 {
+        match rec.position() {
+            Some(p) => self.at(p.byte()),
+            None => 0,
+        }
+    }
+
+    fn of_pos(&mut self, pos: Option<&csv::Position>) -> Option<u64> {
+        pos.map(|p| self.at(p.byte()))
+    }
+}
+
+/// Converts a csv crate error of a stream (no bytes to count lines in) to ours, with the csv
+/// crate's line number.
+pub(crate) fn csv_stream_error(file: &str, e: &csv::Error) -> ScreenError {
+    convert_csv_error(file, e, &mut |pos| pos.map(csv::Position::line))
+}
+
+/// Converts a csv crate error to ours, with the line number counted by `lines`.
+pub(crate) fn csv_error(file: &str, lines: &mut Lines<'_>, e: &csv::Error) -> ScreenError {
+    convert_csv_error(file, e, &mut |pos| lines.of_pos(pos))
+}
+
+fn convert_csv_error(
+    file: &str,
+    e: &csv::Error,
+    line_of: &mut dyn FnMut(Option<&csv::Position>) -> Option<u64>,
+) -> ScreenError {
+    let line = line_of(e.position()).unwrap_or(0);
     match e.kind() {
         csv::ErrorKind::Utf8 { pos, .. } => ScreenError::InvalidUtf8 {
             file: file.to_string(),
-            line: pos.as_ref().map(|p| p.line()).unwrap_or(line),
+            line: line_of(pos.as_ref()).unwrap_or(line),
             offset: pos.as_ref().map(|p| p.byte()).unwrap_or(0),
         },
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => ScreenError::FieldCount {
             file: file.to_string(),
-            line: pos.as_ref().map(|p| p.line()).unwrap_or(line),
+            line: line_of(pos.as_ref()).unwrap_or(line),
             expected: *expected_len as usize,
             found: *len as usize,
         },
@@ -160,11 +229,6 @@ pub(crate) fn field<'r>(file: &str, rec: &'r csv::ByteRecord, i: usize) -> Resul
             })
         }
     }
-}
-
-/// Line number of a byte record (1-based).
-pub(crate) fn line_of(rec: &csv::ByteRecord) -> u64 {
-    rec.position().map(|p| p.line()).unwrap_or(0)
 }
 
 /// Splits a `; `-separated list field, dropping empty parts.

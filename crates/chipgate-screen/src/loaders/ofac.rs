@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use crate::country::country_code;
 use crate::error::ScreenError;
-use crate::loaders::{check_utf8, csv_error, field, line_of, strip_bom};
+use crate::loaders::ids::parse_ofac_remarks_ids;
+use crate::loaders::{check_utf8, csv_error, field, strip_bom, Lines};
 use crate::model::{list_authority, sha256_hex, ListEntry, ListSnapshot};
 
 /// Which OFAC list the files hold.
@@ -82,6 +83,7 @@ pub fn load_ofac_legacy(files: OfacFiles<'_>, list: OfacList, source_date: &str)
             }),
             citation: authority.map(|a| a.0.to_string()),
             effect: authority.map(|a| a.1.to_string()),
+            ids: parse_ofac_remarks_ids(f[11]),
             ..ListEntry::default()
         });
         Ok(())
@@ -168,15 +170,16 @@ where
         .has_headers(false)
         .flexible(true)
         .from_reader(body);
+    let mut lines = Lines::new(body);
     let mut rec = csv::ByteRecord::new();
     let mut fields: Vec<String> = Vec::with_capacity(expected);
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(file, &e)),
+            Err(e) => return Err(csv_error(file, &mut lines, &e)),
         }
-        let line = line_of(&rec);
+        let line = lines.of(&rec);
         if rec.len() == 1
             && rec
                 .get(0)

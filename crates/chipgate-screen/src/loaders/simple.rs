@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::country::country_code;
 use crate::error::ScreenError;
-use crate::loaders::{check_utf8, csv_error, field, line_of, opt, strip_bom};
+use crate::loaders::{check_utf8, csv_error, field, opt, strip_bom, Lines};
 use crate::model::{ListEntry, ListSnapshot};
 
 /// One row of a cleared-parties list: a counterparty an officer has reviewed and cleared.
@@ -46,7 +46,8 @@ fn read_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, ScreenError> {
         .has_headers(true)
         .flexible(false)
         .from_reader(body);
-    let headers = rdr.byte_headers().map_err(|e| csv_error(file, &e))?.clone();
+    let mut lines = Lines::new(body);
+    let headers = rdr.byte_headers().map_err(|e| csv_error(file, &mut lines, &e))?.clone();
     let cols: Vec<String> = headers
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
@@ -68,9 +69,9 @@ fn read_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, ScreenError> {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(file, &e)),
+            Err(e) => return Err(csv_error(file, &mut lines, &e)),
         }
-        let line = line_of(&rec);
+        let line = lines.of(&rec);
         let name = field(file, &rec, c_name)?.to_string();
         if name.is_empty() {
             return Err(ScreenError::BadField {
