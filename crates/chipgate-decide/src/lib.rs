@@ -24,6 +24,7 @@ pub mod countries;
 mod determine;
 pub mod parties;
 pub mod rules;
+pub mod scenarios;
 mod timeline;
 
 use std::collections::HashMap;
@@ -39,6 +40,7 @@ pub use context::{EndUseReport, EndUses, NotEvaluated, Vendors};
 pub use countries::{Countries, CountryCode, Region, Uncertain};
 pub use parties::{Listing, Ownership, PartyRules};
 pub use rules::{Cite, Exception, Layer, LicenseRules, Policy, Requirement, RequirementKind, ReviewPolicy, RuleHeader};
+pub use scenarios::{ScenarioError, ScenarioFailure, ScenarioFile, ScenarioRun};
 pub use timeline::{DecisionTimeline, TimelineEntry};
 
 /// The facts license rules may test.

@@ -10,9 +10,8 @@
 use std::sync::OnceLock;
 
 use chipgate_data::Embedded;
-use chipgate_decide::{Decider, ListedParty, NoLists, PartyLookup, Request};
+use chipgate_decide::{Decider, ListedParty, NoLists, PartyLookup, Request, ScenarioFile};
 use chipgate_model::Date;
-use serde::Deserialize;
 
 fn decider() -> &'static Decider {
     static D: OnceLock<Decider> = OnceLock::new();
@@ -23,71 +22,9 @@ fn date(s: &str) -> Date {
     s.parse().unwrap()
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    scenario: Vec<Scenario>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Scenario {
-    name: String,
-    item: String,
-    to: String,
-    date: String,
-    #[serde(default)]
-    end_user_hq: Option<String>,
-    #[serde(default)]
-    parent_hq: Option<String>,
-    #[serde(default)]
-    exporter: Option<String>,
-    #[serde(default)]
-    end_use: Option<String>,
-    #[serde(default)]
-    as_written: bool,
-    #[serde(default)]
-    region: Option<String>,
-    #[serde(default)]
-    eccn: Option<String>,
-    #[serde(default)]
-    us_person: Option<bool>,
-    #[serde(default)]
-    end_user: Option<String>,
-    #[serde(default)]
-    consignee: Option<String>,
-    #[serde(default)]
-    owners: Vec<chipgate_decide::Ownership>,
-    outcome: String,
-    #[serde(default)]
-    review_policy: Option<String>,
-    reasons: Vec<String>,
-    #[serde(default)]
-    exceptions: Option<Vec<String>>,
-    #[serde(default)]
-    notification_days: Option<u32>,
-    #[serde(default)]
-    not_enforced: Vec<String>,
-    /// Substrings that must each appear in some missing input.
-    #[serde(default)]
-    missing: Vec<String>,
-    /// Exceptions reported as not usable.
-    #[serde(default)]
-    ruled_out: Vec<String>,
-    /// Substrings that must each appear in some note.
-    #[serde(default)]
-    notes: Vec<String>,
-    /// Possible matches to review (checked when given).
-    #[serde(default)]
-    possible: Option<usize>,
-    /// Substrings that must each appear in some red flag.
-    #[serde(default)]
-    red_flags: Vec<String>,
-    source: String,
-}
-
-/// Every `tests/scenarios/<prefix>*.toml` file, parsed.
-fn scenario_files(prefix: &str) -> Vec<(String, File)> {
+/// Every `tests/scenarios/<prefix>*.toml` file, parsed by the one scenario runner
+/// (`chipgate_decide::scenarios`, which `chipgate rules test` also calls).
+fn scenario_files(prefix: &str) -> Vec<ScenarioFile> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scenarios");
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -103,124 +40,29 @@ fn scenario_files(prefix: &str) -> Vec<(String, File)> {
         .into_iter()
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
-            let file: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (p.display().to_string(), file)
+            ScenarioFile::parse(&p.display().to_string(), &text).unwrap_or_else(|e| panic!("{e}"))
         })
         .collect()
 }
 
 /// Runs the scenarios of the files against a party index; returns the failures.
-fn run_scenarios(files: &[(String, File)], lists: &dyn PartyLookup) -> Vec<String> {
-    let d = decider();
+fn run_scenarios(files: &[ScenarioFile], lists: &dyn PartyLookup) -> Vec<String> {
     let mut failures = Vec::new();
-    for s in files.iter().flat_map(|(_, f)| &f.scenario) {
-        assert!(!s.source.is_empty(), "{}: no source", s.name);
-        let item = d.classifier().catalog().get(&s.item).unwrap();
-        let request = Request {
-            destination: s.to.clone(),
-            end_user: s.end_user.clone(),
-            consignee: s.consignee.clone(),
-            end_user_hq: s.end_user_hq.clone(),
-            parent_hq: s.parent_hq.clone(),
-            exporter: s.exporter.clone(),
-            end_use: s.end_use.clone(),
-            as_written: s.as_written,
-            region: s.region.clone(),
-            eccn: s.eccn.clone(),
-            us_person: s.us_person,
-            owners: s.owners.clone(),
-            ..Request::default()
-        };
-        match d.decide(item, &request, date(&s.date), lists) {
-            Ok(r) => {
-                let problems = check(s, &r);
-                if !problems.is_empty() {
-                    failures.push(format!("{}: {}", s.name, problems.join("; ")));
-                }
-            }
-            Err(e) => failures.push(format!("{}: error {e}", s.name)),
+    for file in files {
+        let run = file.run(decider(), lists).unwrap_or_else(|e| panic!("{e}"));
+        for f in run.failures {
+            failures.push(format!("{}: {}", f.name, f.problems.join("; ")));
         }
     }
     failures
 }
 
-/// What a scenario asserts about a decision.
-fn check(s: &Scenario, r: &chipgate_decide::Decision) -> Vec<String> {
-    let mut problems = Vec::new();
-    if r.outcome.as_str() != s.outcome {
-        problems.push(format!("outcome {} != {}", r.outcome.as_str(), s.outcome));
-    }
-    if let Some(p) = &s.review_policy {
-        if r.review_policy.map(|x| x.as_str()) != Some(p.as_str()) {
-            problems.push(format!("policy {:?} != {p}", r.review_policy));
-        }
-    }
-    let mut ids: Vec<String> = r.reasons.iter().map(|x| x.id.to_string()).collect();
-    ids.sort();
-    let mut want = s.reasons.clone();
-    want.sort();
-    if ids != want {
-        problems.push(format!("reasons {ids:?} != {want:?}"));
-    }
-    if s.outcome == "indeterminate" && r.missing_inputs.is_empty() {
-        problems.push("indeterminate without missing inputs".to_owned());
-    }
-    let texts = |v: &[chipgate_rules::Text]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
-    for (wanted, got, what) in [
-        (&s.missing, r.missing_inputs.clone(), "missing input"),
-        (&s.notes, texts(&r.notes), "note"),
-        (&s.red_flags, texts(&r.red_flags), "red flag"),
-    ] {
-        for w in wanted {
-            if !got.iter().any(|g| g.contains(w.as_str())) {
-                problems.push(format!("{what} `{w}` not in {got:?}"));
-            }
-        }
-    }
-    let ruled_out: Vec<&str> = r.exceptions_ruled_out.iter().map(|x| x.symbol).collect();
-    for want in &s.ruled_out {
-        if !ruled_out.contains(&want.as_str()) {
-            problems.push(format!("exception `{want}` not ruled out: {ruled_out:?}"));
-        }
-    }
-    if let Some(want) = &s.exceptions {
-        let got: Vec<String> = r.exceptions.iter().map(|x| x.symbol.to_string()).collect();
-        if &got != want {
-            problems.push(format!("exceptions {got:?} != {want:?}"));
-        }
-    }
-    if let Some(days) = s.notification_days {
-        let got = r
-            .exceptions
-            .iter()
-            .flat_map(|x| &x.conditions)
-            .filter_map(|c| c.notification_days)
-            .max()
-            .unwrap_or(0);
-        if got != days {
-            problems.push(format!("notification days {got} != {days}"));
-        }
-    }
-    for want in &s.not_enforced {
-        if !r.not_enforced.iter().any(|x| x.id == want) {
-            problems.push(format!("not-enforced `{want}` missing"));
-        }
-    }
-    if let Some(n) = s.possible {
-        if r.possible_listed_parties.len() != n {
-            problems.push(format!("{} possible matches != {n}", r.possible_listed_parties.len()));
-        }
-    }
-    let required = match s.outcome.as_str() {
-        "license_required" | "license_exception_available" => true,
-        // Indeterminate: required when some requirement holds whatever the missing input.
-        "indeterminate" => !r.reasons.is_empty(),
-        _ => false,
-    };
-    if r.license_required != required {
-        problems.push("license_required disagrees with outcome".to_owned());
-    }
-    problems
+#[test]
+fn classification_scenarios() {
+    let files = scenario_files("classification");
+    assert!(files.iter().map(ScenarioFile::len).sum::<usize>() >= 10);
+    let failures = run_scenarios(&files, &NoLists);
+    assert!(failures.is_empty(), "failed scenarios:\n{}", failures.join("\n"));
 }
 
 #[test]
@@ -235,7 +77,7 @@ fn decision_scenarios() {
 #[test]
 fn party_scenarios() {
     let files = scenario_files("parties");
-    assert!(files.iter().map(|(_, f)| f.scenario.len()).sum::<usize>() >= 20);
+    assert!(files.iter().map(ScenarioFile::len).sum::<usize>() >= 20);
     let failures = run_scenarios(&files, &FakeEntityList);
     assert!(failures.is_empty(), "failed party scenarios:\n{}", failures.join("\n"));
 }
@@ -644,4 +486,63 @@ fn bad_ownership_is_an_error() {
             .to_string();
         assert!(e.contains("`owners`"), "{e}");
     }
+}
+
+/// The runner reports a scenario whose answer differs, naming it and the difference, and
+/// refuses a file it cannot run as written rather than skipping a scenario.
+#[test]
+fn the_scenario_runner_reports_differences_and_refuses_bad_files() {
+    let wrong = r#"
+[[scenario]]
+name = "H100 to Germany, stated wrongly"
+item = "nvidia-h100-sxm5"
+to = "DE"
+date = "2024-01-10"
+outcome = "license_required"
+reasons = []
+source = "test"
+
+[[scenario]]
+name = "H100 classified, stated wrongly"
+item = "nvidia-h100-sxm5"
+date = "2024-01-10"
+outcome = "not_controlled"
+eccn = []
+source = "test"
+"#;
+    let run = ScenarioFile::parse("wrong.toml", wrong)
+        .unwrap()
+        .run(decider(), &NoLists)
+        .unwrap();
+    assert_eq!(run.scenarios, 2);
+    let names: Vec<&str> = run.failures.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["H100 to Germany, stated wrongly", "H100 classified, stated wrongly"]
+    );
+    assert!(run.failures[0].problems[0].starts_with("outcome no_license_required != license_required"));
+    assert!(run.failures[1].problems[0].starts_with("outcome controlled != not_controlled"));
+
+    let unknown_key = "[[scenario]]\nname = \"x\"\nitem = \"nvidia-h20\"\ndate = \"2025-01-01\"\noutcome = \"controlled\"\neccn = []\nsource = \"s\"\ncolour = 1\n";
+    let e = ScenarioFile::parse("bad.toml", unknown_key).unwrap_err().to_string();
+    assert!(
+        e.contains("bad.toml") && e.contains("`x`") && e.contains("colour"),
+        "{e}"
+    );
+
+    let no_source = wrong.replace("source = \"test\"", "source = \"\"");
+    let e = ScenarioFile::parse("nosource.toml", &no_source)
+        .unwrap()
+        .run(decider(), &NoLists)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("source"), "{e}");
+
+    let unknown_item = wrong.replace("nvidia-h100-sxm5", "no-such-chip");
+    let e = ScenarioFile::parse("item.toml", &unknown_item)
+        .unwrap()
+        .run(decider(), &NoLists)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("item") && e.contains("no-such-chip"), "{e}");
 }

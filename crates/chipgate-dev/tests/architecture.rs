@@ -5,7 +5,9 @@
 //!   other) and on no crate below the engine;
 //! - the code map's "depends on" column is each crate's `[dependencies]` on workspace crates;
 //! - the pure crates deny `clippy::disallowed_methods`, and `clippy.toml` disallows the clock
-//!   and the file system.
+//!   and the file system;
+//! - each outside concern has one crate: SQL in the ledger, HTTP in the server, NATS in the
+//!   worker, flags and terminals in the binary.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -49,6 +51,11 @@ fn root() -> PathBuf {
 
 /// Every workspace crate's name and its `[dependencies]` on workspace crates (`chipgate*`).
 fn workspace() -> BTreeMap<String, BTreeSet<String>> {
+    dependencies(|k| k.starts_with("chipgate"))
+}
+
+/// Every workspace crate's name and its `[dependencies]` whose names `keep` accepts.
+fn dependencies(keep: impl Fn(&str) -> bool) -> BTreeMap<String, BTreeSet<String>> {
     let mut crates = BTreeMap::new();
     for entry in std::fs::read_dir(root().join("crates")).unwrap() {
         let manifest = entry.unwrap().path().join("Cargo.toml");
@@ -60,7 +67,7 @@ fn workspace() -> BTreeMap<String, BTreeSet<String>> {
         let deps: BTreeSet<String> = value
             .get("dependencies")
             .and_then(toml::Value::as_table)
-            .map(|t| t.keys().filter(|k| k.starts_with("chipgate")).cloned().collect())
+            .map(|t| t.keys().filter(|k| keep(k)).cloned().collect())
             .unwrap_or_default();
         crates.insert(name, deps);
     }
@@ -185,4 +192,37 @@ fn pure_crates_deny_the_clock_and_the_file_system() {
             lib.display()
         );
     }
+}
+
+/// (dependency, the one crate that may have it): the outside concerns each crate owns.
+const OWNED: &[(&str, &str)] = &[
+    ("rusqlite", "chipgate-ledger"),
+    ("postgres", "chipgate-ledger"),
+    ("axum", "chipgate-server"),
+    ("hyper", "chipgate-server"),
+    ("tower-http", "chipgate-server"),
+    ("async-nats", "chipgate-worker"),
+    ("clap", "chipgate"),
+    ("clap_complete", "chipgate"),
+    ("clap_mangen", "chipgate"),
+];
+
+#[test]
+fn each_outside_concern_has_one_crate() {
+    let deps = dependencies(|k| OWNED.iter().any(|(dep, _)| *dep == k));
+    let mut failures = Vec::new();
+    for (name, owned) in &deps {
+        for dep in owned {
+            let owner = OWNED.iter().find(|(d, _)| d == dep).map(|(_, o)| *o);
+            if owner != Some(name.as_str()) {
+                failures.push(format!("{name} depends on {dep}, which only {owner:?} may use"));
+            }
+        }
+    }
+    for (dep, owner) in OWNED {
+        if !deps.get(*owner).is_some_and(|d| d.contains(*dep)) {
+            failures.push(format!("{owner} no longer depends on {dep}: update OWNED"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -262,6 +262,22 @@ impl Engine {
         }
     }
 
+    /// Runs a scenario file (`chipgate rules test`): classifications with the classifier,
+    /// determinations as [`Engine::decide`] answers them (parties screened through the lists'
+    /// index, built only when a scenario names a party).
+    pub fn run_scenarios(&self, file: &ScenarioFile) -> Result<ScenarioRun, EngineError> {
+        let run = if file.names_parties() {
+            let index = self.lists()?;
+            file.run(&self.decider, &ListLookup(&index))
+        } else {
+            file.run(&self.decider, &NoLists)
+        };
+        run.map_err(|e| EngineError::Invalid {
+            field: "scenario".to_owned(),
+            message: e.to_string(),
+        })
+    }
+
     /// Classifies an item on a date.
     pub fn classify(&self, item: &ChipRecord, date: Date) -> Result<Classification, EngineError> {
         Ok(self.classifier().classify(item, date).map_err(DecideError::from)?)

@@ -202,6 +202,14 @@ pub(crate) enum RulesAction {
         /// The data directory (same layout as the repository's `data/`).
         dir: PathBuf,
     },
+    /// Run scenario files (like `tests/scenarios/*.toml`): each scenario's answer against what
+    /// it states; exit 1 when one differs. With --data-dir, against that data
+    Test {
+        /// Scenario files: `[[scenario]]` tables with item, date, outcome and source; with
+        /// `to`, a license determination (reasons, policy, exceptions, parties), else a classification
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// The parties and circumstances of a shipment.

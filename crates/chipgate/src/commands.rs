@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use chipgate_engine::{
     Classifier, ClassifyError, DataSource, Decider, Directory, Embedded, Engine, LicenseOutcome, NoLists, Outcome,
+    ScenarioFile,
 };
 use clap::CommandFactory;
 
@@ -134,6 +135,7 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
                 print_text(&out)?;
                 Ok(Status::Ok)
             }
+            Some(RulesAction::Test { files }) => rules_test(&Engine::load(source.as_ref())?, &files, format),
         },
     }
 }
@@ -199,4 +201,35 @@ fn chips_show(classifier: &Classifier, id: &str, format: Format) -> Result<Statu
         Format::Text => print_text(&render::chip(record))?,
     }
     Ok(Status::Ok)
+}
+
+/// `chipgate rules test FILE…`: every file's scenarios through the engine; one line per file,
+/// then each scenario that differs with its differences.
+fn rules_test(engine: &Engine, files: &[std::path::PathBuf], format: Format) -> Result<Status, CliError> {
+    let mut runs = Vec::with_capacity(files.len());
+    for path in files {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::File {
+            path: origin.clone(),
+            source,
+        })?;
+        let file = ScenarioFile::parse(&origin, &text).map_err(|e| CliError::Invalid {
+            field: "FILE".to_owned(),
+            message: e.to_string(),
+        })?;
+        runs.push(engine.run_scenarios(&file)?);
+    }
+    match format {
+        Format::Json => print_json(&serde_json::json!({
+            "scenarios": runs.iter().map(|r| r.scenarios).sum::<usize>(),
+            "failed": runs.iter().map(|r| r.failures.len()).sum::<usize>(),
+            "files": runs,
+        }))?,
+        Format::Text => print_text(&render::scenario_runs(&runs))?,
+    }
+    Ok(if runs.iter().any(|r| !r.failures.is_empty()) {
+        Status::Failed
+    } else {
+        Status::Ok
+    })
 }

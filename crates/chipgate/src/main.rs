@@ -1,8 +1,9 @@
 //! The `chipgate` command: parses flags, calls the library crates, prints.
 //!
 //! Exit codes: 0 = done (not controlled, controlled, no license required);
-//! 1 = error (bad input, unknown item, unreadable file); 2 = license required or a
-//! screening hit; 3 = indeterminate (an input that could decide is missing);
+//! 1 = error (bad input, unknown item, unreadable file), or a `rules test` scenario that
+//! differs; 2 = license required or a screening hit; 3 = indeterminate (an input that could
+//! decide is missing);
 //! 64 = usage error (a flag mistyped, missing or malformed; an unknown subcommand).
 //! With `--format json`, errors are one JSON object on standard output.
 
@@ -33,6 +34,8 @@ pub(crate) enum Status {
     Attention,
     /// Exit 3: indeterminate.
     Indeterminate,
+    /// Exit 1: a check found differences, reported on standard output (`rules test`).
+    Failed,
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Ok(Status::Ok) => ExitCode::SUCCESS,
         Ok(Status::Attention) => ExitCode::from(2),
         Ok(Status::Indeterminate) => ExitCode::from(3),
+        Ok(Status::Failed) => ExitCode::FAILURE,
         Err(failure) if failure.is_broken_pipe() => ExitCode::SUCCESS,
         Err(failure) => failure.report().emit(json_errors),
     }

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use chipgate_engine::{
     format_number, ChipRecord, Classification, Classifier, Decision, DecisionTimeline, Figure, ItemKind,
-    LicenseOutcome, Outcome, Precision, Timeline, Tri,
+    LicenseOutcome, Outcome, Precision, ScenarioRun, Timeline, Tri,
 };
 use serde::Serialize;
 
@@ -505,6 +505,28 @@ pub(crate) fn decision_timeline(t: &DecisionTimeline) -> String {
         let _ = writeln!(s, "events");
         for e in &t.events {
             let _ = writeln!(s, "  {e}");
+        }
+    }
+    s
+}
+
+/// `chipgate rules test`: `ok:` or `FAILED:` per file, then each differing scenario.
+pub(crate) fn scenario_runs(runs: &[ScenarioRun]) -> String {
+    let mut s = String::new();
+    for run in runs {
+        if run.failures.is_empty() {
+            let _ = writeln!(s, "ok: {} scenarios in `{}`", run.scenarios, run.file);
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "FAILED: {} of {} scenarios in `{}`",
+            run.failures.len(),
+            run.scenarios,
+            run.file
+        );
+        for failure in &run.failures {
+            let _ = writeln!(s, "  {}: {}", failure.name, failure.problems.join("; "));
         }
     }
     s

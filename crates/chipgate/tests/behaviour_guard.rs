@@ -19,6 +19,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "common/tour.rs"]
+mod tour;
+
+use tour::tour_commands;
+
 const README: &str = include_str!("../../../README.md");
 /// The commands whose JSON is guarded.
 const GUARDED: &[&str] = &["classify", "decide", "timeline", "screen", "order check"];
@@ -82,29 +87,6 @@ fn run(command: &str, dir: &Path) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
-}
-
-/// The `$ chipgate …` commands of the README's ` ```text ` blocks, continued lines joined.
-fn tour_commands(readme: &str) -> Vec<String> {
-    let mut commands = Vec::new();
-    let mut in_text_block = false;
-    let mut lines = readme.lines();
-    while let Some(line) = lines.next() {
-        if line.starts_with("```") {
-            in_text_block = !in_text_block && line.trim() == "```text";
-            continue;
-        }
-        let Some(command) = line.strip_prefix("$ chipgate ").filter(|_| in_text_block) else {
-            continue;
-        };
-        let mut command = format!("chipgate {command}");
-        while command.ends_with('\\') {
-            command.pop();
-            command.push_str(lines.next().expect("a continued command ends the README").trim_start());
-        }
-        commands.push(command);
-    }
-    commands
 }
 
 /// Replaces the value of every `"…_at": "YYYY-MM-DDTHH:MM:SS…"` with `"<time>"`.
@@ -222,10 +204,4 @@ fn only_wall_clock_times_are_redacted() {
         r#"{"created_at":"<time>","valid_at":"2025-08-12","x_at":null}"#
     );
     assert_eq!(redact_times("no times"), "no times");
-}
-
-#[test]
-fn the_tour_reader_joins_continued_commands() {
-    let readme = "```sh\n$ chipgate no\n```\n```text\n$ chipgate one \\\n    --two\nout\n$ echo x\n```\n";
-    assert_eq!(tour_commands(readme), ["chipgate one --two"]);
 }

@@ -220,3 +220,52 @@ fn rules_check_validates_a_directory() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("ok: 3 rule versions"), "{}", stdout(&out));
 }
+
+/// `chipgate rules test` runs the repository's scenario files through the one runner, and a
+/// scenario whose answer differs is named, with exit 1.
+#[test]
+fn rules_test_runs_scenario_files_and_names_a_difference() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chipgate"))
+        .current_dir(root)
+        .args([
+            "rules",
+            "test",
+            "tests/scenarios/classification.toml",
+            "tests/scenarios/decisions.toml",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.starts_with("ok: "), "{text}");
+    assert_eq!(text.lines().count(), 2, "{text}");
+
+    let dir = std::env::temp_dir().join(format!("chipgate-rules-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("wrong.toml");
+    std::fs::write(
+        &file,
+        "[[scenario]]\nname = \"H20 stated controlled\"\nitem = \"nvidia-h20\"\ndate = \"2025-04-20\"\noutcome = \"controlled\"\neccn = [\"3A090.a\"]\nsource = \"test\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chipgate"))
+        .args(["rules", "test", "--format", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["scenarios"], 1);
+    assert_eq!(json["failed"], 1);
+    let failure = &json["files"][0]["failures"][0];
+    assert_eq!(failure["name"], "H20 stated controlled");
+    assert!(
+        failure["problems"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("outcome not_controlled != controlled"),
+        "{failure}"
+    );
+}
