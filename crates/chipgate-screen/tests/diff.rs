@@ -69,3 +69,55 @@ fn added_removed_and_changed_per_list() {
     assert_eq!(keys.iter().filter(|k| k.starts_with("EL:")).count(), 2);
     assert_ne!(keys[2], keys[3]);
 }
+
+mod props {
+    use std::collections::BTreeMap;
+
+    use chipgate_screen::{content_id, diff_digests, entry_digests, ListEntry, ListSnapshot};
+    use proptest::prelude::*;
+
+    /// Entries drawn from a small pool, so that old and new lists share, change and drop some.
+    fn entries() -> impl Strategy<Value = Vec<ListEntry>> {
+        proptest::collection::vec((0..3usize, 0..12u32, prop::option::of(0..8u32), 0..3u32), 0..30).prop_map(|rows| {
+            rows.into_iter()
+                .map(|(list, name, number, alias)| ListEntry {
+                    source: ["SDN", "EL", "UN"][list].to_owned(),
+                    source_code: ["SDN", "EL", "UN"][list].to_owned(),
+                    name: format!("Party {name}"),
+                    entity_number: number.map(|n| n.to_string()),
+                    alt_names: vec![format!("Alias {alias}")],
+                    ..ListEntry::default()
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        /// Per list: before − removed + added = after; every diff row names an entry of the
+        /// side it comes from; a list diffed with itself (in any order) is empty and keeps its id.
+        #[test]
+        fn diff_counts_add_up(old in entries(), new in entries()) {
+            let (o, n) = (
+                entry_digests(&ListSnapshot::from_entries(b"", "", old.clone())),
+                entry_digests(&ListSnapshot::from_entries(b"", "", new)),
+            );
+            let d = diff_digests(&o, &n);
+            let mut per: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+            for e in &o { per.entry(e.source.as_str()).or_default().0 += 1; }
+            for e in &n { per.entry(e.source.as_str()).or_default().1 += 1; }
+            for (list, c) in &d.summary {
+                let (before, after) = per.get(list.as_str()).copied().unwrap_or_default();
+                prop_assert_eq!((c.before, c.after), (before, after));
+                prop_assert_eq!(c.before - c.removed + c.added, c.after);
+                prop_assert!(c.changed <= c.before - c.removed);
+            }
+            for r in &d.removed { prop_assert!(o.iter().any(|e| e.key == r.key) && !n.iter().any(|e| e.key == r.key)); }
+            for a in &d.added { prop_assert!(n.iter().any(|e| e.key == a.key) && !o.iter().any(|e| e.key == a.key)); }
+            let mut reversed = old.clone();
+            reversed.reverse();
+            let r = entry_digests(&ListSnapshot::from_entries(b"", "", reversed));
+            prop_assert!(diff_digests(&o, &r).is_empty());
+            prop_assert_eq!(content_id(&o), content_id(&r));
+        }
+    }
+}
