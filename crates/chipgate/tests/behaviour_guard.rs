@@ -17,12 +17,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 #[path = "common/tour.rs"]
 mod tour;
 
-use tour::tour_commands;
+use tour::{shell, tour_commands, Scratch};
 
 const README: &str = include_str!("../../../README.md");
 /// The commands whose JSON is guarded.
@@ -34,51 +33,10 @@ fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/behaviour")
 }
 
-fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_chipgate"))
-        .parent()
-        .expect("the binary is in a directory")
-        .to_path_buf()
-}
-
-/// A fresh directory for one run, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("chipgate-guard-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Runs `command` with `sh` in `dir`, the built `chipgate` first on `PATH`: its standard
-/// output, which must not be empty (a determination that is not a green light exits non-zero
-/// and still prints its JSON).
+/// Runs `command` in `dir`: its standard output, which must not be empty (a determination
+/// that is not a green light exits non-zero and still prints its JSON).
 fn run(command: &str, dir: &Path) -> String {
-    let path = std::env::join_paths(
-        std::iter::once(bin_dir()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
-    .unwrap();
-    let output = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", path)
-        .env("HOME", dir)
-        .env("CHIPGATE_HOME", dir.join("chipgate-home"))
-        .env("USER", "guard-officer")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let output = shell(command, dir, "guard-officer");
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
         !stdout.is_empty(),

@@ -6,8 +6,10 @@
 //! text left out of that line (times, hashes). Everything else must match line for line.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+#[path = "common/tour.rs"]
+mod tour;
+
+use tour::{both, shell, Scratch};
 
 const README: &str = include_str!("../../../README.md");
 const ELLIPSIS: &str = "…";
@@ -113,46 +115,15 @@ fn output_matches(expected: &[String], actual: &[&str]) -> bool {
     at <= end
 }
 
-fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_chipgate"))
-        .parent()
-        .expect("the binary is in a directory")
-        .to_path_buf()
-}
-
-/// Runs a README command the way a reader would, in `dir`: standard output, then standard error.
-fn run(command: &str, dir: &Path) -> String {
-    let path = std::env::join_paths(
-        std::iter::once(bin_dir()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
-    .unwrap();
-    let output = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", path)
-        .env("HOME", dir)
-        .env("CHIPGATE_HOME", dir.join("chipgate-home"))
-        .env("USER", "tour-officer")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
-    text
-}
-
 #[test]
 fn the_readme_tour_prints_what_the_readme_shows() {
     let steps = tour(README);
     assert!(steps.len() >= 10, "found only {} tour commands: {steps:?}", steps.len());
-    let dir = std::env::temp_dir().join(format!("chipgate-readme-tour-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = Scratch::new("readme-tour");
+    let dir = &scratch.0;
     let mut failures = Vec::new();
     for step in &steps {
-        let output = run(&step.command, &dir);
+        let output = both(&shell(&step.command, dir, "tour-officer"));
         let actual: Vec<&str> = output.lines().map(str::trim_end).collect();
         if !output_matches(&step.expected, &actual) {
             failures.push(format!(
@@ -164,7 +135,6 @@ fn the_readme_tour_prints_what_the_readme_shows() {
             ));
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

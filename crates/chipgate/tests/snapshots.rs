@@ -8,44 +8,18 @@
 //! audit chain's head hash (its records carry the wall-clock time).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 #[path = "common/tour.rs"]
 mod tour;
 
+use tour::{both, shell, Scratch};
+
 const README: &str = include_str!("../../../README.md");
 
-fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_chipgate"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// Runs `command` with `sh` in `dir` (the built `chipgate` first on `PATH`): standard output,
-/// then standard error, redacted.
+/// Runs `command` in `dir`: standard output, then standard error, redacted.
 fn run(command: &str, dir: &Path) -> String {
-    let path = std::env::join_paths(
-        std::iter::once(bin_dir()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
-    .unwrap();
-    let output = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", path)
-        .env("HOME", dir)
-        .env("CHIPGATE_HOME", dir.join("chipgate-home"))
-        .env("USER", "snapshot-officer")
-        .env("COLUMNS", "100")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
-    redact(&text, dir)
+    redact(&both(&shell(command, dir, "snapshot-officer")), dir)
 }
 
 /// The scratch directory as `[dir]`, `chipgate X.Y.Z` as `chipgate [version]`, and the hash
@@ -78,23 +52,6 @@ fn subcommands(help: &str) -> Vec<String> {
         .filter(|name| *name != "help")
         .map(str::to_owned)
         .collect()
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("chipgate-snapshots-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]
