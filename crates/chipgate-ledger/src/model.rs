@@ -60,6 +60,10 @@ pub struct RecordOrder<'a> {
     /// Why an order dated before today is recorded now: required when it would ship against a
     /// license that has expired by today, and recorded in its audit record whenever given.
     pub backdated: Option<&'a str>,
+    /// The determination's full report as JSON text, stored instead of
+    /// `determination.report` when given: a large report need not be built as a JSON tree
+    /// first (`serde_json::value::to_raw_value` serializes it once).
+    pub report: Option<&'a serde_json::value::RawValue>,
 }
 
 impl<'a> RecordOrder<'a> {
@@ -69,6 +73,7 @@ impl<'a> RecordOrder<'a> {
             order,
             determination,
             backdated: None,
+            report: None,
         }
     }
 }

@@ -63,6 +63,8 @@ struct CheckedOrder<'a> {
     request_json: String,
     request_hash: String,
     backdated: Option<String>,
+    /// The report handed in as text (checked to be JSON).
+    report: Option<&'a serde_json::value::RawValue>,
 }
 
 fn check_request<'a>(o: &RecordOrder<'a>) -> Result<CheckedOrder<'a>> {
@@ -114,6 +116,7 @@ fn check_request<'a>(o: &RecordOrder<'a>) -> Result<CheckedOrder<'a>> {
     };
     let exception = check_determination(o.determination)?;
     let backdated = o.backdated.map(|b| validate::reason("backdating an order", b)).transpose()?;
+    let report = o.report;
     let request_json = serde_json::to_string(&req)?;
     let request_hash = hex(&Sha256::digest(request_json.as_bytes()));
     Ok(CheckedOrder {
@@ -126,6 +129,7 @@ fn check_request<'a>(o: &RecordOrder<'a>) -> Result<CheckedOrder<'a>> {
         request_json,
         request_hash,
         backdated,
+        report,
     })
 }
 
@@ -193,15 +197,53 @@ pub(crate) fn order_subject(order_ref: &str) -> String {
     format!("order:{order_ref}")
 }
 
+/// The payload of an order check's audit record.
 #[derive(Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 struct CheckPayload<'a> {
     request: &'a OrderRequest,
-    determination: &'a DeterminationSummary,
+    determination: DeterminationOut<'a>,
     result: &'a Disposition,
     /// Why an order dated before the day it was recorded was recorded late.
     #[serde(skip_serializing_if = "Option::is_none")]
     backdated: Option<&'a str>,
+}
+
+/// A [`DeterminationSummary`] as it is serialized, with its report given as a tree or as text.
+#[derive(Serialize)]
+struct DeterminationOut<'a> {
+    license_required: bool,
+    outcome: Outcome,
+    exception: &'a Option<String>,
+    reasons: &'a [String],
+    screening_hits: &'a [String],
+    engine_version: &'a str,
+    ruleset_id: &'a str,
+    list_snapshot_id: &'a Option<String>,
+    report: Report<'a>,
+}
+
+/// A determination's report: the summary's JSON tree, or JSON text handed in as it is.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Report<'a> {
+    Tree(&'a serde_json::Value),
+    Text(&'a serde_json::value::RawValue),
+}
+
+impl<'a> DeterminationOut<'a> {
+    fn new(d: &'a DeterminationSummary, report: Option<&'a serde_json::value::RawValue>) -> DeterminationOut<'a> {
+        DeterminationOut {
+            license_required: d.license_required,
+            outcome: d.outcome,
+            exception: &d.exception,
+            reasons: &d.reasons,
+            screening_hits: &d.screening_hits,
+            engine_version: &d.engine_version,
+            ruleset_id: &d.ruleset_id,
+            list_snapshot_id: &d.list_snapshot_id,
+            report: report.map_or(Report::Tree(&d.report), Report::Text),
+        }
+    }
 }
 
 /// The revenue share owed on `value_cents` under `conditions`, in cents
@@ -768,7 +810,7 @@ fn check_one(
     let shipped = matches!(disposition, Disposition::Shipped { .. });
     let payload = serde_json::to_string(&CheckPayload {
         request: &o.req,
-        determination: det,
+        determination: DeterminationOut::new(det, o.report),
         result: &disposition,
         backdated: o.backdated.as_deref(),
     })?;

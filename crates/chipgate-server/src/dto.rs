@@ -293,6 +293,10 @@ pub struct OrderCheckBody {
     /// License exception chosen (e.g. `NAC`).
     #[serde(default)]
     pub exception: Option<String>,
+    /// Why an order dated before today is recorded now (needed when it would ship against a
+    /// license that has expired by today; recorded in the audit record).
+    #[serde(default)]
+    pub backdated: Option<String>,
     /// Destination.
     pub destination: String,
     /// End user.
@@ -354,6 +358,12 @@ impl BodySchema for OrderCheckBody {
             (
                 "exception",
                 optional_text("License exception chosen when one is available, e.g. `NAC`."),
+            ),
+            (
+                "backdated",
+                optional_text(
+                    "Why an order dated before today is recorded now: required when it would ship against a license that has expired by today (error `invalid_field`, field `backdated`, without it); recorded in the audit record.",
+                ),
             ),
         ];
         fields.extend(party_fields());

@@ -183,6 +183,7 @@ pub(crate) fn batch(args: BatchArgs, format: BatchFormat, source: &dyn DataSourc
             user,
             now: now()?,
             ref_prefix: chipgate_batch::file_ref_prefix(&args.orders)?,
+            backdated: args.backdated.clone(),
         })
     } else {
         None
@@ -382,6 +383,7 @@ pub(crate) fn worker(args: WorkerArgs, source: &dyn DataSource) -> Result<Status
         durable: args.durable.clone(),
         ack_wait: Duration::from_secs(args.ack_wait.max(1)),
         concurrency: args.concurrency.max(1),
+        batch: args.batch.max(1),
         user,
         max_orders: args.max_orders,
         idle_exit: args.idle_exit.map(Duration::from_secs),

@@ -56,6 +56,7 @@ pub(super) async fn check(
         unit_value_cents: cents(body.unit_value_usd)?,
         license: body.license,
         exception: body.exception,
+        backdated: body.backdated,
     };
     let now = state.now()?;
     let check = state
