@@ -223,6 +223,12 @@ impl Tx<'_> {
     /// and inserted when the transaction ends ([`Tx::flush_appends`]), with every other record
     /// of the transaction: nothing in a write transaction reads back what it appended.
     pub(crate) fn append(&mut self, r: &NewRecord<'_>) -> Result<i64> {
+        self.append_owned(r, r.payload.to_owned())
+    }
+
+    /// [`Tx::append`] taking the payload (`r.payload` is ignored): a large payload is not
+    /// copied.
+    pub(crate) fn append_owned(&mut self, r: &NewRecord<'_>, payload: String) -> Result<i64> {
         if !self.head_checked {
             check_head(self.conn, self.head_seq, &self.head_hash)?;
             self.head_checked = true;
@@ -239,7 +245,7 @@ impl Tx<'_> {
             kind: r.kind.as_bytes(),
             subject: r.subject.as_bytes(),
             event_date: event_date.as_bytes(),
-            payload: r.payload.as_bytes(),
+            payload: payload.as_bytes(),
             engine_version: r.engine_version.map(str::as_bytes),
             ruleset_id: r.ruleset_id.map(str::as_bytes),
             list_snapshot_id: r.list_snapshot_id.map(str::as_bytes),
@@ -253,7 +259,7 @@ impl Tx<'_> {
             kind: r.kind.to_owned(),
             subject: r.subject.to_owned(),
             event_date,
-            payload: r.payload.to_owned(),
+            payload,
             engine_version: r.engine_version.map(str::to_owned),
             ruleset_id: r.ruleset_id.map(str::to_owned),
             list_snapshot_id: r.list_snapshot_id.map(str::to_owned),

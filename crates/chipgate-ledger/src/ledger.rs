@@ -183,9 +183,7 @@ fn try_write<T>(conn: &mut Conn, f: &mut impl FnMut(&mut Tx<'_>) -> Result<T>) -
     let res = (|| {
         let sql = match conn.kind() {
             BackendKind::Sqlite => "SELECT seq, hash, tree_size, anchor_seq FROM audit_head WHERE id = 1",
-            BackendKind::Postgres => {
-                "SELECT seq, hash, tree_size, anchor_seq FROM audit_head WHERE id = 1 FOR UPDATE"
-            }
+            BackendKind::Postgres => "SELECT seq, hash, tree_size, anchor_seq FROM audit_head WHERE id = 1 FOR UPDATE",
         };
         let head = conn.query_one(sql, &[])?;
         let mut tx = Tx {

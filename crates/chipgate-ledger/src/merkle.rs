@@ -282,7 +282,10 @@ impl StoredTree<'_> {
             self.blocks.insert(b, leaves);
         }
         let block = self.blocks.get(&b).map(Vec::as_slice).unwrap_or_default();
-        let (l, h) = (usize::try_from(lo - b * BLOCK).unwrap_or(0), usize::try_from(hi - b * BLOCK).unwrap_or(0));
+        let (l, h) = (
+            usize::try_from(lo - b * BLOCK).unwrap_or(0),
+            usize::try_from(hi - b * BLOCK).unwrap_or(0),
+        );
         block.get(l..h).map(<[Hash]>::to_vec).ok_or(LedgerError::BadInput {
             field: "seq".to_owned(),
             message: format!("records {}..{} are not all in the log", lo + 1, hi),

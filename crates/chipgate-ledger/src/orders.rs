@@ -42,9 +42,9 @@ use crate::ledger::{stored_json, stored_ts, stored_u64, Ledger, Tx};
 use crate::licenses::{license_from_row, license_subject, nac_from_row, LICENSE_COLS, NAC_COLS};
 use crate::migrate::hex;
 use crate::model::{
-    Authorization, Condition, DeterminationSummary, Disposition, Hold, HoldReason, License, LicenseStatus, NacStatus,
-    NacNotification, OrderRecord, OrderRequest, OrderResult, OrderStatus, Outcome, RecordOrder, RouteResumed,
-    RouteSuspension,
+    Authorization, Condition, DeterminationSummary, Disposition, Hold, HoldReason, License, LicenseStatus,
+    NacNotification, NacStatus, OrderRecord, OrderRequest, OrderResult, OrderStatus, Outcome, RecordOrder,
+    RouteResumed, RouteSuspension,
 };
 use crate::time::{Date, Timestamp};
 use crate::validate;
@@ -97,25 +97,28 @@ fn check_request<'a>(o: &RecordOrder<'a>) -> Result<CheckedOrder<'a>> {
         Some(l) => Some(validate::ident("license number", l)?),
     };
     let req = OrderRequest {
-            order_ref,
-            item_id,
-            eccn,
-            destination,
-            quantity,
-            unit_value_cents: unit,
-            consignee: validate::opt_text("consignee", r.consignee.as_deref())?,
-            end_user: validate::opt_text("end user", r.end_user.as_deref())?,
-            date: date.to_string(),
-            license,
-            inputs: r
-                .inputs
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+        order_ref,
+        item_id,
+        eccn,
+        destination,
+        quantity,
+        unit_value_cents: unit,
+        consignee: validate::opt_text("consignee", r.consignee.as_deref())?,
+        end_user: validate::opt_text("end user", r.end_user.as_deref())?,
+        date: date.to_string(),
+        license,
+        inputs: r
+            .inputs
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     };
     let exception = check_determination(o.determination)?;
-    let backdated = o.backdated.map(|b| validate::reason("backdating an order", b)).transpose()?;
+    let backdated = o
+        .backdated
+        .map(|b| validate::reason("backdating an order", b))
+        .transpose()?;
     let report = o.report;
     let request_json = serde_json::to_string(&req)?;
     let request_hash = hex(&Sha256::digest(request_json.as_bytes()));
@@ -541,12 +544,7 @@ enum LicenseFound {
 /// dated before `today` uses a license that has expired by today only when it is backdated
 /// (with a reason); otherwise such licenses are passed over, and if nothing else would do,
 /// the order is refused, naming `backdated`.
-fn find_license(
-    tx: &mut Tx<'_>,
-    books: &mut Books,
-    o: &CheckedOrder,
-    today: Date,
-) -> Result<LicenseFound> {
+fn find_license(tx: &mut Tx<'_>, books: &mut Books, o: &CheckedOrder, today: Date) -> Result<LicenseFound> {
     let mut reasons = Vec::new();
     let mut covering = false;
     let mut expired_by_today: Option<License> = None;
@@ -808,28 +806,37 @@ fn check_one(
         Disposition::Held { reasons }
     };
     let shipped = matches!(disposition, Disposition::Shipped { .. });
-    let payload = serde_json::to_string(&CheckPayload {
-        request: &o.req,
-        determination: DeterminationOut::new(det, o.report),
-        result: &disposition,
-        backdated: o.backdated.as_deref(),
-    })?;
+    // Sized for the report it embeds, so the buffer does not grow (and copy) as it fills.
+    let mut payload = Vec::with_capacity(o.report.map_or(1024, |r| r.get().len() + 2048));
+    serde_json::to_writer(
+        &mut payload,
+        &CheckPayload {
+            request: &o.req,
+            determination: DeterminationOut::new(det, o.report),
+            result: &disposition,
+            backdated: o.backdated.as_deref(),
+        },
+    )?;
+    let payload = String::from_utf8(payload).map_err(|e| LedgerError::Corrupt(e.to_string()))?;
 
     // Nothing below refuses the order: from here on, the check is recorded.
     let license_subj = license.as_ref().map(|l| license_subject(&l.number));
     let also: Vec<(&str, Date)> = license_subj.as_deref().map(|s| (s, o.date)).into_iter().collect();
-    let seq = tx.append(&NewRecord {
-        ts: now,
-        user,
-        kind: if shipped { "order.shipped" } else { "order.held" },
-        subject: &order_subject(&o.req.order_ref),
-        event_date: if shipped { o.date } else { now.date() },
-        payload: &payload,
-        engine_version: Some(&det.engine_version),
-        ruleset_id: Some(&det.ruleset_id),
-        list_snapshot_id: det.list_snapshot_id.as_deref(),
-        also: &also,
-    })?;
+    let seq = tx.append_owned(
+        &NewRecord {
+            ts: now,
+            user,
+            kind: if shipped { "order.shipped" } else { "order.held" },
+            subject: &order_subject(&o.req.order_ref),
+            event_date: if shipped { o.date } else { now.date() },
+            payload: "",
+            engine_version: Some(&det.engine_version),
+            ruleset_id: Some(&det.ruleset_id),
+            list_snapshot_id: det.list_snapshot_id.as_deref(),
+            also: &also,
+        },
+        payload,
+    )?;
     if let Some(l) = license.as_ref().filter(|_| shipped) {
         if let Some(left) = books.licenses.get_mut(&l.number) {
             left.quantity_remaining -= o.req.quantity;
@@ -922,12 +929,21 @@ impl Books {
                  ELSE value_remaining_cents - ? END, updated_at = ? \
                  WHERE number = ? AND status = 'granted' AND quantity_remaining >= ? \
                  AND (value_remaining_cents IS NULL OR value_remaining_cents >= ?)",
-                &[pi(*quantity), pi(*value), pt(now_s), pt(number), pi(*quantity), pi(*value)],
+                &[
+                    pi(*quantity),
+                    pi(*value),
+                    pt(now_s),
+                    pt(number),
+                    pi(*quantity),
+                    pi(*value),
+                ],
             )?;
             if changed != 1 {
                 // Cannot happen while the audit head is locked; if a writer outside the
                 // ledger raced us, refuse.
-                return Err(LedgerError::Corrupt(format!("license `{number}` changed during the check")));
+                return Err(LedgerError::Corrupt(format!(
+                    "license `{number}` changed during the check"
+                )));
             }
         }
         let mut params = Vec::new();
@@ -936,7 +952,14 @@ impl Books {
                 tx.exec(
                     "UPDATE orders SET status = ?, result = ?, checked_at = ?, checked_by = ?, \
                      audit_seq = ? WHERE order_ref = ?",
-                    &[pt(r.status), pt(&r.result), pt(now_s), pt(user), pi(r.seq), pt(&r.order_ref)],
+                    &[
+                        pt(r.status),
+                        pt(&r.result),
+                        pt(now_s),
+                        pt(user),
+                        pi(r.seq),
+                        pt(&r.order_ref),
+                    ],
                 )?;
                 continue;
             }

@@ -203,7 +203,7 @@ pub(crate) fn batch(args: BatchArgs, format: BatchFormat, source: &dyn DataSourc
         errors,
         resume: args.resume,
         workers,
-        chunk_lines: args.chunk_lines,
+        chunk_lines: args.chunk_lines.unwrap_or(if args.record { 1_024 } else { 4_096 }),
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
         pause_at_line: args.pause_at_line,
         process: ProcessOptions {

@@ -639,9 +639,11 @@ pub(crate) struct BatchArgs {
     /// Entries per memo (determinations, screening, list look-ups; shared by the workers); 0 disables.
     #[arg(long, value_name = "N", default_value_t = 250_000)]
     pub(crate) cache_size: usize,
-    /// Lines per chunk: the unit of parallel work and of checkpoints.
-    #[arg(long, value_name = "N", default_value_t = 4_096)]
-    pub(crate) chunk_lines: usize,
+    /// Lines per chunk: the unit of parallel work and of checkpoints. Default: 4,096; 1,024
+    /// with --record (recording is slower per line: smaller chunks keep every worker busy to
+    /// the end).
+    #[arg(long, value_name = "N")]
+    pub(crate) chunk_lines: Option<usize>,
     /// Pause after each chunk, in milliseconds (tests that interrupt a run).
     #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
     pub(crate) chunk_delay_ms: u64,
