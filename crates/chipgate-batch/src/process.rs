@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::cell::RefCell;
 
 use chipgate_decide::{DecideError, Decision, LicenseOutcome, ListedParty, PartyLookup, ReviewPolicy};
-use chipgate_engine::{Engine, EngineError, ListLookup, OrderCheck, OrderLine};
+use chipgate_engine::{Engine, EngineError, ListLookup, OrderCheck, OrderLine, PreparedOrder};
 use chipgate_ledger::{Disposition, Ledger, Timestamp};
 use chipgate_model::Date;
 use chipgate_screen::{ScreenReport, ScreeningIndex, DEFAULT_THRESHOLD};
@@ -43,7 +43,15 @@ pub struct RecordOptions {
     pub now: Timestamp,
     /// Prefix of the `order_ref` of lines without one: the reference is `PREFIX:LINE`.
     pub ref_prefix: String,
+    /// Why lines dated before today are recorded now (`--backdated`): needed by those that
+    /// would ship against a license that has expired by today.
+    pub backdated: Option<String>,
 }
+
+/// Lines recorded per ledger transaction (group commit): each keeps its own audit record, the
+/// chain's head is updated once per group, and the write lock is held for one group's writes
+/// only (the lines are decided and screened before it is taken).
+pub const RECORD_GROUP: usize = 256;
 
 /// What every worker needs to know.
 #[derive(Clone, Debug)]
@@ -236,6 +244,36 @@ impl PartyLookup for BatchLookup<'_> {
     }
 }
 
+/// The engine's party check ([`ListLookup`]) memoized per call: a recorded line gets exactly
+/// the determination `chipgate order check` would record.
+struct MemoLookup<'p> {
+    index: &'p ScreeningIndex,
+    cache: &'p BoundedCache<Arc<Vec<ListedParty>>>,
+}
+
+impl PartyLookup for MemoLookup<'_> {
+    fn screen(&self, name: &str, country: Option<&str>, min_score: f64, lists: &[String]) -> Vec<ListedParty> {
+        let mut key = String::with_capacity(name.len() + 32);
+        push_key(&mut key, Some(name));
+        push_key(&mut key, country);
+        let _ = write!(key, "{min_score}|");
+        for l in lists {
+            push_key(&mut key, Some(l));
+        }
+        self.cache
+            .get_or_try(&key, || {
+                Ok::<_, std::convert::Infallible>(Arc::new(
+                    ListLookup(self.index).screen(name, country, min_score, lists),
+                ))
+            })
+            .map_or_else(|never| match never {}, |hits| hits.as_ref().clone())
+    }
+
+    fn snapshot_id(&self) -> Option<String> {
+        Some(self.index.snapshot_info().id.clone())
+    }
+}
+
 /// Counts of a run (or a chunk of it).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
@@ -301,6 +339,12 @@ pub struct Caches {
     decisions: BoundedCache<Arc<Determination>>,
     classifications: BoundedCache<Arc<Classification>>,
     screening: BoundedCache<Arc<Vec<ListedParty>>>,
+    /// With `--record`: each party's screening report at the default threshold, by name and
+    /// country (what the ledger records with the order).
+    reports: BoundedCache<Arc<ScreenReport>>,
+    /// With `--record`: the engine's own party-check look-ups, by name, country, score and
+    /// lists (exactly what `chipgate order check` records, memoized).
+    party_checks: BoundedCache<Arc<Vec<ListedParty>>>,
     enabled: bool,
 }
 
@@ -312,6 +356,8 @@ impl Caches {
             decisions: BoundedCache::new(capacity),
             classifications: BoundedCache::new(capacity.min(10_000)),
             screening: BoundedCache::new(capacity),
+            reports: BoundedCache::new(capacity),
+            party_checks: BoundedCache::new(capacity),
             enabled: capacity > 0,
         }
     }
@@ -481,6 +527,12 @@ impl<'e> Processor<'e> {
     /// Processes records in order.
     pub fn process(&mut self, records: &[RawRecord]) -> Result<ChunkOutput, BatchError> {
         let mut out = ChunkOutput::default();
+        if self.options.record.is_some() {
+            for group in records.chunks(RECORD_GROUP) {
+                self.record_group(group, &mut out)?;
+            }
+            return Ok(out);
+        }
         for rec in records {
             out.stats.lines += 1;
             match self.line(rec, &mut out)? {
@@ -509,9 +561,6 @@ impl<'e> Processor<'e> {
             Ok(item) => item,
             Err(e) => return Ok(Err(LineError::new("item", e.to_string()))),
         };
-        if self.options.record.is_some() {
-            return self.recorded(&row, item, out);
-        }
         let date = row.date.unwrap_or(self.options.default_date);
         let det = match self.determination(&row, item, date) {
             Ok(d) => d,
@@ -657,13 +706,70 @@ impl<'e> Processor<'e> {
         hits
     }
 
-    fn recorded(
-        &mut self,
-        row: &OrderRow,
-        item: &chipgate_model::ChipRecord,
-        out: &mut ChunkOutput,
-    ) -> Result<Result<(), LineError>, BatchError> {
+    /// Decides and screens a group of lines, records them in one ledger transaction, then
+    /// writes each line's output or error, in input order.
+    fn record_group(&mut self, records: &[RawRecord], out: &mut ChunkOutput) -> Result<(), BatchError> {
+        let mut lines: Vec<Result<(OrderRow, usize), LineError>> = Vec::with_capacity(records.len());
+        let mut prepared = Vec::with_capacity(records.len());
+        for rec in records {
+            lines.push(match self.prepare(rec)? {
+                Ok((row, p)) => {
+                    prepared.push(p);
+                    Ok((row, prepared.len() - 1))
+                }
+                Err(e) => Err(e),
+            });
+        }
         let (Some(record), Some(ledger)) = (&self.options.record, self.ledger.as_mut()) else {
+            return Err(BatchError::Usage("no ledger open".to_owned()));
+        };
+        let mut checks: Vec<Option<Result<OrderCheck, EngineError>>> = if prepared.is_empty() {
+            Vec::new()
+        } else {
+            match self.engine.record_orders(ledger, prepared, &record.user, record.now) {
+                Ok(v) => v.into_iter().map(Some).collect(),
+                Err(EngineError::Ledger(e)) => return Err(BatchError::Ledger(e)),
+                Err(e) => return Err(BatchError::Engine(e.to_string())),
+            }
+        };
+        for (rec, line) in records.iter().zip(lines) {
+            out.stats.lines += 1;
+            let done = match line {
+                Err(e) => Err(e),
+                Ok((row, i)) => match checks.get_mut(i).and_then(Option::take) {
+                    Some(Ok(check)) => self.render_recorded(&row, &check, out).map(Ok)?,
+                    Some(Err(e)) => Err(engine_error(e)?),
+                    None => Err(LineError::new("ledger", "the order was not recorded")),
+                },
+            };
+            match done {
+                Ok(()) => out.stats.ok += 1,
+                Err(e) => {
+                    out.stats.errors += 1;
+                    *out.stats.error_fields.entry(e.field.clone()).or_default() += 1;
+                    write_error(&mut out.err, rec, &e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a line and decides and screens it for recording (not yet recorded).
+    fn prepare(&mut self, rec: &RawRecord) -> Result<Result<(OrderRow, PreparedOrder), LineError>, BatchError> {
+        let mut fields = std::mem::take(&mut self.fields);
+        let row = split_fields(&rec.bytes, &mut fields)
+            .map_err(|e| LineError::new("record", e.to_string()))
+            .and_then(|()| OrderRow::parse(&self.columns, rec.line, &fields, self.options.default_date));
+        self.fields = fields;
+        let mut row = match row {
+            Ok(row) => row,
+            Err(e) => return Ok(Err(e)),
+        };
+        let item = match self.engine.classifier().catalog().get(&row.item) {
+            Ok(item) => item,
+            Err(e) => return Ok(Err(LineError::new("item", e.to_string()))),
+        };
+        let Some(record) = &self.options.record else {
             return Ok(Err(LineError::new("ledger", "no ledger open")));
         };
         let order_ref = match &row.order_ref {
@@ -671,19 +777,70 @@ impl<'e> Processor<'e> {
             None => format!("{}:{}", record.ref_prefix, row.line),
         };
         let line = OrderLine {
-            order_ref,
+            order_ref: order_ref.clone(),
             request: row.request(),
             quantity: row.qty,
+            backdated: record.backdated.clone(),
             ..OrderLine::default()
         };
         let date = row.date.unwrap_or(self.options.default_date);
-        let check: OrderCheck = match self
-            .engine
-            .check_order(ledger, item, &line, date, &record.user, record.now)
-        {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(engine_error(e)?)),
+        // The same screening and classification as the engine's own, from the run's memos.
+        let caches = Arc::clone(&self.caches);
+        let engine = self.engine;
+        let classification = if caches.enabled {
+            let period = self.periods.period(date);
+            match caches
+                .classifications
+                .get_or_try(&format!("{}@{period}", row.item), || {
+                    engine.classify(item, date).map(Arc::new)
+                }) {
+                Ok(c) => Some(c),
+                Err(e) => return Ok(Err(engine_error(e)?)),
+            }
+        } else {
+            None
         };
+        let index = Arc::clone(&self.index);
+        let mut key = String::new();
+        let mut screen = |name: &str, country: Option<&str>| -> Result<ScreenReport, EngineError> {
+            if !caches.enabled {
+                return engine.screen(name, country, None);
+            }
+            key.clear();
+            push_key(&mut key, Some(name));
+            push_key(&mut key, country);
+            let report = caches.reports.get_or_try(&key, || {
+                index
+                    .screen(
+                        chipgate_screen::Query { name, country },
+                        chipgate_screen::ScreenOptions::default(),
+                    )
+                    .map(Arc::new)
+                    .map_err(EngineError::from)
+            })?;
+            Ok(ScreenReport::clone(&report))
+        };
+        let prepared = if caches.enabled {
+            let lookup = MemoLookup {
+                index: &self.index,
+                cache: &caches.party_checks,
+            };
+            self.engine
+                .prepare_order_with(item, classification.as_deref(), &line, date, &lookup, &mut screen)
+        } else {
+            self.engine.prepare_order(item, &line, date)
+        };
+        match prepared {
+            Ok(p) => {
+                row.order_ref = Some(order_ref);
+                Ok(Ok((row, p)))
+            }
+            Err(e) => Ok(Err(engine_error(e)?)),
+        }
+    }
+
+    /// Writes a recorded line's output.
+    fn render_recorded(&self, row: &OrderRow, check: &OrderCheck, out: &mut ChunkOutput) -> Result<(), BatchError> {
         let det = Determination::of(&check.decision);
         let mut hits = Vec::new();
         for s in &check.screening {
@@ -697,15 +854,13 @@ impl<'e> Processor<'e> {
             decision: Some(&check.decision),
             ledger: Some(disposition),
         };
-        let mut row = row.clone();
-        row.order_ref = Some(line.order_ref.clone());
-        render(&row, &o, self.options.format, true, out)?;
+        render(row, &o, self.options.format, true, out)?;
         let status = match disposition {
             Disposition::Shipped { .. } => "shipped",
             Disposition::Held { .. } => "held",
         };
         *out.stats.ledger.entry(status.to_owned()).or_default() += 1;
-        Ok(Ok(()))
+        Ok(())
     }
 }
 

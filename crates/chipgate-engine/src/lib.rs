@@ -23,7 +23,7 @@ mod lists;
 pub use lists::{load_list_files, stored_list, ImportOptions, ListFile, ListImportReport, PreviousList};
 
 use chipgate_decide::{ListedParty, PartyLookup};
-use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, Timestamp};
+use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, RecordOrder, Timestamp};
 use chipgate_screen::BundledFile;
 use chipgate_screen::Relaxed;
 use serde::Serialize;
@@ -33,6 +33,10 @@ pub use catalog::{
 };
 pub use request::{strict_fields, unit_value_cents, OrderCheckRequest};
 pub use vocabulary::*;
+
+/// Screens one party (name, country) at the default threshold: the caller's screening in
+/// [`Engine::prepare_order_with`].
+pub type PartyScreen<'a> = dyn FnMut(&str, Option<&str>) -> Result<ScreenReport, EngineError> + 'a;
 
 /// chipgate's version, recorded in every result.
 pub const ENGINE_VERSION: &str = chipgate_classify::ENGINE_VERSION;
@@ -200,6 +204,37 @@ pub struct OrderLine {
     pub license: Option<String>,
     /// License exception chosen by the exporter when one is available (e.g. `NAC`).
     pub exception: Option<String>,
+    /// Why an order dated before today is recorded now: needed when it would ship against a
+    /// license that has expired by today; recorded in its audit record.
+    pub backdated: Option<String>,
+}
+
+/// An order line decided and its parties screened, ready to be recorded
+/// ([`Engine::prepare_order`], then [`Engine::record_orders`] with others in one transaction).
+#[derive(Clone, Debug)]
+pub struct PreparedOrder {
+    decision: Decision,
+    screening: Vec<PartyScreening>,
+    summary: DeterminationSummary,
+    /// The determination's report (`decision` and `screening`) as JSON text: serialized once,
+    /// straight from the types, and stored as it is.
+    report: Box<serde_json::value::RawValue>,
+    order: OrderRequest,
+    backdated: Option<String>,
+}
+
+/// The report stored with an order check.
+#[derive(Serialize)]
+struct Report<'a> {
+    decision: &'a Decision,
+    screening: &'a [PartyScreening],
+}
+
+impl PreparedOrder {
+    /// The determination.
+    pub fn decision(&self) -> &Decision {
+        &self.decision
+    }
 }
 
 impl Engine {
@@ -321,6 +356,76 @@ impl Engine {
         user: &str,
         now: Timestamp,
     ) -> Result<OrderCheck, EngineError> {
+        let prepared = self.prepare_order(item, line, date)?;
+        self.record_orders(ledger, vec![prepared], user, now)?
+            .pop()
+            .unwrap_or_else(|| {
+                Err(EngineError::Ledger(LedgerError::Corrupt(
+                    "no result for the order".into(),
+                )))
+            })
+    }
+
+    /// Records orders decided by [`Engine::prepare_order`] in **one** ledger transaction (group
+    /// commit: one audit record each, the chain's head updated once), in order. One answer per
+    /// order: an order the ledger refuses for its input is an `Err` in its place; the outer
+    /// `Err` (the store failed) recorded nothing.
+    pub fn record_orders(
+        &self,
+        ledger: &mut Ledger,
+        orders: Vec<PreparedOrder>,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Result<OrderCheck, EngineError>>, EngineError> {
+        let requests: Vec<RecordOrder<'_>> = orders
+            .iter()
+            .map(|p| RecordOrder {
+                order: &p.order,
+                determination: &p.summary,
+                backdated: p.backdated.as_deref(),
+                report: Some(&p.report),
+            })
+            .collect();
+        let results = ledger.record_orders(&requests, user, now)?;
+        drop(requests);
+        Ok(orders
+            .into_iter()
+            .zip(results)
+            .map(|(p, r)| {
+                r.map(|result| OrderCheck {
+                    engine_version: ENGINE_VERSION,
+                    decision: p.decision,
+                    screening: p.screening,
+                    result,
+                })
+                .map_err(EngineError::from)
+            })
+            .collect())
+    }
+
+    /// Decides an order line and screens its parties (what [`Engine::check_order`] records),
+    /// without touching the ledger: the CPU-bound half of an order check, which callers run
+    /// before taking the ledger's write lock for a group of orders.
+    pub fn prepare_order(&self, item: &ChipRecord, line: &OrderLine, date: Date) -> Result<PreparedOrder, EngineError> {
+        let index = self.lists()?;
+        self.prepare_order_with(item, None, line, date, &ListLookup(&index), &mut |name, country| {
+            self.screen(name, country, None)
+        })
+    }
+
+    /// [`Engine::prepare_order`] with the caller's screening: `parties` answers the
+    /// determination's party check and `screen` screens each party at the default threshold
+    /// (a batch passes its memos, which give the same answers as the engine's index), and
+    /// `classification`, when given, is the item's classification on `date`.
+    pub fn prepare_order_with(
+        &self,
+        item: &ChipRecord,
+        classification: Option<&Classification>,
+        line: &OrderLine,
+        date: Date,
+        parties: &dyn PartyLookup,
+        screen: &mut PartyScreen<'_>,
+    ) -> Result<PreparedOrder, EngineError> {
         if line.order_ref.trim().is_empty() {
             return Err(EngineError::Invalid {
                 field: "order_ref".to_owned(),
@@ -335,7 +440,10 @@ impl Engine {
         }
         let mut request = line.request.clone();
         request.quantity = Some(line.quantity);
-        let decision = self.decide(item, &request, date)?;
+        let decision = match classification {
+            Some(c) => self.decider.decide_with(item, c, &request, date, parties)?,
+            None => self.decider.decide(item, &request, date, parties)?,
+        };
         let mut screening = Vec::new();
         let mut hits = Vec::new();
         for (role, name) in [("end_user", &request.end_user), ("consignee", &request.consignee)] {
@@ -348,7 +456,7 @@ impl Engine {
                     .as_ref()
                     .filter(|_| role == "end_user")
                     .map(|p| p.code.as_str());
-                let report = self.screen(name, country, None)?;
+                let report = screen(name, country)?;
                 for hit in &report.hits {
                     hits.push(format!(
                         "{role} `{name}` ~ {} on {} (score {:.2})",
@@ -397,10 +505,14 @@ impl Engine {
             }
             (None, _) => None,
         };
-        let report = serde_json::json!({
-            "decision": &decision,
-            "screening": &screening,
-        });
+        let report = serde_json::value::to_raw_value(&Report {
+            decision: &decision,
+            screening: &screening,
+        })
+        .map_err(|e| EngineError::Invalid {
+            field: "report".to_owned(),
+            message: e.to_string(),
+        })?;
         let summary = DeterminationSummary {
             license_required: decision.license_required,
             outcome,
@@ -417,7 +529,7 @@ impl Engine {
                 decision.classification.ruleset, decision.license_rules_version
             ),
             list_snapshot_id: decision.list_snapshot.clone(),
-            report,
+            report: serde_json::Value::Null,
         };
         let order = OrderRequest {
             order_ref: line.order_ref.clone(),
@@ -435,12 +547,13 @@ impl Engine {
             license: line.license.clone(),
             inputs: determination_inputs(line),
         };
-        let result = ledger.check_order(&order, &summary, user, now)?;
-        Ok(OrderCheck {
-            engine_version: ENGINE_VERSION,
+        Ok(PreparedOrder {
             decision,
             screening,
-            result,
+            summary,
+            report,
+            order,
+            backdated: line.backdated.clone(),
         })
     }
 }

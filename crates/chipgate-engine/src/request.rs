@@ -56,6 +56,10 @@ pub struct OrderCheckRequest {
     /// License exception chosen when one is available (e.g. `NAC`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exception: Option<String>,
+    /// Why an order dated before today is recorded now: required when it would ship against
+    /// a license that has expired by today; recorded in the audit record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backdated: Option<String>,
 }
 
 /// The largest unit value accepted, US dollars.
@@ -75,6 +79,7 @@ impl OrderCheckRequest {
             unit_value_cents: unit_value_cents(self.unit_value_usd)?,
             license: self.license.clone(),
             exception: self.exception.clone(),
+            backdated: self.backdated.clone(),
         })
     }
 }

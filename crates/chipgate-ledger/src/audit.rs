@@ -81,7 +81,7 @@ use std::io::Write;
 
 use sha2::{Digest, Sha256};
 
-use crate::db::{pi, pot, pt, CellRef, Conn, Row};
+use crate::db::{pi, pot, pt, CellRef, Conn, Row, P};
 use crate::error::{LedgerError, Result};
 use crate::ledger::{stored_u64, Ledger, Tx};
 use crate::migrate::hex;
@@ -202,16 +202,42 @@ pub(crate) struct NewRecord<'a> {
     pub also: &'a [(&'a str, Date)],
 }
 
+/// A record appended in the open transaction, not yet inserted.
+pub(crate) struct Pending {
+    seq: i64,
+    ts: String,
+    user: String,
+    kind: String,
+    subject: String,
+    event_date: String,
+    payload: String,
+    engine_version: Option<String>,
+    ruleset_id: Option<String>,
+    list_snapshot_id: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
 impl Tx<'_> {
-    /// Appends one record to the chain; returns its seq.
+    /// Appends one record to the chain; returns its seq. The record is hashed and chained now
+    /// and inserted when the transaction ends ([`Tx::flush_appends`]), with every other record
+    /// of the transaction: nothing in a write transaction reads back what it appended.
     pub(crate) fn append(&mut self, r: &NewRecord<'_>) -> Result<i64> {
+        self.append_owned(r, r.payload.to_owned())
+    }
+
+    /// [`Tx::append`] taking the payload (`r.payload` is ignored): a large payload is not
+    /// copied.
+    pub(crate) fn append_owned(&mut self, r: &NewRecord<'_>, payload: String) -> Result<i64> {
         if !self.head_checked {
             check_head(self.conn, self.head_seq, &self.head_hash)?;
             self.head_checked = true;
         }
         let seq = self.head_seq + 1;
         let ts = r.ts.to_string();
-        let event_date = r.event_date.max(r.ts.date()).to_string();
+        let day = r.ts.date();
+        let event_day = r.event_date.max(day);
+        let event_date = event_day.to_string();
         let hash = hash_fields(&Fields {
             seq,
             ts: ts.as_bytes(),
@@ -219,50 +245,93 @@ impl Tx<'_> {
             kind: r.kind.as_bytes(),
             subject: r.subject.as_bytes(),
             event_date: event_date.as_bytes(),
-            payload: r.payload.as_bytes(),
+            payload: payload.as_bytes(),
             engine_version: r.engine_version.map(str::as_bytes),
             ruleset_id: r.ruleset_id.map(str::as_bytes),
             list_snapshot_id: r.list_snapshot_id.map(str::as_bytes),
             prev_hash: self.head_hash.as_bytes(),
         });
-        let prev = std::mem::take(&mut self.head_hash);
-        self.conn.exec(
-            "INSERT INTO audit_log (seq, ts, user_name, kind, subject, event_date, payload, \
-             engine_version, ruleset_id, list_snapshot_id, prev_hash, hash) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            &[
-                pi(seq),
-                pt(&ts),
-                pt(r.user),
-                pt(r.kind),
-                pt(r.subject),
-                pt(&event_date),
-                pt(r.payload),
-                pot(r.engine_version),
-                pot(r.ruleset_id),
-                pot(r.list_snapshot_id),
-                pt(&prev),
-                pt(&hash),
-            ],
-        )?;
+        let prev = std::mem::replace(&mut self.head_hash, hash.clone());
+        self.pending.push(Pending {
+            seq,
+            ts,
+            user: r.user.to_owned(),
+            kind: r.kind.to_owned(),
+            subject: r.subject.to_owned(),
+            event_date,
+            payload,
+            engine_version: r.engine_version.map(str::to_owned),
+            ruleset_id: r.ruleset_id.map(str::to_owned),
+            list_snapshot_id: r.list_snapshot_id.map(str::to_owned),
+            prev_hash: prev,
+            hash,
+        });
         self.head_seq = seq;
-        self.head_hash = hash;
         self.dirty = true;
-        self.bump_retention(r.subject, &event_date)?;
+        self.bump_retention(r.subject, event_day);
         for (subject, date) in r.also {
-            let d = date.max(&r.ts.date()).to_string();
-            self.bump_retention(subject, &d)?;
+            self.bump_retention(subject, (*date).max(day));
         }
         Ok(seq)
     }
 
-    fn bump_retention(&mut self, subject: &str, date: &str) -> Result<()> {
-        self.exec(
-            "INSERT INTO retention (subject, latest_event) VALUES (?, ?) \
-             ON CONFLICT (subject) DO UPDATE SET latest_event = excluded.latest_event \
-             WHERE excluded.latest_event > retention.latest_event",
-            &[pt(subject), pt(date)],
+    fn bump_retention(&mut self, subject: &str, date: Date) {
+        match self.retention.get_mut(subject) {
+            Some(d) => *d = (*d).max(date),
+            None => {
+                self.retention.insert(subject.to_owned(), date);
+            }
+        }
+    }
+
+    /// Inserts the records appended in this transaction (multi-row inserts), advances the
+    /// retention dates they carry and extends the stored Merkle tree over them.
+    pub(crate) fn flush_appends(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let mut params = Vec::with_capacity(pending.len() * 12);
+        for p in &pending {
+            params.extend([
+                pi(p.seq),
+                pt(&p.ts),
+                pt(&p.user),
+                pt(&p.kind),
+                pt(&p.subject),
+                pt(&p.event_date),
+                pt(&p.payload),
+                pot(p.engine_version.as_deref()),
+                pot(p.ruleset_id.as_deref()),
+                pot(p.list_snapshot_id.as_deref()),
+                pt(&p.prev_hash),
+                pt(&p.hash),
+            ]);
+        }
+        self.conn.insert_rows(
+            "INSERT INTO audit_log (seq, ts, user_name, kind, subject, event_date, payload, \
+             engine_version, ruleset_id, list_snapshot_id, prev_hash, hash)",
+            "",
+            12,
+            &params,
         )?;
+        drop(params);
+        let mut retention: Vec<(String, String)> = std::mem::take(&mut self.retention)
+            .into_iter()
+            .map(|(subject, date)| (subject, date.to_string()))
+            .collect();
+        retention.sort_unstable();
+        let params: Vec<P<'_>> = retention.iter().flat_map(|(s, d)| [pt(s), pt(d)]).collect();
+        self.conn.insert_rows(
+            "INSERT INTO retention (subject, latest_event)",
+            "ON CONFLICT (subject) DO UPDATE SET latest_event = excluded.latest_event \
+             WHERE excluded.latest_event > retention.latest_event",
+            2,
+            &params,
+        )?;
+        let first = pending.first().map_or(0, |p| p.seq);
+        let hashes: Vec<&str> = pending.iter().map(|p| p.hash.as_str()).collect();
+        self.tree_size = crate::merkle::extend_stored_tree(self.conn, self.tree_size, self.anchor_seq, first, &hashes)?;
         Ok(())
     }
 }

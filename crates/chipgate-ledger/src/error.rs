@@ -141,6 +141,25 @@ pub enum LedgerError {
     /// A hold release without a reason.
     #[error("a release needs a reason")]
     ReleaseWithoutReason,
+    /// An order dated before today would ship against a license that has expired by today,
+    /// and no reason for recording it late was given.
+    #[error(
+        "order `{order_ref}` is dated {date}, before today ({today}), and would ship against license \
+         `{license}`, which expired on {valid_to}: recording it needs `backdated`, the reason it is \
+         recorded late (--backdated REASON)"
+    )]
+    BackdatedWithoutReason {
+        /// Order reference.
+        order_ref: String,
+        /// The order's (shipment) date.
+        date: String,
+        /// The day it is recorded.
+        today: String,
+        /// The license it would ship against.
+        license: String,
+        /// That license's last day.
+        valid_to: String,
+    },
     /// A state change that needs a reason got none.
     #[error("{0} needs a reason")]
     ReasonRequired(&'static str),

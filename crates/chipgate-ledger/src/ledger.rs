@@ -42,6 +42,15 @@ pub(crate) struct Tx<'c> {
     pub(crate) dirty: bool,
     /// Whether the head record was checked (before the first append).
     pub(crate) head_checked: bool,
+    /// Records appended in this transaction, inserted together when it ends (group commit:
+    /// one multi-row insert for a batch of orders, not a statement per record).
+    pub(crate) pending: Vec<crate::audit::Pending>,
+    /// The latest qualifying event per subject of the records appended, for `retention`.
+    pub(crate) retention: std::collections::HashMap<String, Date>,
+    /// Records covered by the stored Merkle tree (`audit_head.tree_size`).
+    pub(crate) tree_size: i64,
+    /// The purge anchor: records up to it are gone.
+    pub(crate) anchor_seq: i64,
 }
 
 impl Tx<'_> {
@@ -173,8 +182,8 @@ fn try_write<T>(conn: &mut Conn, f: &mut impl FnMut(&mut Tx<'_>) -> Result<T>) -
     conn.begin_write()?;
     let res = (|| {
         let sql = match conn.kind() {
-            BackendKind::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
-            BackendKind::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+            BackendKind::Sqlite => "SELECT seq, hash, tree_size, anchor_seq FROM audit_head WHERE id = 1",
+            BackendKind::Postgres => "SELECT seq, hash, tree_size, anchor_seq FROM audit_head WHERE id = 1 FOR UPDATE",
         };
         let head = conn.query_one(sql, &[])?;
         let mut tx = Tx {
@@ -183,13 +192,18 @@ fn try_write<T>(conn: &mut Conn, f: &mut impl FnMut(&mut Tx<'_>) -> Result<T>) -
             conn: &mut *conn,
             dirty: false,
             head_checked: false,
+            pending: Vec::new(),
+            retention: std::collections::HashMap::new(),
+            tree_size: head.i(2)?,
+            anchor_seq: head.i(3)?,
         };
         let v = f(&mut tx)?;
+        tx.flush_appends()?;
         if tx.dirty {
-            let (seq, hash) = (tx.head_seq, tx.head_hash.clone());
+            let (seq, hash, tree_size) = (tx.head_seq, tx.head_hash.clone(), tx.tree_size);
             tx.exec(
-                "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
-                &[pi(seq), pt(&hash)],
+                "UPDATE audit_head SET seq = ?, hash = ?, tree_size = ? WHERE id = 1",
+                &[pi(seq), pt(&hash), pi(tree_size)],
             )?;
         }
         Ok(v)

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::audit::read_head;
-use crate::db::{pi, CellRef};
+use crate::db::{pi, pt, CellRef, Conn, P};
 use crate::error::{LedgerError, Result};
 use crate::ledger::Ledger;
 use crate::migrate::hex;
@@ -126,6 +126,217 @@ pub fn root_from_path(index: u64, size: u64, leaf: &Hash, path: &[Hash]) -> Opti
         sn >>= 1;
     }
     (sn == 0).then_some(r)
+}
+
+/// The lowest level of the stored tree: nodes of `2^STORED_LEVEL` leaves and up are stored
+/// (`audit_tree`); below it, hashes are recomputed from at most that many record hashes.
+pub(crate) const STORED_LEVEL: u32 = 8;
+
+/// Leaves under a node of the lowest stored level.
+const BLOCK: i64 = 1 << STORED_LEVEL;
+
+/// The leaf hashes of records `from ..= to` (all of them, or `None` when any is missing).
+fn read_leaves(conn: &mut Conn, from: i64, to: i64) -> Result<Option<Vec<Hash>>> {
+    if to < from {
+        return Ok(Some(Vec::new()));
+    }
+    let mut leaves = Vec::with_capacity(usize::try_from(to - from + 1).unwrap_or(0));
+    let mut expected = from;
+    let mut bad: Option<LedgerError> = None;
+    conn.query_each(
+        "SELECT seq, hash FROM audit_log WHERE seq >= ? AND seq <= ? ORDER BY seq",
+        &[pi(from), pi(to)],
+        &mut |cells: &[CellRef<'_>]| {
+            let seq = cells.first().copied().map_or(Ok(0), CellRef::i)?;
+            if seq != expected {
+                return Ok(false);
+            }
+            let text = cells.get(1).copied().map_or(Ok(""), CellRef::t)?;
+            match parse_hash("hash", text) {
+                Ok(h) => leaves.push(leaf_hash(&h)),
+                Err(e) => {
+                    bad = Some(e);
+                    return Ok(false);
+                }
+            }
+            expected += 1;
+            Ok(true)
+        },
+    )?;
+    if let Some(e) = bad {
+        return Err(e);
+    }
+    Ok((expected == to + 1).then_some(leaves))
+}
+
+/// A stored node's hash.
+fn read_node(conn: &mut Conn, level: u32, idx: i64) -> Result<Option<Hash>> {
+    let row = conn.query_opt(
+        "SELECT hash FROM audit_tree WHERE level = ? AND idx = ?",
+        &[pi(i64::from(level)), pi(idx)],
+    )?;
+    row.map(|r| parse_hash("audit_tree.hash", &r.t(0)?)).transpose()
+}
+
+/// Extends the stored tree from `tree_size` records to cover the records appended in this
+/// transaction (`hashes`, the first being record `first`); returns the new tree size. Nodes
+/// are written only when a block of [`BLOCK`] leaves completes (the earlier leaves of that
+/// block are read back). The tree is first filled in when it lags behind the log (a store
+/// from before the stored tree); when records it needs are gone (purged), it stays as it is
+/// and proofs fall back to the records.
+pub(crate) fn extend_stored_tree(
+    conn: &mut Conn,
+    tree_size: i64,
+    anchor_seq: i64,
+    first: i64,
+    hashes: &[&str],
+) -> Result<i64> {
+    let old_size = first - 1;
+    if tree_size > old_size || tree_size < 0 {
+        return Ok(tree_size);
+    }
+    let new_size = old_size + hashes.len() as i64;
+    if new_size / BLOCK == tree_size / BLOCK {
+        // No block completes: nothing to store yet.
+        return Ok(new_size);
+    }
+    // The leaves from the start of the first incomplete block.
+    let start = tree_size - tree_size % BLOCK;
+    if start < anchor_seq {
+        return Ok(tree_size);
+    }
+    let Some(mut leaves) = read_leaves(conn, start + 1, old_size)? else {
+        return Ok(tree_size);
+    };
+    for h in hashes {
+        leaves.push(leaf_hash(&parse_hash("hash", h)?));
+    }
+    let mut made: std::collections::HashMap<(u32, i64), Hash> = std::collections::HashMap::new();
+    let mut rows: Vec<(i64, i64, String)> = Vec::new();
+    // Level STORED_LEVEL: each complete block past tree_size.
+    for b in tree_size / BLOCK..new_size / BLOCK {
+        let lo = usize::try_from(b * BLOCK - start).unwrap_or(0);
+        let block = leaves.get(lo..lo + BLOCK as usize).unwrap_or_default();
+        let h = tree_head(block);
+        made.insert((STORED_LEVEL, b), h);
+        rows.push((i64::from(STORED_LEVEL), b, hex(&h)));
+    }
+    // Higher levels: each node whose subtree completes past tree_size.
+    let mut level = STORED_LEVEL + 1;
+    while level < 63 && (1i64 << level) <= new_size {
+        let width = 1i64 << level;
+        for i in tree_size / width..new_size / width {
+            let mut child = |idx: i64| -> Result<Option<Hash>> {
+                match made.get(&(level - 1, idx)) {
+                    Some(h) => Ok(Some(*h)),
+                    None => read_node(conn, level - 1, idx),
+                }
+            };
+            let (Some(l), Some(r)) = (child(2 * i)?, child(2 * i + 1)?) else {
+                return Ok(tree_size);
+            };
+            let h = node_hash(&l, &r);
+            made.insert((level, i), h);
+            rows.push((i64::from(level), i, hex(&h)));
+        }
+        level += 1;
+    }
+    let params: Vec<P<'_>> = rows.iter().flat_map(|(l, i, h)| [pi(*l), pi(*i), pt(h)]).collect();
+    // A node left by an earlier fill of the same records (a rewound head) is replaced.
+    conn.insert_rows(
+        "INSERT INTO audit_tree (level, idx, hash)",
+        "ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash",
+        3,
+        &params,
+    )?;
+    Ok(new_size)
+}
+
+/// The tree over the first `size` records, for proofs: stored nodes where the stored tree
+/// covers them, record hashes (at most a block or two) elsewhere.
+struct StoredTree<'c> {
+    conn: &'c mut Conn,
+    /// Records covered by stored nodes.
+    stored: i64,
+    /// Leaves of whole blocks read so far, by block.
+    blocks: std::collections::HashMap<i64, Vec<Hash>>,
+}
+
+impl StoredTree<'_> {
+    /// Leaf hashes `lo..hi` (0-based leaf indexes within one block).
+    fn leaves(&mut self, lo: i64, hi: i64) -> Result<Vec<Hash>> {
+        let b = lo / BLOCK;
+        if !self.blocks.contains_key(&b) {
+            let from = b * BLOCK + 1;
+            // The last block may be partial: read what exists up to its end.
+            let last = self
+                .conn
+                .query_one(
+                    "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE seq >= ? AND seq <= ?",
+                    &[pi(from), pi(from + BLOCK - 1)],
+                )?
+                .i(0)?;
+            let leaves = read_leaves(self.conn, from, last)?.ok_or(LedgerError::PurgedPrefix {
+                first: u64::try_from(from).unwrap_or(0),
+            })?;
+            self.blocks.insert(b, leaves);
+        }
+        let block = self.blocks.get(&b).map(Vec::as_slice).unwrap_or_default();
+        let (l, h) = (
+            usize::try_from(lo - b * BLOCK).unwrap_or(0),
+            usize::try_from(hi - b * BLOCK).unwrap_or(0),
+        );
+        block.get(l..h).map(<[Hash]>::to_vec).ok_or(LedgerError::BadInput {
+            field: "seq".to_owned(),
+            message: format!("records {}..{} are not all in the log", lo + 1, hi),
+        })
+    }
+
+    /// The Merkle Tree Hash of leaves `lo..hi`.
+    fn mth(&mut self, lo: i64, hi: i64) -> Result<Hash> {
+        let n = hi - lo;
+        if n <= 0 {
+            return Ok(Sha256::digest([]).into());
+        }
+        let aligned = n.count_ones() == 1 && lo % n == 0;
+        if aligned && n >= BLOCK && hi <= self.stored {
+            let level = n.trailing_zeros();
+            if let Some(h) = read_node(self.conn, level, lo / n)? {
+                return Ok(h);
+            }
+        }
+        if lo / BLOCK == (hi - 1) / BLOCK {
+            return Ok(tree_head(&self.leaves(lo, hi)?));
+        }
+        let k = i64::try_from(split(usize::try_from(n).unwrap_or(usize::MAX))).unwrap_or(i64::MAX);
+        let left = self.mth(lo, lo + k)?;
+        let right = self.mth(lo + k, hi)?;
+        Ok(node_hash(&left, &right))
+    }
+
+    /// The audit path of leaf `m` (absolute index) in the tree of leaves `lo..hi`.
+    fn path(&mut self, m: i64, lo: i64, hi: i64, out: &mut Vec<Hash>) -> Result<()> {
+        let n = hi - lo;
+        if n <= 1 {
+            return Ok(());
+        }
+        let k = i64::try_from(split(usize::try_from(n).unwrap_or(usize::MAX))).unwrap_or(i64::MAX);
+        if m < lo + k {
+            self.path(m, lo, lo + k, out)?;
+            out.push(self.mth(lo + k, hi)?);
+        } else {
+            self.path(m, lo + k, hi, out)?;
+            out.push(self.mth(lo, lo + k)?);
+        }
+        Ok(())
+    }
+}
+
+/// The log's size (its head's seq) and how much of it the stored tree covers.
+fn tree_sizes(conn: &mut Conn) -> Result<(i64, i64)> {
+    let r = conn.query_one("SELECT seq, tree_size FROM audit_head WHERE id = 1", &[])?;
+    let size = r.i(0)?;
+    Ok((size, r.i(1)?.min(size)))
 }
 
 /// `N` bytes written as `2 N` hexadecimal digits.
@@ -340,15 +551,20 @@ impl Ledger {
         })
     }
 
-    /// The tree head over the whole log now.
+    /// The tree head over the whole log now, from the stored tree (O(log n) nodes and at most a
+    /// block of record hashes).
     pub fn tree_head(&mut self) -> Result<TreeHead> {
-        let (first, leaves) = self.leaves()?;
-        if first != 1 {
-            return Err(LedgerError::PurgedPrefix { first });
-        }
-        Ok(TreeHead {
-            size: leaves.len() as u64,
-            root: hex(&tree_head(&leaves)),
+        self.read(|conn| {
+            let (size, stored) = tree_sizes(conn)?;
+            let mut tree = StoredTree {
+                conn,
+                stored,
+                blocks: std::collections::HashMap::new(),
+            };
+            Ok(TreeHead {
+                size: u64::try_from(size).unwrap_or(0),
+                root: hex(&tree.mth(0, size)?),
+            })
         })
     }
 
@@ -358,40 +574,52 @@ impl Ledger {
     }
 
     /// The inclusion proof of record `seq` in the tree of the first `size` records (default:
-    /// the whole log).
+    /// the whole log), from the stored tree: O(log n) node reads and at most two blocks of
+    /// record hashes, however long the log.
     pub fn inclusion_proof(&mut self, seq: u64, size: Option<u64>) -> Result<InclusionProof> {
-        let (first, leaves) = self.leaves()?;
-        if first != 1 {
-            return Err(LedgerError::PurgedPrefix { first });
-        }
-        let size = size.unwrap_or(leaves.len() as u64);
-        let n = usize::try_from(size).unwrap_or(usize::MAX);
-        let tree = leaves.get(..n).ok_or(LedgerError::BadInput {
-            field: "size".to_owned(),
-            message: format!("the log has {} records", leaves.len()),
-        })?;
-        if seq == 0 || seq > size {
-            return Err(LedgerError::BadInput {
-                field: "seq".to_owned(),
-                message: format!("no record {seq} in a tree of {size}"),
-            });
-        }
-        let index = usize::try_from(seq - 1).unwrap_or(usize::MAX);
-        let record_hash = self
-            .audit_records(seq, seq, 1)?
-            .into_iter()
-            .next()
-            .map(|r| r.hash)
-            .ok_or(LedgerError::BadInput {
-                field: "seq".to_owned(),
-                message: format!("record {seq} is missing"),
+        self.read(|conn| {
+            let (log_size, stored) = tree_sizes(conn)?;
+            let size = size.unwrap_or(u64::try_from(log_size).unwrap_or(0));
+            let n = i64::try_from(size).unwrap_or(i64::MAX);
+            if n > log_size {
+                return Err(LedgerError::BadInput {
+                    field: "size".to_owned(),
+                    message: format!("the log has {log_size} records"),
+                });
+            }
+            if seq == 0 || seq > size {
+                return Err(LedgerError::BadInput {
+                    field: "seq".to_owned(),
+                    message: format!("no record {seq} in a tree of {size}"),
+                });
+            }
+            let index = i64::try_from(seq - 1).unwrap_or(i64::MAX);
+            let record_hash = conn
+                .query_opt("SELECT hash FROM audit_log WHERE seq = ?", &[pi(index + 1)])?
+                .map(|r| r.t(0))
+                .transpose()?
+                .ok_or(LedgerError::BadInput {
+                    field: "seq".to_owned(),
+                    message: format!("record {seq} is missing"),
+                })?;
+            let mut tree = StoredTree {
+                conn,
+                stored,
+                blocks: std::collections::HashMap::new(),
+            };
+            let mut path = Vec::new();
+            tree.path(index, 0, n, &mut path)?;
+            let leaf = leaf_hash(&parse_hash("hash", &record_hash)?);
+            let root = root_from_path(seq - 1, size, &leaf, &path).ok_or_else(|| {
+                LedgerError::Corrupt(format!("the audit path of record {seq} does not fit a tree of {size}"))
             })?;
-        Ok(InclusionProof {
-            seq,
-            record_hash,
-            size,
-            path: inclusion_path(index, tree).iter().map(|h| hex(h)).collect(),
-            root: hex(&tree_head(tree)),
+            Ok(InclusionProof {
+                seq,
+                record_hash,
+                size,
+                path: path.iter().map(|h| hex(h)).collect(),
+                root: hex(&root),
+            })
         })
     }
 

@@ -40,10 +40,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_list_snapshots.sql"),
         postgres: include_str!("../migrations/postgres/0003_list_snapshots.sql"),
     },
+    Migration {
+        version: 4,
+        name: "audit_tree",
+        sqlite: include_str!("../migrations/sqlite/0004_audit_tree.sql"),
+        postgres: include_str!("../migrations/postgres/0004_audit_tree.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 fn sql_for(m: &Migration, kind: BackendKind) -> &'static str {
     match kind {

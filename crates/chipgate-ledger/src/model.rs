@@ -49,6 +49,35 @@ pub struct OrderRequest {
     pub inputs: BTreeMap<String, serde_json::Value>,
 }
 
+/// One order to record with what decided it: the typed request of
+/// [`crate::Ledger::record_orders`] (and [`crate::Ledger::record_order`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RecordOrder<'a> {
+    /// The order.
+    pub order: &'a OrderRequest,
+    /// The engine's and screening's verdict, stored in the audit record.
+    pub determination: &'a DeterminationSummary,
+    /// Why an order dated before today is recorded now: required when it would ship against a
+    /// license that has expired by today, and recorded in its audit record whenever given.
+    pub backdated: Option<&'a str>,
+    /// The determination's full report as JSON text, stored instead of
+    /// `determination.report` when given: a large report need not be built as a JSON tree
+    /// first (`serde_json::value::to_raw_value` serializes it once).
+    pub report: Option<&'a serde_json::value::RawValue>,
+}
+
+impl<'a> RecordOrder<'a> {
+    /// An order and its determination, not backdated.
+    pub fn new(order: &'a OrderRequest, determination: &'a DeterminationSummary) -> RecordOrder<'a> {
+        RecordOrder {
+            order,
+            determination,
+            backdated: None,
+            report: None,
+        }
+    }
+}
+
 /// The determination engine's verdict on an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -264,6 +264,12 @@ impl BodySchema for OrderCheckBody {
                 "exception",
                 optional_text("License exception chosen when one is available, e.g. `NAC`."),
             ),
+            (
+                "backdated",
+                optional_text(
+                    "Why an order dated before today is recorded now: required when it would ship against a license that has expired by today (error `invalid_field`, field `backdated`, without it); recorded in the audit record.",
+                ),
+            ),
         ];
         fields.extend(party_fields());
         object(&fields, &["order_ref", "item", "quantity", "destination"])

@@ -284,6 +284,7 @@ impl From<LedgerError> for ApiError {
             LedgerError::ReleaseWithoutReason | LedgerError::ReasonRequired(_) => {
                 ApiError::field(Code::InvalidField, "reason", message)
             }
+            LedgerError::BackdatedWithoutReason { .. } => ApiError::field(Code::InvalidField, "backdated", message),
             LedgerError::UnsupportedUrl(_) | LedgerError::PostgresDisabled => {
                 ApiError::new(Code::InvalidField, message)
             }

@@ -30,7 +30,7 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::pull, AckKind};
-use chipgate_engine::{Engine, EngineError, OrderCheck};
+use chipgate_engine::{Engine, EngineError, OrderCheck, PreparedOrder};
 use chipgate_ledger::{Disposition, Ledger, LedgerError, Timestamp};
 use chipgate_model::Date;
 use futures_util::StreamExt;
@@ -53,6 +53,10 @@ pub struct WorkerConfig {
     pub ack_wait: Duration,
     /// Orders processed at once by this worker (each with its own ledger connection).
     pub concurrency: usize,
+    /// Most orders a task records in one ledger transaction (group commit): it takes what has
+    /// arrived, up to this many, decides them, records them together, publishes their results
+    /// and then acknowledges them.
+    pub batch: usize,
     /// Who records (audit trail).
     pub user: String,
     /// Stop after this many orders (benchmarks, tests).
@@ -74,6 +78,7 @@ impl WorkerConfig {
             durable: DEFAULT_DURABLE.to_owned(),
             ack_wait: Duration::from_secs(30),
             concurrency: 2,
+            batch: DEFAULT_BATCH,
             user: "worker".to_owned(),
             max_orders: None,
             idle_exit: None,
@@ -112,6 +117,8 @@ pub const DEFAULT_STREAM: &str = "CHIPGATE_ORDERS";
 pub const DEFAULT_PREFIX: &str = "chipgate";
 /// Default durable consumer.
 pub const DEFAULT_DURABLE: &str = "chipgate-workers";
+/// Default most orders per ledger transaction ([`WorkerConfig::batch`]).
+pub const DEFAULT_BATCH: usize = 64;
 
 /// A subject token for an order reference: characters other than letters, digits, `-` and `_`
 /// become `_` (the full reference is in the message).
@@ -280,29 +287,82 @@ enum Handled {
     Retry(String),
 }
 
-fn check(engine: &Engine, ledger: &mut Ledger, order: &OrderMessage, user: &str) -> Handled {
+/// Reads an order message and decides it (not yet recorded); `Err` is its answer.
+fn prepare(engine: &Engine, order: &OrderMessage, today: Date) -> Result<PreparedOrder, Handled> {
     let item = match engine.classifier().catalog().get(&order.item) {
         Ok(item) => item,
-        Err(e) => return Handled::Rejected(format!("item: {e}")),
-    };
-    let (today, now) = today_and_now();
-    let Some(now) = now else {
-        return Handled::Retry("the clock is out of range".to_owned());
+        Err(e) => return Err(Handled::Rejected(format!("item: {e}"))),
     };
     let date = order.date.unwrap_or(today);
     let line = match order.line() {
         Ok(line) => line,
-        Err(e) => return Handled::Rejected(e.to_string()),
+        Err(e) => return Err(Handled::Rejected(e.to_string())),
     };
-    match engine.check_order(ledger, item, &line, date, user, now) {
-        Ok(c) => Handled::Checked(Box::new(c)),
-        Err(EngineError::Ledger(e)) if e.is_fatal() => Handled::Retry(e.to_string()),
-        Err(e) => Handled::Rejected(e.to_string()),
+    engine.prepare_order(item, &line, date).map_err(answer_error)
+}
+
+/// The answer to an order whose check failed: handed back when the ledger failed, else
+/// rejected (its input).
+fn answer_error(e: EngineError) -> Handled {
+    match e {
+        EngineError::Ledger(e) if e.is_fatal() => Handled::Retry(e.to_string()),
+        e => Handled::Rejected(e.to_string()),
     }
 }
 
-/// A check for the ledger thread, and where to send the answer.
-type Job = (OrderMessage, tokio::sync::oneshot::Sender<Handled>);
+/// Decides a group of orders and records those that can be in one ledger transaction; one
+/// answer per order, in order.
+fn check_group(engine: &Engine, ledger: &mut Ledger, orders: &[OrderMessage], user: &str) -> Vec<Handled> {
+    let (today, now) = today_and_now();
+    let Some(now) = now else {
+        return orders
+            .iter()
+            .map(|_| Handled::Retry("the clock is out of range".to_owned()))
+            .collect();
+    };
+    let mut answers: Vec<Option<Handled>> = Vec::with_capacity(orders.len());
+    let mut prepared = Vec::new();
+    let mut owners = Vec::new();
+    for (i, order) in orders.iter().enumerate() {
+        match prepare(engine, order, today) {
+            Ok(p) => {
+                prepared.push(p);
+                owners.push(i);
+                answers.push(None);
+            }
+            Err(h) => answers.push(Some(h)),
+        }
+    }
+    if !prepared.is_empty() {
+        match engine.record_orders(ledger, prepared, user, now) {
+            Ok(results) => {
+                for (i, r) in owners.into_iter().zip(results) {
+                    if let Some(slot) = answers.get_mut(i) {
+                        *slot = Some(match r {
+                            Ok(c) => Handled::Checked(Box::new(c)),
+                            Err(e) => answer_error(e),
+                        });
+                    }
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for i in owners {
+                    if let Some(slot) = answers.get_mut(i) {
+                        *slot = Some(Handled::Retry(why.clone()));
+                    }
+                }
+            }
+        }
+    }
+    answers
+        .into_iter()
+        .map(|a| a.unwrap_or_else(|| Handled::Retry("the order was not checked".to_owned())))
+        .collect()
+}
+
+/// A group of checks for the ledger thread, and where to send the answers.
+type Job = (Vec<OrderMessage>, tokio::sync::oneshot::Sender<Vec<Handled>>);
 
 /// Opens a ledger connection on its own thread, which then checks the orders it is sent.
 fn ledger_thread(engine: Arc<Engine>, db_url: String, user: String) -> Result<mpsc::Sender<Job>, WorkerError> {
@@ -313,8 +373,8 @@ fn ledger_thread(engine: Arc<Engine>, db_url: String, user: String) -> Result<mp
         .spawn(move || match Ledger::open(&db_url) {
             Ok(mut ledger) => {
                 let _ = ready_tx.send(Ok(()));
-                for (order, reply) in jobs {
-                    let _ = reply.send(check(&engine, &mut ledger, &order, &user));
+                for (orders, reply) in jobs {
+                    let _ = reply.send(check_group(&engine, &mut ledger, &orders, &user));
                 }
             }
             Err(e) => {
@@ -344,7 +404,7 @@ impl Task {
     }
 
     async fn run(self, consumer: jetstream::consumer::Consumer<pull::Config>) -> Result<(), WorkerError> {
-        let batch = 8;
+        let batch = self.cfg.batch.max(1);
         let mut messages = consumer
             .stream()
             .max_messages_per_batch(batch)
@@ -355,10 +415,14 @@ impl Task {
             if self.stop.load(Ordering::SeqCst) {
                 return Ok(());
             }
-            if self.cfg.max_orders.is_some_and(|m| self.counters.handled() >= m) {
-                self.stop.store(true, Ordering::SeqCst);
-                return Ok(());
-            }
+            let limit = match self.cfg.max_orders {
+                Some(m) if self.counters.handled() >= m => {
+                    self.stop.store(true, Ordering::SeqCst);
+                    return Ok(());
+                }
+                Some(m) => usize::try_from(m - self.counters.handled()).unwrap_or(batch).min(batch),
+                None => batch,
+            };
             let wait = self.cfg.idle_exit.unwrap_or(Duration::from_secs(1));
             let next = match tokio::time::timeout(wait, messages.next()).await {
                 Err(_) if self.cfg.idle_exit.is_some() => {
@@ -369,46 +433,135 @@ impl Task {
                 Ok(None) => return Ok(()),
                 Ok(Some(m)) => m,
             };
+            let mut group = Vec::with_capacity(limit);
             match next {
-                Ok(msg) => self.handle(msg).await,
+                Ok(msg) => group.push(msg),
                 Err(e) => self.event(format!("pull: {e}")),
+            }
+            // Whatever else has arrived joins the group (one ledger transaction), without
+            // waiting for more than a moment.
+            while !group.is_empty() && group.len() < limit {
+                match tokio::time::timeout(GATHER_WAIT, messages.next()).await {
+                    Ok(Some(Ok(msg))) => group.push(msg),
+                    Ok(Some(Err(e))) => self.event(format!("pull: {e}")),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+            if !group.is_empty() {
+                self.handle(group).await;
             }
         }
     }
 
-    async fn handle(&self, msg: jetstream::Message) {
-        let delivered = msg.info().map_or(1, |i| i.delivered);
-        let order: Result<OrderMessage, _> = serde_json::from_slice(&msg.payload);
-        let outcome = match &order {
-            Err(e) => Handled::Rejected(format!("invalid order message: {e}")),
-            Ok(order) => {
-                let (reply, mut work) = tokio::sync::oneshot::channel();
-                if self.ledger.send((order.clone(), reply)).is_err() {
+    /// Checks a group of orders (recorded in one ledger transaction), publishes each result,
+    /// then acknowledges each order.
+    async fn handle(&self, msgs: Vec<jetstream::Message>) {
+        let orders: Vec<Result<OrderMessage, String>> = msgs
+            .iter()
+            .map(|m| serde_json::from_slice(&m.payload).map_err(|e| format!("invalid order message: {e}")))
+            .collect();
+        let valid: Vec<OrderMessage> = orders.iter().filter_map(|o| o.as_ref().ok().cloned()).collect();
+        let mut answers = if valid.is_empty() {
+            Vec::new()
+        } else {
+            let (reply, mut work) = tokio::sync::oneshot::channel();
+            if self.ledger.send((valid, reply)).is_err() {
+                for msg in &msgs {
                     self.counters.retried.fetch_add(1, Ordering::SeqCst);
                     let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await;
-                    return;
                 }
-                let beat = (self.cfg.ack_wait / 3).max(Duration::from_millis(100));
-                loop {
-                    tokio::select! {
-                        r = &mut work => break match r {
-                            Ok(h) => h,
-                            Err(_) => Handled::Retry("the ledger thread stopped".to_owned()),
-                        },
-                        () = tokio::time::sleep(beat) => {
+                return;
+            }
+            let beat = (self.cfg.ack_wait / 3).max(Duration::from_millis(100));
+            loop {
+                tokio::select! {
+                    r = &mut work => break r.unwrap_or_default(),
+                    () = tokio::time::sleep(beat) => {
+                        for msg in &msgs {
                             let _ = msg.ack_with(AckKind::Progress).await;
                         }
                     }
                 }
             }
-        };
-        let order_ref = order.as_ref().ok().map(|o| o.order_ref.as_str());
-        let (status, replayed, error, check) = match &outcome {
+        }
+        .into_iter();
+        let outcomes: Vec<Handled> = orders
+            .iter()
+            .map(|o| match o {
+                Err(why) => Handled::Rejected(why.clone()),
+                Ok(_) => answers
+                    .next()
+                    .unwrap_or_else(|| Handled::Retry("the ledger thread stopped".to_owned())),
+            })
+            .collect();
+        // Publish every result first (pipelined), then wait for JetStream's acks.
+        let mut published = Vec::with_capacity(msgs.len());
+        for ((msg, order), outcome) in msgs.iter().zip(&orders).zip(&outcomes) {
+            let order_ref = order.as_ref().ok().map(|o| o.order_ref.as_str());
+            published.push(self.publish(msg, order_ref, outcome).await);
+        }
+        for (((msg, order), outcome), publish) in msgs.iter().zip(&orders).zip(outcomes).zip(published) {
+            let order_ref = order.as_ref().ok().map(|o| o.order_ref.as_str());
+            let sent = match publish {
+                None => {
+                    // Handed back: the ledger failed.
+                    let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await;
+                    continue;
+                }
+                Some(Ok(ack)) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+                Some(Err(e)) => Err(e),
+            };
+            if let Err(e) = sent {
+                // Recorded (or rejected) but not announced: hand the order back; the redelivery
+                // replays it from the ledger and publishes again.
+                self.counters.retried.fetch_add(1, Ordering::SeqCst);
+                self.event(format!(
+                    "{}: cannot publish the result, will retry: {e}",
+                    order_ref.unwrap_or("?")
+                ));
+                let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
+                continue;
+            }
+            if !self.cfg.ack_delay.is_zero() {
+                tokio::time::sleep(self.cfg.ack_delay).await;
+            }
+            if let Err(e) = msg.double_ack().await {
+                self.event(format!(
+                    "{}: ack failed ({e}); the order will be redelivered and replayed",
+                    order_ref.unwrap_or("?")
+                ));
+            }
+            match outcome {
+                Handled::Checked(c) => {
+                    self.counters.decided.fetch_add(1, Ordering::SeqCst);
+                    if c.result.replayed {
+                        self.counters.replayed.fetch_add(1, Ordering::SeqCst);
+                    } else {
+                        self.counters.recorded.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+                Handled::Rejected(why) => {
+                    self.counters.rejected.fetch_add(1, Ordering::SeqCst);
+                    self.event(format!("{}: rejected: {why}", order_ref.unwrap_or("?")));
+                }
+                Handled::Retry(_) => {}
+            }
+        }
+    }
+
+    /// Publishes an order's result (`None`: the order is to be retried, nothing is published).
+    async fn publish(
+        &self,
+        msg: &jetstream::Message,
+        order_ref: Option<&str>,
+        outcome: &Handled,
+    ) -> Option<Result<async_nats::jetstream::context::PublishAckFuture, String>> {
+        let delivered = msg.info().map_or(1, |i| i.delivered);
+        let (status, replayed, error, check) = match outcome {
             Handled::Retry(why) => {
                 self.counters.retried.fetch_add(1, Ordering::SeqCst);
                 self.event(format!("{}: will retry: {why}", order_ref.unwrap_or("?")));
-                let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await;
-                return;
+                return None;
             }
             Handled::Rejected(why) => ("rejected", false, Some(why.as_str()), None),
             Handled::Checked(c) => {
@@ -428,60 +581,24 @@ impl Task {
             error,
             check,
         };
-        let published = match serde_json::to_vec(&out) {
+        Some(match serde_json::to_vec(&out) {
             Ok(payload) => {
                 let mut headers = async_nats::HeaderMap::new();
                 if let Some(r) = order_ref {
                     headers.insert("Nats-Msg-Id", r);
                 }
-                match self
-                    .js
+                self.js
                     .publish_with_headers(self.cfg.result_subject(order_ref), headers, payload.into())
                     .await
-                {
-                    Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                }
+                    .map_err(|e| e.to_string())
             }
             Err(e) => Err(e.to_string()),
-        };
-        if let Err(e) = published {
-            // Recorded (or rejected) but not announced: hand the order back; the redelivery
-            // replays it from the ledger and publishes again.
-            self.counters.retried.fetch_add(1, Ordering::SeqCst);
-            self.event(format!(
-                "{}: cannot publish the result, will retry: {e}",
-                order_ref.unwrap_or("?")
-            ));
-            let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
-            return;
-        }
-        if !self.cfg.ack_delay.is_zero() {
-            tokio::time::sleep(self.cfg.ack_delay).await;
-        }
-        if let Err(e) = msg.double_ack().await {
-            self.event(format!(
-                "{}: ack failed ({e}); the order will be redelivered and replayed",
-                order_ref.unwrap_or("?")
-            ));
-        }
-        match outcome {
-            Handled::Checked(c) => {
-                self.counters.decided.fetch_add(1, Ordering::SeqCst);
-                if c.result.replayed {
-                    self.counters.replayed.fetch_add(1, Ordering::SeqCst);
-                } else {
-                    self.counters.recorded.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-            Handled::Rejected(why) => {
-                self.counters.rejected.fetch_add(1, Ordering::SeqCst);
-                self.event(format!("{}: rejected: {why}", order_ref.unwrap_or("?")));
-            }
-            Handled::Retry(_) => {}
-        }
+        })
     }
 }
+
+/// How long a task waits for more orders to join a group once it has one.
+const GATHER_WAIT: Duration = Duration::from_millis(2);
 
 /// Connects, makes sure the streams and the durable consumer exist, and processes orders until
 /// stopped (SIGINT/SIGTERM, `max_orders`, `idle_exit`). `on_event` hears what a person running

@@ -182,6 +182,7 @@ pub(crate) fn batch(args: BatchArgs, format: BatchFormat, source: &dyn DataSourc
             user,
             now: now()?,
             ref_prefix: chipgate_batch::file_ref_prefix(&args.orders)?,
+            backdated: args.backdated.clone(),
         })
     } else {
         None
@@ -207,7 +208,7 @@ pub(crate) fn batch(args: BatchArgs, format: BatchFormat, source: &dyn DataSourc
         errors,
         resume: args.resume,
         workers,
-        chunk_lines: args.chunk_lines,
+        chunk_lines: args.chunk_lines.unwrap_or(if args.record { 1_024 } else { 4_096 }),
         chunk_delay: Duration::from_millis(args.chunk_delay_ms),
         pause_at_line: args.pause_at_line,
         process: ProcessOptions {
@@ -382,6 +383,7 @@ pub(crate) fn worker(args: WorkerArgs, source: &dyn DataSource) -> Result<Status
         durable: args.durable.clone(),
         ack_wait: Duration::from_secs(args.ack_wait.max(1)),
         concurrency: args.concurrency.max(1),
+        batch: args.batch.max(1),
         user,
         max_orders: args.max_orders,
         idle_exit: args.idle_exit.map(Duration::from_secs),

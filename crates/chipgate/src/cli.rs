@@ -550,6 +550,10 @@ pub(crate) struct OrderCheckArgs {
     /// Shipment date (YYYY-MM-DD). Default: today.
     #[arg(long)]
     pub(crate) date: Option<String>,
+    /// Why an order dated before today is recorded now: required when it would ship against a
+    /// license that has expired by today; recorded in the audit record.
+    #[arg(long, value_name = "REASON")]
+    pub(crate) backdated: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -695,15 +699,22 @@ pub(crate) struct BatchArgs {
     /// Who records (audit trail) with --record. Default: $CHIPGATE_USER, else $USER.
     #[arg(long, value_name = "NAME", env = "CHIPGATE_USER")]
     pub(crate) user: Option<String>,
+    /// With --record: why lines dated before today are recorded now, for those that would ship
+    /// against a license that has expired by today (they are errors without it); recorded in
+    /// their audit records.
+    #[arg(long, value_name = "REASON", requires = "record")]
+    pub(crate) backdated: Option<String>,
     /// Worker threads. Default: the number of cores.
     #[arg(long, value_name = "N")]
     pub(crate) jobs: Option<usize>,
     /// Entries per memo (determinations, screening, list look-ups; shared by the workers); 0 disables.
     #[arg(long, value_name = "N", default_value_t = 250_000)]
     pub(crate) cache_size: usize,
-    /// Lines per chunk: the unit of parallel work and of checkpoints.
-    #[arg(long, value_name = "N", default_value_t = 4_096)]
-    pub(crate) chunk_lines: usize,
+    /// Lines per chunk: the unit of parallel work and of checkpoints. Default: 4,096; 1,024
+    /// with --record (recording is slower per line: smaller chunks keep every worker busy to
+    /// the end).
+    #[arg(long, value_name = "N")]
+    pub(crate) chunk_lines: Option<usize>,
     /// Pause after each chunk, in milliseconds (tests that interrupt a run).
     #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
     pub(crate) chunk_delay_ms: u64,
@@ -766,6 +777,9 @@ pub(crate) struct WorkerArgs {
     /// Orders processed at once (one ledger connection each).
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub(crate) concurrency: usize,
+    /// Most orders recorded in one ledger transaction by each of them (group commit).
+    #[arg(long, value_name = "N", default_value_t = chipgate_worker::DEFAULT_BATCH)]
+    pub(crate) batch: usize,
     /// Who records (audit trail). Default: $CHIPGATE_USER, else $USER.
     #[arg(long, value_name = "NAME", env = "CHIPGATE_USER")]
     pub(crate) user: Option<String>,

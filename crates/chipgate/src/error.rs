@@ -159,6 +159,7 @@ fn ledger_code(e: &LedgerError) -> (&'static str, Option<String>) {
         LedgerError::InvalidCondition(_) => ("invalid_field", field("conditions")),
         LedgerError::InvalidDate(_) => ("invalid_field", None),
         LedgerError::ReleaseWithoutReason | LedgerError::ReasonRequired(_) => ("invalid_field", field("reason")),
+        LedgerError::BackdatedWithoutReason { .. } => ("invalid_field", field("--backdated")),
         _ => ("ledger", None),
     }
 }

@@ -260,6 +260,7 @@ pub(crate) fn order(
                 unit_value_cents: cents("--unit-value-usd", a.unit_value_usd)?,
                 license: a.license,
                 exception: a.exception,
+                backdated: a.backdated,
             };
             let check = engine.check_order(&mut ledger, &item, &line, date, &who, now)?;
             let shipped = check.result.is_shipped();
