@@ -186,6 +186,8 @@ fn verify_lists_every_table_row_that_differs_from_the_log() {
             "40",
             "--date",
             "2025-08-12",
+            "--backdated",
+            "entered from the shipping log",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{out:?}");

@@ -401,6 +401,8 @@ fn chipgate_user_is_recorded_and_user_beats_it() {
         "CN",
         "--date",
         "2025-08-12",
+        "--backdated",
+        "entered from the shipping log",
         "--format",
         "json",
     ];

@@ -68,7 +68,7 @@ fn license_and_order_round_trip_in_the_default_sqlite_store() {
     let out = home.run(LICENSE);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(home.0.join("chipgate.db").exists() || std::fs::read_dir(&home.0).unwrap().count() > 0);
-    let out = home.run(&[
+    let order = [
         "order",
         "check",
         "--ref",
@@ -85,8 +85,27 @@ fn license_and_order_round_trip_in_the_default_sqlite_store() {
         "2025-08-12",
         "--format",
         "json",
-    ]);
+    ];
+    // BIS-1 has expired by today (it ran to 2026-07-31): recording an August 2025 order against
+    // it now needs the reason it is recorded late, which the audit record keeps (issue 17).
+    let before = home.export();
+    let refused = home.run(&order);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let e: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(e["error"]["field"], "--backdated", "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("needs `backdated`"),
+        "{e}"
+    );
+    assert_eq!(home.export(), before, "a refused backdated order changed the trail");
+    let mut backdated = order.to_vec();
+    backdated.extend(["--backdated", "entered from the August 2025 shipping log"]);
+    let out = home.run(&backdated);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        home.export().contains(r#""backdated":"entered from the August 2025 shipping log""#),
+        "the reason is not in the audit record"
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["result"]["disposition"]["authorization"]["number"], "BIS-1");
     assert_eq!(v["result"]["disposition"]["authorization"]["quantity_remaining"], 60);

@@ -2,12 +2,13 @@
 //! verification.
 //!
 //! ```text
-//! ledger-bench [--db URL] [--dir DIR] [--checks N] [--audit N] [--synchronous normal|full]
-//! ledger-bench --verify-only --db URL
+//! ledger-bench [--db URL] [--dir DIR] [--checks N] [--group G] [--audit N] [--synchronous normal|full]
+//! ledger-bench --verify-only --db URL [--keep]
 //! ```
-//! * order checks: N checks, one transaction each (half ship against a
-//!   license, a quarter ship NLR, a quarter are held), on a fresh SQLite file
-//!   in DIR (default: the system temp dir) unless `--db` names a store;
+//! * order checks: N checks, one transaction each, or G per transaction with `--group G`
+//!   (group commit, `Ledger::record_orders`) (half ship against a license, a quarter ship
+//!   NLR, a quarter are held), on a fresh SQLite file in DIR (default: the system temp dir)
+//!   unless `--db` names a store; then `verify_audit` of them is timed;
 //! * audit verify: appends N synthetic records of a typical order-check size
 //!   (in transactions of 100,000), then times `verify_audit` over all of them
 //!   and an export to JSON lines (discarded);
@@ -20,7 +21,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chipgate_ledger::{
-    AuditEvent, DeterminationSummary, ExportFormat, Ledger, LicenseStatus, NewLicense, OrderRequest, Outcome, Timestamp,
+    AuditEvent, DeterminationSummary, ExportFormat, Ledger, LicenseStatus, NewLicense, OrderRequest, Outcome, RecordOrder,
+    Timestamp,
 };
 
 struct Args {
@@ -30,6 +32,8 @@ struct Args {
     audit: u64,
     sync: String,
     verify_only: bool,
+    group: u64,
+    keep: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -40,6 +44,8 @@ fn parse() -> Result<Args, String> {
         audit: 1_000_000,
         sync: "normal".into(),
         verify_only: false,
+        group: 1,
+        keep: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -51,6 +57,8 @@ fn parse() -> Result<Args, String> {
             "--audit" => a.audit = v()?.parse().map_err(|e| format!("--audit: {e}"))?,
             "--synchronous" => a.sync = v()?,
             "--verify-only" => a.verify_only = true,
+            "--group" => a.group = v()?.parse().map_err(|e| format!("--group: {e}"))?,
+            "--keep" => a.keep = true,
             _ => return Err(format!("unknown argument {k}")),
         }
     }
@@ -99,7 +107,7 @@ fn det(outcome: Outcome) -> DeterminationSummary {
     }
 }
 
-fn bench_checks(url: &str, n: u64) -> Result<serde_json::Value, String> {
+fn bench_checks(url: &str, n: u64, group: u64) -> Result<serde_json::Value, String> {
     let e = |e: chipgate_ledger::LedgerError| e.to_string();
     let mut l = Ledger::open(url).map_err(e)?;
     let t0 = 1_754_985_600; // 2025-08-12T08:00:00Z
@@ -130,7 +138,34 @@ fn bench_checks(url: &str, n: u64) -> Result<serde_json::Value, String> {
     ];
     let start = Instant::now();
     let mut shipped = 0u64;
-    for i in 0..n {
+    let order = |i: u64| OrderRequest {
+        order_ref: format!("SO-{i}"),
+        item_id: "nvidia-h20".into(),
+        eccn: vec!["3A090.a".into()],
+        destination: "CN".into(),
+        quantity: 1,
+        unit_value_cents: Some(1_200_000),
+        consignee: Some("Example Cloud Co".into()),
+        end_user: None,
+        date: "2025-08-13".into(),
+        license: None,
+        inputs: Default::default(),
+    };
+    let mut i = 0;
+    while group > 1 && i < n {
+        let k = group.min(n - i);
+        let reqs: Vec<OrderRequest> = (i..i + k).map(order).collect();
+        let batch: Vec<RecordOrder<'_>> = reqs
+            .iter()
+            .zip(i..)
+            .map(|(r, j)| RecordOrder::new(r, &dets[(j % 4) as usize]))
+            .collect();
+        for r in l.record_orders(&batch, "bench", ts(t0 + 60 + i as i64)?).map_err(e)? {
+            shipped += u64::from(r.map_err(e)?.is_shipped());
+        }
+        i += k;
+    }
+    for i in i..n {
         let req = OrderRequest {
             order_ref: format!("SO-{i}"),
             item_id: "nvidia-h20".into(),
@@ -150,13 +185,18 @@ fn bench_checks(url: &str, n: u64) -> Result<serde_json::Value, String> {
         shipped += u64::from(r.is_shipped());
     }
     let secs = start.elapsed().as_secs_f64();
-    let ok = l.verify_audit().map_err(e)?.ok;
+    let start = Instant::now();
+    let report = l.verify_audit().map_err(e)?;
+    let verify = start.elapsed().as_secs_f64();
     Ok(serde_json::json!({
         "checks": n,
+        "group": group,
         "shipped": shipped,
         "seconds": secs,
         "checks_per_second": n as f64 / secs,
-        "verified": ok,
+        "verified": report.ok,
+        "verify_seconds": verify,
+        "verify_records_per_second": report.records as f64 / verify,
     }))
 }
 
@@ -243,9 +283,12 @@ fn run() -> Result<serde_json::Value, String> {
             Some(u) => u.clone(),
             None => fresh_sqlite(&a.dir, "ledger-bench-checks", &a.sync)?,
         };
-        out.insert("order_checks".into(), bench_checks(&url, a.checks)?);
-        if a.db.is_none() {
+        out.insert("order_checks".into(), bench_checks(&url, a.checks, a.group)?);
+        if a.db.is_none() && !a.keep {
             cleanup(&url);
+        }
+        if a.keep {
+            out.insert("kept".into(), url.into());
         }
     }
     if a.audit > 0 {
