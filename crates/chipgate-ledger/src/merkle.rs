@@ -448,7 +448,9 @@ impl TreeCheck {
                 None => findings.push(TamperFinding {
                     seq: u64::try_from(to).unwrap_or(0),
                     kind: TamperKind::TreeDiffers,
-                    detail: format!("the stored Merkle tree has a node over records {from}..{to} that no records explain"),
+                    detail: format!(
+                        "the stored Merkle tree has a node over records {from}..{to} that no records explain"
+                    ),
                     state: None,
                 }),
             }

@@ -248,7 +248,8 @@ fn compare_table<R: Expected + Send>(conn: &mut Conn, t: &Table, expected: Map<R
     for (table, n) in local.unchecked {
         *f.unchecked.entry(table).or_default() += n;
     }
-    f.fill.extend(local.fill.into_iter().map(|(i, seq, column)| (base + i, seq, column)));
+    f.fill
+        .extend(local.fill.into_iter().map(|(i, seq, column)| (base + i, seq, column)));
     Ok(())
 }
 
