@@ -186,20 +186,70 @@ impl AuditRecord {
     }
 }
 
-/// A record to append (inside a write transaction).
+/// A record to append (inside a write transaction), made by [`NewRecord::new`] and its
+/// builder methods: the one way every change writes its audit record.
 pub(crate) struct NewRecord<'a> {
-    pub ts: Timestamp,
-    pub user: &'a str,
-    pub kind: &'a str,
-    pub subject: &'a str,
-    pub event_date: Date,
-    pub payload: &'a str,
-    pub engine_version: Option<&'a str>,
-    pub ruleset_id: Option<&'a str>,
-    pub list_snapshot_id: Option<&'a str>,
+    ts: Timestamp,
+    user: &'a str,
+    kind: &'a str,
+    subject: &'a str,
+    event_date: Date,
+    payload: &'a str,
+    engine_version: Option<&'a str>,
+    ruleset_id: Option<&'a str>,
+    list_snapshot_id: Option<&'a str>,
     /// Other subjects whose latest qualifying event this record advances
     /// (e.g. the license a shipment used).
-    pub also: &'a [(&'a str, Date)],
+    also: &'a [(&'a str, Date)],
+}
+
+impl<'a> NewRecord<'a> {
+    /// A record of `kind` about `subject`, by `user` at `now`: its qualifying event is the day
+    /// it is recorded, it names no engine, rule set or list snapshot, and advances no other
+    /// subject (see the builder methods).
+    pub(crate) fn new(kind: &'a str, subject: &'a str, payload: &'a str, user: &'a str, now: Timestamp) -> Self {
+        NewRecord {
+            ts: now,
+            user,
+            kind,
+            subject,
+            event_date: now.date(),
+            payload,
+            engine_version: None,
+            ruleset_id: None,
+            list_snapshot_id: None,
+            also: &[],
+        }
+    }
+
+    /// The record's qualifying event (15 CFR 762.6) is on `date` (never before the day it is
+    /// recorded: see [`Tx::append`]).
+    pub(crate) fn event_date(self, date: Date) -> Self {
+        NewRecord {
+            event_date: date,
+            ..self
+        }
+    }
+
+    /// The engine version, rule set and list snapshot that decided what the record records.
+    pub(crate) fn decided_by(
+        self,
+        engine_version: Option<&'a str>,
+        ruleset_id: Option<&'a str>,
+        list_snapshot_id: Option<&'a str>,
+    ) -> Self {
+        NewRecord {
+            engine_version,
+            ruleset_id,
+            list_snapshot_id,
+            ..self
+        }
+    }
+
+    /// Other subjects whose latest qualifying event this record advances.
+    pub(crate) fn also(self, also: &'a [(&'a str, Date)]) -> Self {
+        NewRecord { also, ..self }
+    }
 }
 
 /// A record appended in the open transaction, not yet inserted.
@@ -907,18 +957,15 @@ impl Ledger {
         self.write(|tx| {
             let mut seqs = Vec::with_capacity(events.len());
             for (e, (kind, subject, payload)) in events.iter().zip(&prepared) {
-                let seq = tx.append(&NewRecord {
-                    ts: now,
-                    user: &user,
-                    kind,
-                    subject,
-                    event_date: e.event_date.unwrap_or(now.date()),
-                    payload,
-                    engine_version: e.engine_version.as_deref(),
-                    ruleset_id: e.ruleset_id.as_deref(),
-                    list_snapshot_id: e.list_snapshot_id.as_deref(),
-                    also: &[],
-                })?;
+                let seq = tx.append(
+                    &NewRecord::new(kind, subject, payload, &user, now)
+                        .event_date(e.event_date.unwrap_or(now.date()))
+                        .decided_by(
+                            e.engine_version.as_deref(),
+                            e.ruleset_id.as_deref(),
+                            e.list_snapshot_id.as_deref(),
+                        ),
+                )?;
                 seqs.push(stored_u64(seq)?);
             }
             Ok(seqs)
@@ -1114,18 +1161,7 @@ impl Ledger {
                 "anchor_hash": anchor_hash,
             })
             .to_string();
-            tx.append(&NewRecord {
-                ts: now,
-                user: &user,
-                kind: "audit.purge",
-                subject: "audit",
-                event_date: now.date(),
-                payload: &payload,
-                engine_version: None,
-                ruleset_id: None,
-                list_snapshot_id: None,
-                also: &[],
-            })?;
+            tx.append(&NewRecord::new("audit.purge", "audit", &payload, &user, now))?;
             Ok(PurgeReport {
                 purged,
                 anchor_seq: stored_u64(end)?,
