@@ -186,20 +186,70 @@ impl AuditRecord {
     }
 }
 
-/// A record to append (inside a write transaction).
+/// A record to append (inside a write transaction), made by [`NewRecord::new`] and its
+/// builder methods: the one way every change writes its audit record.
 pub(crate) struct NewRecord<'a> {
-    pub ts: Timestamp,
-    pub user: &'a str,
-    pub kind: &'a str,
-    pub subject: &'a str,
-    pub event_date: Date,
-    pub payload: &'a str,
-    pub engine_version: Option<&'a str>,
-    pub ruleset_id: Option<&'a str>,
-    pub list_snapshot_id: Option<&'a str>,
+    ts: Timestamp,
+    user: &'a str,
+    kind: &'a str,
+    subject: &'a str,
+    event_date: Date,
+    payload: &'a str,
+    engine_version: Option<&'a str>,
+    ruleset_id: Option<&'a str>,
+    list_snapshot_id: Option<&'a str>,
     /// Other subjects whose latest qualifying event this record advances
     /// (e.g. the license a shipment used).
-    pub also: &'a [(&'a str, Date)],
+    also: &'a [(&'a str, Date)],
+}
+
+impl<'a> NewRecord<'a> {
+    /// A record of `kind` about `subject`, by `user` at `now`: its qualifying event is the day
+    /// it is recorded, it names no engine, rule set or list snapshot, and advances no other
+    /// subject (see the builder methods).
+    pub(crate) fn new(kind: &'a str, subject: &'a str, payload: &'a str, user: &'a str, now: Timestamp) -> Self {
+        NewRecord {
+            ts: now,
+            user,
+            kind,
+            subject,
+            event_date: now.date(),
+            payload,
+            engine_version: None,
+            ruleset_id: None,
+            list_snapshot_id: None,
+            also: &[],
+        }
+    }
+
+    /// The record's qualifying event (15 CFR 762.6) is on `date` (never before the day it is
+    /// recorded: see [`Tx::append`]).
+    pub(crate) fn event_date(self, date: Date) -> Self {
+        NewRecord {
+            event_date: date,
+            ..self
+        }
+    }
+
+    /// The engine version, rule set and list snapshot that decided what the record records.
+    pub(crate) fn decided_by(
+        self,
+        engine_version: Option<&'a str>,
+        ruleset_id: Option<&'a str>,
+        list_snapshot_id: Option<&'a str>,
+    ) -> Self {
+        NewRecord {
+            engine_version,
+            ruleset_id,
+            list_snapshot_id,
+            ..self
+        }
+    }
+
+    /// Other subjects whose latest qualifying event this record advances.
+    pub(crate) fn also(self, also: &'a [(&'a str, Date)]) -> Self {
+        NewRecord { also, ..self }
+    }
 }
 
 /// A record appended in the open transaction, not yet inserted.
@@ -511,8 +561,8 @@ fn finding(seq: i64, kind: TamperKind, detail: String) -> TamperFinding {
 }
 
 impl ChainCheck {
-    /// The problem `rec` shows, if any.
-    fn step(&mut self, rec: &RawView<'_>) -> Option<TamperFinding> {
+    /// The problem `rec` shows, if any, given how its hash compares ([`Verdict::of`]).
+    fn step(&mut self, rec: &RawView<'_>, verdict: Verdict) -> Option<TamperFinding> {
         let seq = rec.seq;
         let expected = self.expected;
         if seq > self.head_seq {
@@ -533,8 +583,8 @@ impl ChainCheck {
             };
             return Some(finding(expected, TamperKind::Deleted, format!("{what} (deleted)")));
         }
-        if !hash_matches(&rec.fields(seq), rec.hash()) {
-            let (kind, detail) = if hash_matches(&rec.fields(seq - 1), rec.hash()) {
+        if !verdict.matches {
+            let (kind, detail) = if verdict.as_previous {
                 (
                     TamperKind::Inserted,
                     format!(
@@ -542,7 +592,7 @@ impl ChainCheck {
                         seq - 1
                     ),
                 )
-            } else if hash_matches(&rec.fields(seq + 1), rec.hash()) {
+            } else if verdict.as_next {
                 (
                     TamperKind::Deleted,
                     format!(
@@ -627,10 +677,111 @@ fn before_anchor(conn: &mut Conn, head: &Head) -> Result<Option<TamperFinding>> 
     )))
 }
 
+/// How a record's stored hash compares with its fields: at its own seq, and (when not) as if
+/// it had been stored one place earlier or later (renumbering after an insert or a delete).
+#[derive(Clone, Copy, Default)]
+struct Verdict {
+    matches: bool,
+    as_previous: bool,
+    as_next: bool,
+}
+
+impl Verdict {
+    fn of(rec: &RawView<'_>) -> Verdict {
+        let seq = rec.seq;
+        if hash_matches(&rec.fields(seq), rec.hash()) {
+            return Verdict {
+                matches: true,
+                ..Verdict::default()
+            };
+        }
+        Verdict {
+            matches: false,
+            as_previous: hash_matches(&rec.fields(seq - 1), rec.hash()),
+            as_next: hash_matches(&rec.fields(seq + 1), rec.hash()),
+        }
+    }
+}
+
+/// Audit rows copied out of the driver's buffer, for the verifying thread.
+#[derive(Default)]
+struct RawBatch {
+    data: Vec<u8>,
+    recs: Vec<RawRec>,
+}
+
+/// Where one row's fields are in [`RawBatch::data`].
+#[derive(Clone, Copy)]
+struct RawRec {
+    seq: i64,
+    f: [(usize, usize); 8],
+    opt: [Option<(usize, usize)>; 3],
+}
+
+/// Records per batch handed to the verifying thread.
+const VERIFY_BATCH: usize = 512;
+
+impl RawBatch {
+    fn push(&mut self, cells: &[CellRef<'_>]) -> Result<()> {
+        let v = RawView::from_cells(cells)?;
+        let data = &mut self.data;
+        let mut put = |b: &[u8]| {
+            let start = data.len();
+            data.extend_from_slice(b);
+            (start, data.len())
+        };
+        let f = v.f.map(&mut put);
+        let opt = v.opt.map(|o| o.map(&mut put));
+        self.recs.push(RawRec { seq: v.seq, f, opt });
+        Ok(())
+    }
+
+    fn view(&self, r: &RawRec) -> RawView<'_> {
+        let at = |(s, e): (usize, usize)| self.data.get(s..e).unwrap_or_default();
+        RawView {
+            seq: r.seq,
+            f: r.f.map(at),
+            opt: r.opt.map(|o| o.map(at)),
+        }
+    }
+}
+
+/// What the verifying thread found in one record: its hash verdict, its payload read for
+/// replay, and its Merkle leaf.
+struct Checked {
+    verdict: Verdict,
+    parsed: crate::state::Parsed,
+    leaf: Option<crate::merkle::Hash>,
+}
+
+/// The costly per-record work of a verification, independent of every other record: rehash,
+/// read the payload, hash the leaf.
+fn check_batch(batch: &RawBatch) -> Vec<Checked> {
+    batch
+        .recs
+        .iter()
+        .map(|r| {
+            let v = batch.view(r);
+            Checked {
+                verdict: Verdict::of(&v),
+                parsed: crate::state::parse(&v.record()),
+                leaf: crate::merkle::parse_leaf(v.hash()),
+            }
+        })
+        .collect()
+}
+
 /// Verifies the chain and, in the same scan, replays it; then compares the
 /// business tables with the replayed state (see `state/`).
+///
+/// Two threads share the scan: this one reads the rows (copying them into batches), checks
+/// each record's place in the chain and folds it into the replayed state, in order; the other
+/// rehashes each record and reads its payload, the part that does not depend on other records.
 fn verify_conn(conn: &mut Conn) -> Result<VerifyReport> {
     let head = read_head(conn)?;
+    let tree_size = conn
+        .query_one("SELECT tree_size FROM audit_head WHERE id = 1", &[])?
+        .i(0)?;
     let mut problem = before_anchor(conn, &head)?;
     let mut chain = ChainCheck {
         head_seq: head.seq,
@@ -639,22 +790,74 @@ fn verify_conn(conn: &mut Conn) -> Result<VerifyReport> {
     };
     let anchor = head.anchor_seq.max(0) as u64;
     let mut replay = Replay::new(anchor);
+    let mut tree = crate::merkle::TreeCheck::new(head.anchor_seq);
     let mut records = 0u64;
-    scan(conn, head.anchor_seq, &mut |cells| {
-        let rec = RawView::from_cells(cells)?;
-        records += 1;
-        if problem.is_none() {
-            problem = chain.step(&rec);
+    let timing = std::env::var_os("CHIPGATE_VERIFY_TIMING").is_some();
+    let t_scan = std::time::Instant::now();
+    std::thread::scope(|s| -> Result<()> {
+        let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<RawBatch>(4);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(RawBatch, Vec<Checked>)>();
+        s.spawn(move || {
+            for batch in work_rx {
+                let checked = check_batch(&batch);
+                if done_tx.send((batch, checked)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut fold = |(batch, checked): (RawBatch, Vec<Checked>)| {
+            for (r, c) in batch.recs.iter().zip(checked) {
+                let rec = batch.view(r);
+                records += 1;
+                if problem.is_none() {
+                    problem = chain.step(&rec, c.verdict);
+                }
+                tree.push(rec.seq, c.leaf);
+                replay.fold(&rec.record(), c.parsed);
+            }
+        };
+        let mut batch = RawBatch::default();
+        let scanned = scan(conn, head.anchor_seq, &mut |cells| {
+            batch.push(cells)?;
+            if batch.recs.len() >= VERIFY_BATCH {
+                let full = std::mem::take(&mut batch);
+                work_tx
+                    .send(full)
+                    .map_err(|_| LedgerError::Corrupt("the verifying thread stopped".into()))?;
+                while let Ok(done) = done_rx.try_recv() {
+                    fold(done);
+                }
+            }
+            Ok(true)
+        });
+        if !batch.recs.is_empty() && scanned.is_ok() {
+            let _ = work_tx.send(std::mem::take(&mut batch));
         }
-        replay.apply(&rec.record());
-        Ok(true)
+        drop(work_tx);
+        for done in done_rx {
+            fold(done);
+        }
+        scanned
     })?;
+    if timing {
+        eprintln!("scan {:?}", t_scan.elapsed());
+    }
     if problem.is_none() {
         problem = chain.finish(&head);
     }
     let head_seq = head.seq.max(0) as u64;
-    let (state, notes) = replay.compare(conn, head_seq)?;
-    let findings: Vec<TamperFinding> = problem.into_iter().chain(state).collect();
+    let t_cmp = std::time::Instant::now();
+    let (state, mut notes) = replay.compare(conn, head_seq)?;
+    if timing {
+        eprintln!("compare {:?}", t_cmp.elapsed());
+    }
+    // The stored tree is checked against the records only when they are sound.
+    let tree_findings = if problem.is_none() {
+        tree.compare(conn, tree_size.min(head.seq), &mut notes)?
+    } else {
+        Vec::new()
+    };
+    let findings: Vec<TamperFinding> = problem.into_iter().chain(state).chain(tree_findings).collect();
     Ok(VerifyReport {
         ok: findings.is_empty(),
         records,
@@ -754,18 +957,15 @@ impl Ledger {
         self.write(|tx| {
             let mut seqs = Vec::with_capacity(events.len());
             for (e, (kind, subject, payload)) in events.iter().zip(&prepared) {
-                let seq = tx.append(&NewRecord {
-                    ts: now,
-                    user: &user,
-                    kind,
-                    subject,
-                    event_date: e.event_date.unwrap_or(now.date()),
-                    payload,
-                    engine_version: e.engine_version.as_deref(),
-                    ruleset_id: e.ruleset_id.as_deref(),
-                    list_snapshot_id: e.list_snapshot_id.as_deref(),
-                    also: &[],
-                })?;
+                let seq = tx.append(
+                    &NewRecord::new(kind, subject, payload, &user, now)
+                        .event_date(e.event_date.unwrap_or(now.date()))
+                        .decided_by(
+                            e.engine_version.as_deref(),
+                            e.ruleset_id.as_deref(),
+                            e.list_snapshot_id.as_deref(),
+                        ),
+                )?;
                 seqs.push(stored_u64(seq)?);
             }
             Ok(seqs)
@@ -961,18 +1161,7 @@ impl Ledger {
                 "anchor_hash": anchor_hash,
             })
             .to_string();
-            tx.append(&NewRecord {
-                ts: now,
-                user: &user,
-                kind: "audit.purge",
-                subject: "audit",
-                event_date: now.date(),
-                payload: &payload,
-                engine_version: None,
-                ruleset_id: None,
-                list_snapshot_id: None,
-                also: &[],
-            })?;
+            tx.append(&NewRecord::new("audit.purge", "audit", &payload, &user, now))?;
             Ok(PurgeReport {
                 purged,
                 anchor_seq: stored_u64(end)?,

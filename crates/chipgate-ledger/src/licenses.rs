@@ -286,19 +286,11 @@ impl Ledger {
             }
             let license = load_license(tx, &l.number, now.date())?;
             let payload = serde_json::json!({ "license": &license }).to_string();
-            tx.append(&NewRecord {
-                ts: now,
-                user: &user,
-                kind: "license.add",
-                subject: &license_subject(&l.number),
-                // A license is "terminated" at the earliest by its expiry.
-                event_date: l.valid_to,
-                payload: &payload,
-                engine_version: None,
-                ruleset_id: None,
-                list_snapshot_id: None,
-                also: &[],
-            })?;
+            // A license is "terminated" at the earliest by its expiry.
+            tx.append(
+                &NewRecord::new("license.add", &license_subject(&l.number), &payload, &user, now)
+                    .event_date(l.valid_to),
+            )?;
             Ok(license)
         })
     }
@@ -412,24 +404,19 @@ impl Ledger {
                 reason: reason.as_deref(),
                 license: &after,
             })?;
-            tx.append(&NewRecord {
-                ts: now,
-                user: &user,
-                kind: match action {
+            tx.append(&NewRecord::new(
+                match action {
                     Action::Grant => "license.grant",
                     Action::Reject => "license.reject",
                     Action::Suspend => "license.suspend",
                     Action::Resume => "license.resume",
                     Action::Revoke => "license.revoke",
                 },
-                subject: &license_subject(&number),
-                event_date: now.date(),
-                payload: &payload,
-                engine_version: None,
-                ruleset_id: None,
-                list_snapshot_id: None,
-                also: &[],
-            })?;
+                &license_subject(&number),
+                &payload,
+                &user,
+                now,
+            ))?;
             Ok(after)
         })
     }
@@ -481,18 +468,7 @@ impl Ledger {
             )?;
             let n = load_nac(tx, &id)?;
             let payload = serde_json::json!({ "notification": &n }).to_string();
-            tx.append(&NewRecord {
-                ts: now,
-                user: &user,
-                kind: "nac.submit",
-                subject: &format!("nac:{id}"),
-                event_date: clock,
-                payload: &payload,
-                engine_version: None,
-                ruleset_id: None,
-                list_snapshot_id: None,
-                also: &[],
-            })?;
+            tx.append(&NewRecord::new("nac.submit", &format!("nac:{id}"), &payload, &user, now).event_date(clock))?;
             Ok(n)
         })
     }
@@ -547,22 +523,17 @@ impl Ledger {
             )?;
             let after = load_nac(tx, &id)?;
             let payload = serde_json::json!({ "notification": &after }).to_string();
-            tx.append(&NewRecord {
-                ts: now,
-                user: &user,
-                kind: if to == NacStatus::Cleared {
+            tx.append(&NewRecord::new(
+                if to == NacStatus::Cleared {
                     "nac.clear"
                 } else {
                     "nac.reject"
                 },
-                subject: &format!("nac:{id}"),
-                event_date: now.date(),
-                payload: &payload,
-                engine_version: None,
-                ruleset_id: None,
-                list_snapshot_id: None,
-                also: &[],
-            })?;
+                &format!("nac:{id}"),
+                &payload,
+                &user,
+                now,
+            ))?;
             Ok(after)
         })
     }

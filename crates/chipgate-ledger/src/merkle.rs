@@ -332,6 +332,147 @@ impl StoredTree<'_> {
     }
 }
 
+/// The leaf hash of a record whose stored hash is `hex` (`None` when it is not 64 hex digits).
+pub(crate) fn parse_leaf(hex_hash: &[u8]) -> Option<Hash> {
+    let text = std::str::from_utf8(hex_hash).ok()?;
+    parse_hash("hash", text).ok().map(|h| leaf_hash(&h))
+}
+
+/// The stored tree recomputed from the records during a verification: the root of each
+/// complete block of leaves as they stream by, then the nodes above, compared with
+/// `audit_tree`.
+pub(crate) struct TreeCheck {
+    /// The first block whose leaves are all in the log (after the purge anchor).
+    first_block: i64,
+    /// The leaves of the block being filled.
+    block: Vec<Hash>,
+    /// The roots of the complete blocks, from `first_block`.
+    roots: Vec<Hash>,
+    /// The seq expected next; a gap or an unreadable hash stops the check (the chain check
+    /// reports it).
+    next_seq: i64,
+    broken: bool,
+}
+
+impl TreeCheck {
+    pub(crate) fn new(anchor_seq: i64) -> TreeCheck {
+        let first_block = (anchor_seq + BLOCK - 1) / BLOCK;
+        TreeCheck {
+            first_block,
+            block: Vec::with_capacity(BLOCK as usize),
+            roots: Vec::new(),
+            next_seq: first_block * BLOCK + 1,
+            broken: false,
+        }
+    }
+
+    /// The next record's leaf, in seq order.
+    pub(crate) fn push(&mut self, seq: i64, leaf: Option<Hash>) {
+        if self.broken || seq <= self.first_block * BLOCK {
+            return;
+        }
+        match leaf {
+            Some(l) if seq == self.next_seq => {
+                self.block.push(l);
+                self.next_seq += 1;
+                if self.block.len() == BLOCK as usize {
+                    self.roots.push(tree_head(&self.block));
+                    self.block.clear();
+                }
+            }
+            _ => self.broken = true,
+        }
+    }
+
+    /// Compares the stored nodes covering records up to `tree_size` with the recomputed ones:
+    /// every node that differs or is missing.
+    pub(crate) fn compare(
+        self,
+        conn: &mut Conn,
+        tree_size: i64,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<crate::model::TamperFinding>> {
+        use crate::model::{TamperFinding, TamperKind};
+        if self.broken {
+            return Ok(Vec::new());
+        }
+        let mut expected: std::collections::BTreeMap<(u32, i64), Hash> = std::collections::BTreeMap::new();
+        let mut level_nodes: Vec<(i64, Hash)> = self
+            .roots
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (self.first_block + i as i64, *h))
+            .collect();
+        let mut level = STORED_LEVEL;
+        while !level_nodes.is_empty() && level < 63 {
+            let mut up = Vec::new();
+            for pair in level_nodes.windows(2) {
+                if let [(a, ha), (b, hb)] = pair {
+                    if a % 2 == 0 && *b == a + 1 {
+                        up.push((a / 2, node_hash(ha, hb)));
+                    }
+                }
+            }
+            for (i, h) in level_nodes {
+                if (i + 1) << level <= tree_size {
+                    expected.insert((level, i), h);
+                }
+            }
+            level_nodes = up;
+            level += 1;
+        }
+        let covers = |level: u32, idx: i64| -> (i64, i64) { ((idx << level) + 1, (idx + 1) << level) };
+        let mut findings = Vec::new();
+        let mut unchecked = 0u64;
+        for r in conn.query("SELECT level, idx, hash FROM audit_tree ORDER BY level, idx", &[])? {
+            let (level, idx) = (u32::try_from(r.i(0)?).unwrap_or(u32::MAX), r.i(1)?);
+            if level >= 63 || (idx + 1) << level > tree_size {
+                continue;
+            }
+            let (from, to) = covers(level, idx);
+            let stored = r.t(2)?;
+            match expected.remove(&(level, idx)) {
+                Some(h) if hex(&h) == stored => {}
+                Some(h) => findings.push(TamperFinding {
+                    seq: u64::try_from(to).unwrap_or(0),
+                    kind: TamperKind::TreeDiffers,
+                    detail: format!(
+                        "the stored Merkle tree node over records {from}..{to} is {stored}, but the records \
+                         hash to {}: audit_tree was edited (a proof read from it would not match a checkpoint)",
+                        hex(&h)
+                    ),
+                    state: None,
+                }),
+                // Over purged records: cannot be recomputed.
+                None if from <= self.first_block * BLOCK => unchecked += 1,
+                None => findings.push(TamperFinding {
+                    seq: u64::try_from(to).unwrap_or(0),
+                    kind: TamperKind::TreeDiffers,
+                    detail: format!(
+                        "the stored Merkle tree has a node over records {from}..{to} that no records explain"
+                    ),
+                    state: None,
+                }),
+            }
+        }
+        for ((level, idx), _) in expected {
+            let (from, to) = covers(level, idx);
+            findings.push(TamperFinding {
+                seq: u64::try_from(to).unwrap_or(0),
+                kind: TamperKind::TreeDiffers,
+                detail: format!("the stored Merkle tree node over records {from}..{to} is missing (deleted)"),
+                state: None,
+            });
+        }
+        if unchecked > 0 {
+            notes.push(format!(
+                "{unchecked} stored Merkle tree node(s) cover purged records and are not checked"
+            ));
+        }
+        Ok(findings)
+    }
+}
+
 /// The log's size (its head's seq) and how much of it the stored tree covers.
 fn tree_sizes(conn: &mut Conn) -> Result<(i64, i64)> {
     let r = conn.query_one("SELECT seq, tree_size FROM audit_head WHERE id = 1", &[])?;

@@ -921,6 +921,9 @@ pub enum TamperKind {
     /// A business table (licenses, orders, shipments, …) differs from what
     /// replaying the log implies: [`TamperFinding::state`] says where.
     StateDiffers,
+    /// A stored node of the log's Merkle tree (`audit_tree`, kept for inclusion proofs)
+    /// differs from what the records hash to, or is missing.
+    TreeDiffers,
 }
 
 /// A problem found by [`crate::Ledger::verify_audit`].

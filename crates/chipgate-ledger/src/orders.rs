@@ -781,10 +781,9 @@ fn check_one(
                     valid_to: l.valid_to.to_string(),
                 }))
             }
-            LicenseFound::NeedsBackdated(l) => reasons.push(HoldReason::LicenseExpired {
-                number: l.number,
-                valid_to: l.valid_to,
-            }),
+            // Held for the other reasons: the license question comes back when it is
+            // checked again after a release.
+            LicenseFound::NeedsBackdated(_) => {}
         },
     }
     let value = o.value_cents.unwrap_or(0);
@@ -823,18 +822,20 @@ fn check_one(
     let license_subj = license.as_ref().map(|l| license_subject(&l.number));
     let also: Vec<(&str, Date)> = license_subj.as_deref().map(|s| (s, o.date)).into_iter().collect();
     let seq = tx.append_owned(
-        &NewRecord {
-            ts: now,
+        &NewRecord::new(
+            if shipped { "order.shipped" } else { "order.held" },
+            &order_subject(&o.req.order_ref),
+            "",
             user,
-            kind: if shipped { "order.shipped" } else { "order.held" },
-            subject: &order_subject(&o.req.order_ref),
-            event_date: if shipped { o.date } else { now.date() },
-            payload: "",
-            engine_version: Some(&det.engine_version),
-            ruleset_id: Some(&det.ruleset_id),
-            list_snapshot_id: det.list_snapshot_id.as_deref(),
-            also: &also,
-        },
+            now,
+        )
+        .event_date(if shipped { o.date } else { now.date() })
+        .decided_by(
+            Some(&det.engine_version),
+            Some(&det.ruleset_id),
+            det.list_snapshot_id.as_deref(),
+        )
+        .also(&also),
         payload,
     )?;
     if let Some(l) = license.as_ref().filter(|_| shipped) {
@@ -1180,18 +1181,13 @@ impl Ledger {
                 "release_reason": &reason,
             })
             .to_string();
-            let seq = tx.append(&NewRecord {
-                ts: now,
-                user: &user,
-                kind: "hold.release",
-                subject: &order_subject(&order_ref),
-                event_date: now.date(),
-                payload: &payload,
-                engine_version: None,
-                ruleset_id: None,
-                list_snapshot_id: None,
-                also: &[],
-            })?;
+            let seq = tx.append(&NewRecord::new(
+                "hold.release",
+                &order_subject(&order_ref),
+                &payload,
+                &user,
+                now,
+            ))?;
             tx.exec(
                 "UPDATE holds SET released_at = ?, released_by = ?, release_reason = ?, release_seq = ? \
                  WHERE hold_id = ? AND released_at IS NULL",
@@ -1237,18 +1233,13 @@ impl Ledger {
                 "item": &item, "destination": &destination, "reason": &reason,
             })
             .to_string();
-            let seq = tx.append(&NewRecord {
-                ts: now,
-                user: &user,
-                kind: "route.suspend",
-                subject: &route_subject(&item, &destination),
-                event_date: now.date(),
-                payload: &payload,
-                engine_version: None,
-                ruleset_id: None,
-                list_snapshot_id: None,
-                also: &[],
-            })?;
+            let seq = tx.append(&NewRecord::new(
+                "route.suspend",
+                &route_subject(&item, &destination),
+                &payload,
+                &user,
+                now,
+            ))?;
             tx.exec(
                 "INSERT INTO route_suspensions (id, item, destination, reason, suspended_at, suspended_by) \
                  VALUES (?, ?, ?, ?, ?, ?)",
@@ -1294,18 +1285,13 @@ impl Ledger {
                 "reason": &reason,
             })
             .to_string();
-            tx.append(&NewRecord {
-                ts: now,
-                user: &user,
-                kind: "route.resume",
-                subject: &route_subject(&s.item, &s.destination),
-                event_date: now.date(),
-                payload: &payload,
-                engine_version: None,
-                ruleset_id: None,
-                list_snapshot_id: None,
-                also: &[],
-            })?;
+            tx.append(&NewRecord::new(
+                "route.resume",
+                &route_subject(&s.item, &s.destination),
+                &payload,
+                &user,
+                now,
+            ))?;
             tx.exec(
                 "UPDATE route_suspensions SET resumed_at = ?, resumed_by = ?, resume_reason = ? WHERE id = ?",
                 &[pt(&now_s), pt(&user), pt(&reason), pi(s.id as i64)],

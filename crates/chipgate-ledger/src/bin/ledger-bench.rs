@@ -21,8 +21,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chipgate_ledger::{
-    AuditEvent, DeterminationSummary, ExportFormat, Ledger, LicenseStatus, NewLicense, OrderRequest, Outcome, RecordOrder,
-    Timestamp,
+    AuditEvent, DeterminationSummary, ExportFormat, Ledger, LicenseStatus, NewLicense, OrderRequest, Outcome,
+    RecordOrder, Timestamp,
 };
 
 struct Args {

@@ -1,14 +1,15 @@
 //! Expected rows ↔ tables: one phase per table, every difference reported.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
 use super::rows::{DestinationRow, Expect, Expected};
-use super::{order_texts, OrderChecked, Replay};
+use super::{order_texts, Map, OrderChecked, Replay};
 use crate::db::{pi, CellRef, Conn};
 use crate::error::Result;
+use crate::migrate::hex;
 use crate::model::{StateDiff, StateDifference, TamperFinding, TamperKind};
 
 /// How one table is read: the key column(s) first, then the columns its
@@ -102,7 +103,7 @@ impl Replay {
             unchecked: BTreeMap::new(),
             fill: Vec::new(),
         };
-        let destinations: HashMap<String, DestinationRow> = self
+        let destinations: Map<DestinationRow> = self
             .licenses
             .iter()
             .flat_map(|(n, l)| {
@@ -139,38 +140,154 @@ fn cell_text(c: CellRef<'_>) -> Result<Option<Cow<'_, str>>> {
     })
 }
 
+/// Table rows copied out of the driver's buffer, for the comparing thread.
+#[derive(Default)]
+struct RowBatch {
+    data: Vec<u8>,
+    cells: Vec<OwnedCell>,
+    rows: usize,
+}
+
+#[derive(Clone, Copy)]
+enum OwnedCell {
+    Null,
+    Int(i64),
+    Text(usize, usize),
+}
+
+/// Rows per batch handed to the comparing thread.
+const COMPARE_BATCH: usize = 1024;
+
+impl RowBatch {
+    fn push(&mut self, cells: &[CellRef<'_>]) -> Result<()> {
+        for c in cells {
+            self.cells.push(match c {
+                CellRef::Null => OwnedCell::Null,
+                CellRef::Int(v) => OwnedCell::Int(*v),
+                other => {
+                    let b = other.b()?;
+                    let start = self.data.len();
+                    self.data.extend_from_slice(b);
+                    OwnedCell::Text(start, self.data.len())
+                }
+            });
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Each row's cells, borrowed again.
+    fn each(&self, ncols: usize, f: &mut dyn FnMut(&[CellRef<'_>]) -> Result<()>) -> Result<()> {
+        let mut row: Vec<CellRef<'_>> = Vec::with_capacity(ncols);
+        for cells in self.cells.chunks(ncols.max(1)) {
+            row.clear();
+            row.extend(cells.iter().map(|c| match *c {
+                OwnedCell::Null => CellRef::Null,
+                OwnedCell::Int(v) => CellRef::Int(v),
+                OwnedCell::Text(s, e) => CellRef::Raw(self.data.get(s..e).unwrap_or_default()),
+            }));
+            f(&row)?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads `t` row by row, comparing each with the row the log implies, then
-/// reports the implied rows the table lacks.
-fn compare_table<R: Expected>(
-    conn: &mut Conn,
-    t: &Table,
-    mut expected: HashMap<String, R>,
-    f: &mut Findings,
-) -> Result<()> {
-    conn.query_each(t.sql, &[], &mut |cells| {
-        let mut key = String::new();
-        for (i, c) in cells.iter().take(t.key_cols).enumerate() {
-            if i > 0 {
-                key.push('/');
+/// reports the implied rows the table lacks. This thread reads the rows; another compares
+/// them (it owns the expected rows).
+fn compare_table<R: Expected + Send>(conn: &mut Conn, t: &Table, expected: Map<R>, f: &mut Findings) -> Result<()> {
+    let mut local = Findings {
+        head_seq: f.head_seq,
+        anchor: f.anchor,
+        incomplete: f.incomplete,
+        list: Vec::new(),
+        unchecked: BTreeMap::new(),
+        fill: Vec::new(),
+    };
+    let local = std::thread::scope(|s| -> Result<Findings> {
+        let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(RowBatch, usize)>(4);
+        let worker = s.spawn(move || -> Result<Findings> {
+            let mut expected = expected;
+            for (batch, ncols) in work_rx {
+                batch.each(ncols, &mut |cells| compare_one(t, cells, &mut expected, &mut local))?;
             }
-            key.push_str(&cell_text(*c)?.unwrap_or_default());
+            let mut missing: Vec<(String, R)> = expected.into_iter().collect();
+            missing.sort_by(|a, b| a.0.cmp(&b.0));
+            for (key, row) in missing {
+                let seqs = row.created_by();
+                let seq = seqs.first().copied().unwrap_or_default();
+                local
+                    .list
+                    .push(state_finding(seq, t.name, key, StateDiff::MissingRow, seqs));
+            }
+            Ok(local)
+        });
+        let mut batch = RowBatch::default();
+        let mut ncols = 0;
+        let scanned = conn.query_each(t.sql, &[], &mut |cells| {
+            ncols = cells.len();
+            batch.push(cells)?;
+            if batch.rows >= COMPARE_BATCH {
+                work_tx
+                    .send((std::mem::take(&mut batch), ncols))
+                    .map_err(|_| crate::error::LedgerError::Corrupt("the comparing thread stopped".into()))?;
+            }
+            Ok(true)
+        });
+        if batch.rows > 0 && scanned.is_ok() {
+            let _ = work_tx.send((batch, ncols));
         }
-        match expected.remove(&key) {
-            Some(row) => compare_row(t, &key, &row, &cells[t.key_cols..], f)?,
-            None if unknowable(t, cells, f)? => *f.unchecked.entry(t.name).or_default() += 1,
-            None => f
-                .list
-                .push(state_finding(f.head_seq, t.name, key, StateDiff::ExtraRow, Vec::new())),
-        }
-        Ok(true)
+        drop(work_tx);
+        let local = worker
+            .join()
+            .map_err(|_| crate::error::LedgerError::Corrupt("the comparing thread failed".into()))??;
+        scanned.map(|_| local)
     })?;
-    let mut missing: Vec<(String, R)> = expected.into_iter().collect();
-    missing.sort_by(|a, b| a.0.cmp(&b.0));
-    for (key, row) in missing {
-        let seqs = row.created_by();
-        let seq = seqs.first().copied().unwrap_or_default();
-        f.list
-            .push(state_finding(seq, t.name, key, StateDiff::MissingRow, seqs));
+    let base = f.list.len();
+    f.list.extend(local.list);
+    for (table, n) in local.unchecked {
+        *f.unchecked.entry(table).or_default() += n;
+    }
+    f.fill
+        .extend(local.fill.into_iter().map(|(i, seq, column)| (base + i, seq, column)));
+    Ok(())
+}
+
+/// Compares one table row with the row the log implies (taken out of `expected`).
+fn compare_one<R: Expected>(t: &Table, cells: &[CellRef<'_>], expected: &mut Map<R>, f: &mut Findings) -> Result<()> {
+    let single = if t.key_cols == 1 {
+        match cells.first() {
+            Some(c @ (CellRef::Text(_) | CellRef::Raw(_))) => Some(c.t()?),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let owned;
+    let key: &str = match single {
+        Some(k) => k,
+        None => {
+            let mut k = String::new();
+            for (i, c) in cells.iter().take(t.key_cols).enumerate() {
+                if i > 0 {
+                    k.push('/');
+                }
+                k.push_str(&cell_text(*c)?.unwrap_or_default());
+            }
+            owned = k;
+            &owned
+        }
+    };
+    match expected.remove(key) {
+        Some(row) => compare_row(t, key, &row, cells.get(t.key_cols..).unwrap_or_default(), f)?,
+        None if unknowable(t, cells, f)? => *f.unchecked.entry(t.name).or_default() += 1,
+        None => f.list.push(state_finding(
+            f.head_seq,
+            t.name,
+            key.to_owned(),
+            StateDiff::ExtraRow,
+            Vec::new(),
+        )),
     }
     Ok(())
 }
@@ -193,34 +310,73 @@ fn unknowable(t: &Table, cells: &[CellRef<'_>], f: &Findings) -> Result<bool> {
 }
 
 fn compare_row<R: Expected>(t: &Table, key: &str, row: &R, cells: &[CellRef<'_>], f: &mut Findings) -> Result<()> {
-    for (w, c) in row.wants().into_iter().zip(cells) {
-        let found = cell_text(*c)?;
-        let same = match (&w.value, found.as_deref()) {
-            (Expect::Text(e), v) => e.as_deref() == v,
-            (Expect::Json(e), Some(v)) => e == v || json_eq(e, v),
-            (Expect::Digest(d), Some(v)) => Sha256::digest(v.as_bytes()).as_slice() == d,
-            (_, None) => false,
-        };
-        if same {
+    for (w, c) in row.wants().into_vec().into_iter().zip(cells) {
+        if same(w.value, *c)? {
             continue;
         }
-        let seq = w.seqs.last().copied().unwrap_or_default();
-        let expected = match w.value {
-            Expect::Text(e) => e,
-            Expect::Json(e) => Some(e),
-            Expect::Digest(_) => {
-                f.fill.push((f.list.len(), seq, w.column));
-                None
-            }
-        };
+        let seq = w.seqs.last();
+        if matches!(w.value, Expect::Digest(_)) {
+            f.fill.push((f.list.len(), seq, w.column));
+        }
+        let expected = expected_text(w.value);
         let diff = StateDiff::Column {
             column: w.column.to_owned(),
-            found: found.map(Cow::into_owned),
+            found: cell_text(*c)?.map(Cow::into_owned),
             expected,
         };
-        f.list.push(state_finding(seq, t.name, key.to_owned(), diff, w.seqs));
+        f.list
+            .push(state_finding(seq, t.name, key.to_owned(), diff, w.seqs.to_vec()));
     }
     Ok(())
+}
+
+/// Whether a cell holds what is expected (without allocating, for the common case).
+fn same(value: Expect<'_>, cell: CellRef<'_>) -> Result<bool> {
+    let text = match cell {
+        CellRef::Null => {
+            return Ok(matches!(value, Expect::Text(None) | Expect::Int(None)));
+        }
+        CellRef::Int(v) => {
+            return Ok(match value {
+                Expect::Int(e) => e == Some(v),
+                // An integer where text is expected: compared as its decimal text.
+                other => match expected_text(other) {
+                    Some(e) => e == v.to_string(),
+                    None => false,
+                },
+            });
+        }
+        other => other.t()?,
+    };
+    Ok(match value {
+        Expect::Text(e) => e == Some(text),
+        Expect::Int(e) => e.is_some_and(|v| v.to_string() == text),
+        Expect::Json(e) => e == text || json_eq(e, text),
+        Expect::Digest(d) => Sha256::digest(text.as_bytes()).as_slice() == d,
+        Expect::Hex(d) => text.len() == 64 && text.as_bytes() == hex_digits(d),
+    })
+}
+
+/// An expected value as text (digests have none here: their text is read back from the log).
+fn expected_text(value: Expect<'_>) -> Option<String> {
+    match value {
+        Expect::Text(e) => e.map(str::to_owned),
+        Expect::Int(e) => e.map(|v| v.to_string()),
+        Expect::Json(e) => Some(e.to_owned()),
+        Expect::Hex(d) => Some(hex(d)),
+        Expect::Digest(_) => None,
+    }
+}
+
+/// A digest as lowercase hex, on the stack.
+fn hex_digits(d: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 64];
+    for (i, b) in d.iter().enumerate() {
+        out[2 * i] = DIGITS[usize::from(b >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(b & 15)];
+    }
+    out
 }
 
 fn json_eq(a: &str, b: &str) -> bool {

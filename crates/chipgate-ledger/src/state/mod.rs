@@ -34,12 +34,13 @@
 //! request or result is read back from its record.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{LedgerError, Result};
-use crate::model::{Authorization, Disposition, License, LicenseStatus, NacNotification, OrderRequest, OrderResult};
+use crate::model::{Authorization, Disposition, License, LicenseStatus, NacNotification, OrderRequest};
 use crate::time::Timestamp;
 
 /// One audit record as replay reads it (bytes borrowed from the scan).
@@ -72,45 +73,110 @@ use rows::{HoldRow, LicenseRow, NacRow, OrderRow, Release, Resume, RouteRow, Shi
 // Payloads (only the fields replay needs; the rest is skipped)
 
 #[derive(Deserialize)]
-struct LicenseAdded {
+pub(crate) struct LicenseAdded {
     license: License,
 }
 
 #[derive(Deserialize)]
-struct LicenseChanged {
+pub(crate) struct LicenseChanged {
     to: LicenseStatus,
     license: License,
 }
 
 #[derive(Deserialize)]
-struct NacChanged {
+pub(crate) struct NacChanged {
     notification: NacNotification,
 }
 
 #[derive(Deserialize)]
-struct OrderChecked {
+pub(crate) struct OrderChecked {
     request: OrderRequest,
     result: Disposition,
 }
 
 #[derive(Deserialize)]
-struct HoldReleased {
+pub(crate) struct HoldReleased {
     order_ref: String,
     hold_id: u64,
     release_reason: String,
 }
 
 #[derive(Deserialize)]
-struct RouteSuspended {
+pub(crate) struct RouteSuspended {
     item: String,
     destination: String,
     reason: String,
 }
 
 #[derive(Deserialize)]
-struct RouteResumedPayload {
+pub(crate) struct RouteResumedPayload {
     suspension_id: u64,
     reason: String,
+}
+
+/// A map keyed by text from the log (order references, license numbers): hashed with a fast
+/// multiply-rotate hash seeded at random per run. SipHash (the default) cost a tenth of a
+/// verification; the seed keeps keys crafted in a tampered log from colliding on purpose.
+pub(crate) type Map<V> = HashMap<String, V, Seeded>;
+
+/// The [`Map`] hasher's builder: a per-run random seed.
+#[derive(Clone, Copy)]
+pub(crate) struct Seeded(u64);
+
+impl Default for Seeded {
+    fn default() -> Seeded {
+        use std::sync::OnceLock;
+        static SEED: OnceLock<u64> = OnceLock::new();
+        Seeded(*SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1))
+    }
+}
+
+impl BuildHasher for Seeded {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(self.0)
+    }
+}
+
+/// Multiply-rotate hashing of 8 bytes at a time (the rustc "Fx" hash), from a seed, with a
+/// mixing finish.
+pub(crate) struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w.get_mut(..rest.len()).unwrap_or_default().copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        // SplitMix64's finalizer: every input bit reaches the low bits (the table's bucket
+        // index); the multiply-rotate steps alone leave them to the input's low bytes.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
 }
 
 /// The state the log implies, built record by record.
@@ -119,12 +185,12 @@ pub(crate) struct Replay {
     anchor: u64,
     /// A record could not be read: rows it established are unknown.
     incomplete: bool,
-    licenses: HashMap<String, LicenseRow>,
-    nacs: HashMap<String, NacRow>,
-    orders: HashMap<String, OrderRow>,
-    shipments: HashMap<String, ShipmentRow>,
-    holds: HashMap<String, HoldRow>,
-    routes: HashMap<String, RouteRow>,
+    licenses: Map<LicenseRow>,
+    nacs: Map<NacRow>,
+    orders: Map<OrderRow>,
+    shipments: Map<ShipmentRow>,
+    holds: Map<HoldRow>,
+    routes: Map<RouteRow>,
     notes: Vec<String>,
 }
 
@@ -133,31 +199,30 @@ impl Replay {
         Replay {
             anchor,
             incomplete: false,
-            licenses: HashMap::new(),
-            nacs: HashMap::new(),
-            orders: HashMap::new(),
-            shipments: HashMap::new(),
-            holds: HashMap::new(),
-            routes: HashMap::new(),
+            licenses: Map::default(),
+            nacs: Map::default(),
+            orders: Map::default(),
+            shipments: Map::default(),
+            holds: Map::default(),
+            routes: Map::default(),
             notes: Vec::new(),
         }
     }
 
-    /// Folds one record into the expected state. Kinds that change no table
-    /// (`audit.purge`, caller events) are skipped without reading the payload.
-    pub(crate) fn apply(&mut self, rec: &Record<'_>) {
-        let res = match rec.kind {
-            b"license.add" => self.license_add(rec),
-            b"license.grant" | b"license.reject" | b"license.suspend" | b"license.resume" | b"license.revoke" => {
-                self.license_change(rec)
-            }
-            b"order.shipped" | b"order.held" => self.order_check(rec),
-            b"hold.release" => self.hold_release(rec),
-            b"route.suspend" => self.route_suspend(rec),
-            b"route.resume" => self.route_resume(rec),
-            b"nac.submit" => self.nac_submit(rec),
-            b"nac.clear" | b"nac.reject" => self.nac_change(rec),
-            _ => Ok(()),
+    /// Folds one record, read by [`parse`] (on any thread), into the expected state, in seq
+    /// order.
+    pub(crate) fn fold(&mut self, rec: &Record<'_>, parsed: Parsed) {
+        let res = match parsed {
+            Parsed::Skip => Ok(()),
+            Parsed::Failed(e) => Err(e),
+            Parsed::LicenseAdd(p) => self.license_add(rec, *p),
+            Parsed::LicenseChange(p) => self.license_change(rec, *p),
+            Parsed::Order(p) => self.order_check(rec, *p),
+            Parsed::HoldRelease(p) => self.hold_release(rec, p),
+            Parsed::RouteSuspend(p) => self.route_suspend(rec, p),
+            Parsed::RouteResume(p) => self.route_resume(rec, p),
+            Parsed::NacSubmit(n) => self.nac_submit(rec, *n),
+            Parsed::NacChange(n) => self.nac_change(rec, *n),
         };
         if let Err(e) = res {
             self.incomplete = true;
@@ -181,13 +246,14 @@ impl Replay {
         }
     }
 
-    fn license_add(&mut self, rec: &Record<'_>) -> Result<()> {
-        let l = serde_json::from_slice::<LicenseAdded>(rec.payload)?.license;
+    fn license_add(&mut self, rec: &Record<'_>, p: LicenseAdded) -> Result<()> {
+        let l = p.license;
         let ts = rec.ts()?.to_owned();
         let row = LicenseRow {
             added: rec.seq,
             holder: l.holder,
             items: serde_json::to_string(&l.items)?,
+            destinations_json: serde_json::to_string(&l.destinations)?,
             destinations: l.destinations,
             consignee: l.consignee,
             end_user: l.end_user,
@@ -211,8 +277,7 @@ impl Replay {
         Ok(())
     }
 
-    fn license_change(&mut self, rec: &Record<'_>) -> Result<()> {
-        let p: LicenseChanged = serde_json::from_slice(rec.payload)?;
+    fn license_change(&mut self, rec: &Record<'_>, p: LicenseChanged) -> Result<()> {
         let ts = rec.ts()?.to_owned();
         let Some(row) = self.licenses.get_mut(&p.license.number) else {
             self.unknown(rec, "license", &p.license.number);
@@ -226,44 +291,39 @@ impl Replay {
         Ok(())
     }
 
-    fn order_check(&mut self, rec: &Record<'_>) -> Result<()> {
-        let p: OrderChecked = serde_json::from_slice(rec.payload)?;
+    fn order_check(&mut self, rec: &Record<'_>, o: OrderParsed) -> Result<()> {
+        let OrderParsed {
+            p,
+            request_digest,
+            result_digest,
+            reasons,
+        } = o;
         let ts = rec.ts()?;
         let user = rec.user()?;
         let value_cents = p
             .request
             .unit_value_cents
             .and_then(|u| p.request.quantity.checked_mul(u));
-        match &p.result {
+        let status = match &p.result {
             Disposition::Shipped { authorization } => {
                 self.ship(rec, &p.request, authorization, value_cents, ts);
+                "shipped"
             }
-            Disposition::Held { reasons } => {
+            Disposition::Held { .. } => {
                 let hold = HoldRow {
                     seq: rec.seq,
                     order_ref: p.request.order_ref.clone(),
-                    reasons: serde_json::to_string(reasons)?,
+                    reasons: reasons.unwrap_or_default(),
                     held_at: ts.to_owned(),
                     held_by: user.clone(),
                     release: None,
                 };
                 self.holds.insert(rec.seq.to_string(), hold);
+                "held"
             }
-        }
-        let status = match p.result {
-            Disposition::Shipped { .. } => "shipped",
-            Disposition::Held { .. } => "held",
         };
-        let (order_ref, item_id, destination, quantity, ship_date) = (
-            p.request.order_ref.clone(),
-            p.request.item_id.clone(),
-            p.request.destination.clone(),
-            p.request.quantity,
-            p.request.date.clone(),
-        );
-        let (request_text, result_text) = order_texts(p, rec.seq, ts)?;
-        let result_digest: [u8; 32] = Sha256::digest(result_text.as_bytes()).into();
-        match self.orders.get_mut(&order_ref) {
+        let r = p.request;
+        match self.orders.get_mut(&r.order_ref) {
             Some(o) => {
                 o.status = status;
                 o.status_seq = rec.seq;
@@ -275,11 +335,11 @@ impl Replay {
             None => {
                 let row = OrderRow {
                     first: rec.seq,
-                    request_digest: Sha256::digest(request_text.as_bytes()).into(),
-                    item_id,
-                    destination,
-                    quantity,
-                    ship_date,
+                    request_digest,
+                    item_id: r.item_id,
+                    destination: r.destination,
+                    quantity: r.quantity,
+                    ship_date: r.date,
                     status,
                     status_seq: rec.seq,
                     result_digest,
@@ -287,7 +347,7 @@ impl Replay {
                     checked_by: user,
                     check_seq: rec.seq,
                 };
-                self.orders.insert(order_ref, row);
+                self.orders.insert(r.order_ref, row);
             }
         }
         Ok(())
@@ -324,8 +384,7 @@ impl Replay {
         self.shipments.insert(req.order_ref.clone(), row);
     }
 
-    fn hold_release(&mut self, rec: &Record<'_>) -> Result<()> {
-        let p: HoldReleased = serde_json::from_slice(rec.payload)?;
+    fn hold_release(&mut self, rec: &Record<'_>, p: HoldReleased) -> Result<()> {
         let release = Release {
             seq: rec.seq,
             at: rec.ts()?.to_owned(),
@@ -346,8 +405,7 @@ impl Replay {
         Ok(())
     }
 
-    fn route_suspend(&mut self, rec: &Record<'_>) -> Result<()> {
-        let p: RouteSuspended = serde_json::from_slice(rec.payload)?;
+    fn route_suspend(&mut self, rec: &Record<'_>, p: RouteSuspended) -> Result<()> {
         let row = RouteRow {
             seq: rec.seq,
             item: p.item,
@@ -361,8 +419,7 @@ impl Replay {
         Ok(())
     }
 
-    fn route_resume(&mut self, rec: &Record<'_>) -> Result<()> {
-        let p: RouteResumedPayload = serde_json::from_slice(rec.payload)?;
+    fn route_resume(&mut self, rec: &Record<'_>, p: RouteResumedPayload) -> Result<()> {
         let resume = Resume {
             seq: rec.seq,
             at: rec.ts()?.to_owned(),
@@ -376,11 +433,13 @@ impl Replay {
         Ok(())
     }
 
-    fn nac_submit(&mut self, rec: &Record<'_>) -> Result<()> {
-        let n = serde_json::from_slice::<NacChanged>(rec.payload)?.notification;
+    fn nac_submit(&mut self, rec: &Record<'_>, n: NacNotification) -> Result<()> {
         let ts = rec.ts()?.to_owned();
         let row = NacRow {
             submitted: rec.seq,
+            items_json: serde_json::to_string(&n.items)?,
+            submitted_on: n.submitted_on.to_string(),
+            clock_ends_on: n.clock_ends_on.to_string(),
             created_at: ts.clone(),
             created_by: rec.user()?,
             updated_at: ts,
@@ -391,8 +450,7 @@ impl Replay {
         Ok(())
     }
 
-    fn nac_change(&mut self, rec: &Record<'_>) -> Result<()> {
-        let n = serde_json::from_slice::<NacChanged>(rec.payload)?.notification;
+    fn nac_change(&mut self, rec: &Record<'_>, n: NacNotification) -> Result<()> {
         let ts = rec.ts()?.to_owned();
         let Some(row) = self.nacs.get_mut(&n.id) else {
             self.unknown(rec, "NAC notification", &n.id);
@@ -407,16 +465,95 @@ impl Replay {
     }
 }
 
-/// The `request` and `result` texts an order check wrote, rebuilt from its
-/// record exactly as [`crate::Ledger::check_order`] serializes them.
-fn order_texts(p: OrderChecked, seq: u64, ts: &str) -> Result<(String, String)> {
+/// A record's payload as replay needs it, read independently of every other record (so on
+/// any thread): the parse, and for an order check the digests of the texts it wrote.
+pub(crate) enum Parsed {
+    /// A kind that changes no table (`audit.purge`, caller events): the payload is not read.
+    Skip,
+    /// The payload could not be read.
+    Failed(LedgerError),
+    LicenseAdd(Box<LicenseAdded>),
+    LicenseChange(Box<LicenseChanged>),
+    Order(Box<OrderParsed>),
+    HoldRelease(HoldReleased),
+    RouteSuspend(RouteSuspended),
+    RouteResume(RouteResumedPayload),
+    NacSubmit(Box<NacNotification>),
+    NacChange(Box<NacNotification>),
+}
+
+/// An order check's payload with the digests of the `request` and `result` texts it wrote.
+pub(crate) struct OrderParsed {
+    p: OrderChecked,
+    request_digest: [u8; 32],
+    result_digest: [u8; 32],
+    /// A hold's reasons, as the `holds` row holds them.
+    reasons: Option<String>,
+}
+
+/// Reads one record's payload for [`Replay::fold`]: the costly half of replay (JSON parsing,
+/// re-serializing and hashing an order's texts), independent of every other record.
+pub(crate) fn parse(rec: &Record<'_>) -> Parsed {
+    fn read<T: serde::de::DeserializeOwned>(rec: &Record<'_>) -> Result<T> {
+        Ok(serde_json::from_slice(rec.payload)?)
+    }
+    let res = match rec.kind {
+        b"license.add" => read(rec).map(|p| Parsed::LicenseAdd(Box::new(p))),
+        b"license.grant" | b"license.reject" | b"license.suspend" | b"license.resume" | b"license.revoke" => {
+            read(rec).map(|p| Parsed::LicenseChange(Box::new(p)))
+        }
+        b"order.shipped" | b"order.held" => parse_order(rec),
+        b"hold.release" => read(rec).map(Parsed::HoldRelease),
+        b"route.suspend" => read(rec).map(Parsed::RouteSuspend),
+        b"route.resume" => read(rec).map(Parsed::RouteResume),
+        b"nac.submit" => read::<NacChanged>(rec).map(|p| Parsed::NacSubmit(Box::new(p.notification))),
+        b"nac.clear" | b"nac.reject" => read::<NacChanged>(rec).map(|p| Parsed::NacChange(Box::new(p.notification))),
+        _ => Ok(Parsed::Skip),
+    };
+    res.unwrap_or_else(Parsed::Failed)
+}
+
+fn parse_order(rec: &Record<'_>) -> Result<Parsed> {
+    let p: OrderChecked = serde_json::from_slice(rec.payload)?;
+    let ts = rec.ts()?;
+    let (request_text, result_text) = order_texts_of(&p, rec.seq, ts)?;
+    let reasons = match &p.result {
+        Disposition::Held { reasons } => Some(serde_json::to_string(reasons)?),
+        Disposition::Shipped { .. } => None,
+    };
+    Ok(Parsed::Order(Box::new(OrderParsed {
+        request_digest: Sha256::digest(request_text.as_bytes()).into(),
+        result_digest: Sha256::digest(result_text.as_bytes()).into(),
+        reasons,
+        p,
+    })))
+}
+
+/// The result an order check stored, borrowed: serializes as [`OrderResult`] does.
+#[derive(serde::Serialize)]
+struct StoredResult<'a> {
+    order_ref: &'a str,
+    disposition: &'a Disposition,
+    audit_seq: u64,
+    checked_at: Timestamp,
+    replayed: bool,
+}
+
+/// The `request` and `result` texts an order check wrote, rebuilt from its record exactly as
+/// [`crate::Ledger::check_order`] serializes them.
+fn order_texts_of(p: &OrderChecked, seq: u64, ts: &str) -> Result<(String, String)> {
     let request = serde_json::to_string(&p.request)?;
-    let result = OrderResult {
-        order_ref: p.request.order_ref,
-        disposition: p.result,
+    let result = StoredResult {
+        order_ref: &p.request.order_ref,
+        disposition: &p.result,
         audit_seq: seq,
         checked_at: Timestamp::parse(ts)?,
         replayed: false,
     };
     Ok((request, serde_json::to_string(&result)?))
+}
+
+/// [`order_texts_of`] an order check's payload.
+fn order_texts(p: OrderChecked, seq: u64, ts: &str) -> Result<(String, String)> {
+    order_texts_of(&p, seq, ts)
 }

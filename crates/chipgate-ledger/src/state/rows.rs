@@ -1,38 +1,113 @@
 //! The rows the log implies, one type per table, and what each column should hold.
+//!
+//! Each row type lists its non-key columns once ([`Expected::wants`]), in the order the
+//! table's query selects them, as values borrowed from the row: comparing a table of a million
+//! rows allocates nothing for a row that matches.
 
-use crate::migrate::hex;
 use crate::model::NacNotification;
 
 /// What a column should hold.
-pub(super) enum Expect {
-    /// Exactly this text (integers as decimal), or NULL.
-    Text(Option<String>),
+#[derive(Clone, Copy)]
+pub(super) enum Expect<'a> {
+    /// Exactly this text, or NULL.
+    Text(Option<&'a str>),
+    /// Exactly this integer, or NULL.
+    Int(Option<i64>),
     /// JSON: equal text, or equal once both are parsed.
-    Json(String),
+    Json(&'a str),
     /// Text whose SHA-256 is this (large texts kept as digests).
-    Digest([u8; 32]),
+    Digest(&'a [u8; 32]),
+    /// This SHA-256, as lowercase hex.
+    Hex(&'a [u8; 32]),
 }
 
-/// A column's expected value and the records that established it.
-pub(super) struct Want {
-    pub(super) column: &'static str,
-    pub(super) value: Expect,
-    pub(super) seqs: Vec<u64>,
+/// The records that established a value: one or two.
+#[derive(Clone, Copy)]
+pub(super) struct Seqs {
+    list: [u64; 2],
+    len: usize,
 }
 
-fn want(column: &'static str, value: Option<String>, seqs: &[u64]) -> Want {
-    Want {
-        column,
-        value: Expect::Text(value),
-        seqs: seqs.to_vec(),
+impl Seqs {
+    pub(super) fn one(seq: u64) -> Seqs {
+        Seqs { list: [seq, 0], len: 1 }
+    }
+
+    fn with(self, next: Option<u64>) -> Seqs {
+        match next {
+            Some(s) => Seqs {
+                list: [self.list[0], s],
+                len: 2,
+            },
+            None => self,
+        }
+    }
+
+    pub(super) fn to_vec(self) -> Vec<u64> {
+        self.list.get(..self.len).unwrap_or_default().to_vec()
+    }
+
+    pub(super) fn last(self) -> u64 {
+        self.list.get(self.len.saturating_sub(1)).copied().unwrap_or_default()
     }
 }
 
-fn want_json(column: &'static str, value: String, seqs: &[u64]) -> Want {
-    Want {
-        column,
-        value: Expect::Json(value),
-        seqs: seqs.to_vec(),
+/// A column's expected value and the records that established it.
+pub(super) struct Want<'a> {
+    pub(super) column: &'static str,
+    pub(super) value: Expect<'a>,
+    pub(super) seqs: Seqs,
+}
+
+/// The columns of a row, in the order its table's query selects them.
+pub(super) struct Wants<'a>(Vec<Want<'a>>);
+
+impl<'a> Wants<'a> {
+    fn new() -> Wants<'a> {
+        Wants(Vec::with_capacity(17))
+    }
+    fn text(mut self, column: &'static str, value: Option<&'a str>, seqs: Seqs) -> Self {
+        self.0.push(Want {
+            column,
+            value: Expect::Text(value),
+            seqs,
+        });
+        self
+    }
+    fn int(mut self, column: &'static str, value: Option<i64>, seqs: Seqs) -> Self {
+        self.0.push(Want {
+            column,
+            value: Expect::Int(value),
+            seqs,
+        });
+        self
+    }
+    fn json(mut self, column: &'static str, value: &'a str, seqs: Seqs) -> Self {
+        self.0.push(Want {
+            column,
+            value: Expect::Json(value),
+            seqs,
+        });
+        self
+    }
+    fn digest(mut self, column: &'static str, value: &'a [u8; 32], seqs: Seqs) -> Self {
+        self.0.push(Want {
+            column,
+            value: Expect::Digest(value),
+            seqs,
+        });
+        self
+    }
+    fn hex(mut self, column: &'static str, value: &'a [u8; 32], seqs: Seqs) -> Self {
+        self.0.push(Want {
+            column,
+            value: Expect::Hex(value),
+            seqs,
+        });
+        self
+    }
+    pub(super) fn into_vec(self) -> Vec<Want<'a>> {
+        self.0
     }
 }
 
@@ -41,7 +116,7 @@ pub(super) trait Expected {
     /// The record(s) that created the row.
     fn created_by(&self) -> Vec<u64>;
     /// Its non-key columns, in the order the table's query selects them.
-    fn wants(&self) -> Vec<Want>;
+    fn wants(&self) -> Wants<'_>;
 }
 
 pub(super) struct LicenseRow {
@@ -49,6 +124,8 @@ pub(super) struct LicenseRow {
     pub(super) holder: String,
     pub(super) items: String,
     pub(super) destinations: Vec<String>,
+    /// `destinations` as the JSON the table holds.
+    pub(super) destinations_json: String,
     pub(super) consignee: Option<String>,
     pub(super) end_user: Option<String>,
     pub(super) quantity_cap: i64,
@@ -72,33 +149,28 @@ impl Expected for LicenseRow {
     fn created_by(&self) -> Vec<u64> {
         vec![self.added]
     }
-    fn wants(&self) -> Vec<Want> {
-        let a = &[self.added][..];
-        let left: Vec<u64> = std::iter::once(self.added).chain(self.depleted_seq).collect();
-        let destinations = serde_json::to_string(&self.destinations).unwrap_or_default();
-        vec![
-            want("holder", Some(self.holder.clone()), a),
-            want("status", Some(self.status.to_owned()), &[self.status_seq]),
-            want_json("items", self.items.clone(), a),
-            want_json("destinations", destinations, a),
-            want("consignee", self.consignee.clone(), a),
-            want("end_user", self.end_user.clone(), a),
-            want("quantity_cap", Some(self.quantity_cap.to_string()), a),
-            want("quantity_remaining", Some(self.quantity_remaining.to_string()), &left),
-            want("value_cap_cents", self.value_cap.map(|v| v.to_string()), a),
-            want(
-                "value_remaining_cents",
-                self.value_remaining.map(|v| v.to_string()),
-                &left,
-            ),
-            want("valid_from", Some(self.valid_from.clone()), a),
-            want("valid_to", Some(self.valid_to.clone()), a),
-            want_json("conditions", self.conditions.clone(), a),
-            want("status_reason", self.status_reason.clone(), &[self.status_seq]),
-            want("created_at", Some(self.created_at.clone()), a),
-            want("created_by", Some(self.created_by.clone()), a),
-            want("updated_at", Some(self.updated_at.clone()), &[self.updated_seq]),
-        ]
+    fn wants(&self) -> Wants<'_> {
+        let a = Seqs::one(self.added);
+        let left = a.with(self.depleted_seq);
+        let status = Seqs::one(self.status_seq);
+        Wants::new()
+            .text("holder", Some(&self.holder), a)
+            .text("status", Some(self.status), status)
+            .json("items", &self.items, a)
+            .json("destinations", &self.destinations_json, a)
+            .text("consignee", self.consignee.as_deref(), a)
+            .text("end_user", self.end_user.as_deref(), a)
+            .int("quantity_cap", Some(self.quantity_cap), a)
+            .int("quantity_remaining", Some(self.quantity_remaining), left)
+            .int("value_cap_cents", self.value_cap, a)
+            .int("value_remaining_cents", self.value_remaining, left)
+            .text("valid_from", Some(&self.valid_from), a)
+            .text("valid_to", Some(&self.valid_to), a)
+            .json("conditions", &self.conditions, a)
+            .text("status_reason", self.status_reason.as_deref(), status)
+            .text("created_at", Some(&self.created_at), a)
+            .text("created_by", Some(&self.created_by), a)
+            .text("updated_at", Some(&self.updated_at), Seqs::one(self.updated_seq))
     }
 }
 
@@ -111,14 +183,18 @@ impl Expected for DestinationRow {
     fn created_by(&self) -> Vec<u64> {
         vec![self.added]
     }
-    fn wants(&self) -> Vec<Want> {
-        Vec::new()
+    fn wants(&self) -> Wants<'_> {
+        Wants::new()
     }
 }
 
 pub(super) struct NacRow {
     pub(super) submitted: u64,
     pub(super) n: NacNotification,
+    /// The notification's items as the JSON the table holds.
+    pub(super) items_json: String,
+    pub(super) submitted_on: String,
+    pub(super) clock_ends_on: String,
     pub(super) created_at: String,
     pub(super) created_by: String,
     pub(super) updated_at: String,
@@ -129,24 +205,23 @@ impl Expected for NacRow {
     fn created_by(&self) -> Vec<u64> {
         vec![self.submitted]
     }
-    fn wants(&self) -> Vec<Want> {
-        let s = &[self.submitted][..];
-        let c = &[self.changed][..];
+    fn wants(&self) -> Wants<'_> {
+        let s = Seqs::one(self.submitted);
+        let c = Seqs::one(self.changed);
         let n = &self.n;
-        vec![
-            want_json("items", serde_json::to_string(&n.items).unwrap_or_default(), s),
-            want("destination", Some(n.destination.clone()), s),
-            want("consignee", n.consignee.clone(), s),
-            want("end_user", n.end_user.clone(), s),
-            want("submitted_on", Some(n.submitted_on.to_string()), s),
-            want("clock_ends_on", Some(n.clock_ends_on.to_string()), s),
-            want("status", Some(n.status.as_str().to_owned()), c),
-            want("nac_number", n.nac_number.clone(), c),
-            want("status_reason", n.status_reason.clone(), c),
-            want("created_at", Some(self.created_at.clone()), s),
-            want("created_by", Some(self.created_by.clone()), s),
-            want("updated_at", Some(self.updated_at.clone()), c),
-        ]
+        Wants::new()
+            .json("items", &self.items_json, s)
+            .text("destination", Some(&n.destination), s)
+            .text("consignee", n.consignee.as_deref(), s)
+            .text("end_user", n.end_user.as_deref(), s)
+            .text("submitted_on", Some(&self.submitted_on), s)
+            .text("clock_ends_on", Some(&self.clock_ends_on), s)
+            .text("status", Some(n.status.as_str()), c)
+            .text("nac_number", n.nac_number.as_deref(), c)
+            .text("status_reason", n.status_reason.as_deref(), c)
+            .text("created_at", Some(&self.created_at), s)
+            .text("created_by", Some(&self.created_by), s)
+            .text("updated_at", Some(&self.updated_at), c)
     }
 }
 
@@ -169,30 +244,21 @@ impl Expected for OrderRow {
     fn created_by(&self) -> Vec<u64> {
         vec![self.first]
     }
-    fn wants(&self) -> Vec<Want> {
-        let f = &[self.first][..];
-        let c = &[self.check_seq][..];
-        vec![
-            want("request_hash", Some(hex(&self.request_digest)), f),
-            Want {
-                column: "request",
-                value: Expect::Digest(self.request_digest),
-                seqs: f.to_vec(),
-            },
-            want("item_id", Some(self.item_id.clone()), f),
-            want("destination", Some(self.destination.clone()), f),
-            want("quantity", Some(self.quantity.to_string()), f),
-            want("ship_date", Some(self.ship_date.clone()), f),
-            want("status", Some(self.status.to_owned()), &[self.status_seq]),
-            Want {
-                column: "result",
-                value: Expect::Digest(self.result_digest),
-                seqs: c.to_vec(),
-            },
-            want("checked_at", Some(self.checked_at.clone()), c),
-            want("checked_by", Some(self.checked_by.clone()), c),
-            want("audit_seq", Some(self.check_seq.to_string()), c),
-        ]
+    fn wants(&self) -> Wants<'_> {
+        let f = Seqs::one(self.first);
+        let c = Seqs::one(self.check_seq);
+        Wants::new()
+            .hex("request_hash", &self.request_digest, f)
+            .digest("request", &self.request_digest, f)
+            .text("item_id", Some(&self.item_id), f)
+            .text("destination", Some(&self.destination), f)
+            .int("quantity", Some(self.quantity), f)
+            .text("ship_date", Some(&self.ship_date), f)
+            .text("status", Some(self.status), Seqs::one(self.status_seq))
+            .digest("result", &self.result_digest, c)
+            .text("checked_at", Some(&self.checked_at), c)
+            .text("checked_by", Some(&self.checked_by), c)
+            .int("audit_seq", i64::try_from(self.check_seq).ok(), c)
     }
 }
 
@@ -211,26 +277,48 @@ impl Expected for ShipmentRow {
     fn created_by(&self) -> Vec<u64> {
         vec![self.seq]
     }
-    fn wants(&self) -> Vec<Want> {
-        let s = &[self.seq][..];
-        vec![
-            want("authority", Some(self.authority.clone()), s),
-            want("authority_kind", Some(self.authority_kind.to_owned()), s),
-            want("license_number", self.license_number.clone(), s),
-            want("quantity", Some(self.quantity.to_string()), s),
-            want("value_cents", self.value_cents.map(|v| v.to_string()), s),
-            want("ship_date", Some(self.ship_date.clone()), s),
-            want("recorded_at", Some(self.recorded_at.clone()), s),
-            want("audit_seq", Some(self.seq.to_string()), s),
-        ]
+    fn wants(&self) -> Wants<'_> {
+        let s = Seqs::one(self.seq);
+        Wants::new()
+            .text("authority", Some(&self.authority), s)
+            .text("authority_kind", Some(self.authority_kind), s)
+            .text("license_number", self.license_number.as_deref(), s)
+            .int("quantity", Some(self.quantity), s)
+            .int("value_cents", self.value_cents, s)
+            .text("ship_date", Some(&self.ship_date), s)
+            .text("recorded_at", Some(&self.recorded_at), s)
+            .int("audit_seq", i64::try_from(self.seq).ok(), s)
     }
 }
 
+/// A hold's release, or a route suspension's resumption.
 pub(super) struct Release {
     pub(super) seq: u64,
     pub(super) at: String,
     pub(super) by: String,
     pub(super) reason: String,
+}
+
+/// The resumption of a route suspension: the same columns as a release.
+pub(super) type Resume = Release;
+
+/// The columns a release (or resumption) fills: when, by whom, why, and (holds) the record.
+fn released<'a>(
+    wants: Wants<'a>,
+    columns: [&'static str; 3],
+    seq_column: Option<&'static str>,
+    r: Option<&'a Release>,
+    created: u64,
+) -> Wants<'a> {
+    let rs = Seqs::one(r.map_or(created, |r| r.seq));
+    let wants = wants
+        .text(columns[0], r.map(|r| r.at.as_str()), rs)
+        .text(columns[1], r.map(|r| r.by.as_str()), rs)
+        .text(columns[2], r.map(|r| r.reason.as_str()), rs);
+    match seq_column {
+        Some(c) => wants.int(c, r.and_then(|r| i64::try_from(r.seq).ok()), rs),
+        None => wants,
+    }
 }
 
 pub(super) struct HoldRow {
@@ -246,28 +334,21 @@ impl Expected for HoldRow {
     fn created_by(&self) -> Vec<u64> {
         vec![self.seq]
     }
-    fn wants(&self) -> Vec<Want> {
-        let s = &[self.seq][..];
-        let r = self.release.as_ref();
-        let rs = &[r.map_or(self.seq, |r| r.seq)][..];
-        vec![
-            want("order_ref", Some(self.order_ref.clone()), s),
-            want_json("reasons", self.reasons.clone(), s),
-            want("held_at", Some(self.held_at.clone()), s),
-            want("held_by", Some(self.held_by.clone()), s),
-            want("released_at", r.map(|r| r.at.clone()), rs),
-            want("released_by", r.map(|r| r.by.clone()), rs),
-            want("release_reason", r.map(|r| r.reason.clone()), rs),
-            want("release_seq", r.map(|r| r.seq.to_string()), rs),
-        ]
+    fn wants(&self) -> Wants<'_> {
+        let s = Seqs::one(self.seq);
+        let wants = Wants::new()
+            .text("order_ref", Some(&self.order_ref), s)
+            .json("reasons", &self.reasons, s)
+            .text("held_at", Some(&self.held_at), s)
+            .text("held_by", Some(&self.held_by), s);
+        released(
+            wants,
+            ["released_at", "released_by", "release_reason"],
+            Some("release_seq"),
+            self.release.as_ref(),
+            self.seq,
+        )
     }
-}
-
-pub(super) struct Resume {
-    pub(super) seq: u64,
-    pub(super) at: String,
-    pub(super) by: String,
-    pub(super) reason: String,
 }
 
 pub(super) struct RouteRow {
@@ -284,19 +365,20 @@ impl Expected for RouteRow {
     fn created_by(&self) -> Vec<u64> {
         vec![self.seq]
     }
-    fn wants(&self) -> Vec<Want> {
-        let s = &[self.seq][..];
-        let r = self.resume.as_ref();
-        let rs = &[r.map_or(self.seq, |r| r.seq)][..];
-        vec![
-            want("item", Some(self.item.clone()), s),
-            want("destination", Some(self.destination.clone()), s),
-            want("reason", Some(self.reason.clone()), s),
-            want("suspended_at", Some(self.suspended_at.clone()), s),
-            want("suspended_by", Some(self.suspended_by.clone()), s),
-            want("resumed_at", r.map(|r| r.at.clone()), rs),
-            want("resumed_by", r.map(|r| r.by.clone()), rs),
-            want("resume_reason", r.map(|r| r.reason.clone()), rs),
-        ]
+    fn wants(&self) -> Wants<'_> {
+        let s = Seqs::one(self.seq);
+        let wants = Wants::new()
+            .text("item", Some(&self.item), s)
+            .text("destination", Some(&self.destination), s)
+            .text("reason", Some(&self.reason), s)
+            .text("suspended_at", Some(&self.suspended_at), s)
+            .text("suspended_by", Some(&self.suspended_by), s);
+        released(
+            wants,
+            ["resumed_at", "resumed_by", "resume_reason"],
+            None,
+            self.resume.as_ref(),
+            self.seq,
+        )
     }
 }
