@@ -377,10 +377,11 @@ fn idempotency_survives_reopen_and_migrations_are_recorded() {
         };
         let mut l = db.open();
         let m = l.migrations().unwrap();
-        assert_eq!(m.len(), 3);
+        assert_eq!(m.len(), 4);
         assert_eq!((m[0].version, m[0].name.as_str()), (1, "init"));
         assert_eq!((m[1].version, m[1].name.as_str()), (2, "list_indexes"));
         assert_eq!((m[2].version, m[2].name.as_str()), (3, "list_snapshots"));
+        assert_eq!((m[3].version, m[3].name.as_str()), (5, "parties"));
         let again = l
             .check_order(
                 &order("R1", 3, "2025-08-13"),
