@@ -6,7 +6,7 @@
 //! ledger stores them as the party's review-queue items ([`crate::review`]), keeps a hit
 //! cleared when a clearance of the same entry *content* still holds, and reopens it otherwise.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -204,6 +204,20 @@ pub(crate) fn to_i64(v: u64, field: &str) -> Result<i64> {
     i64::try_from(v).map_err(|_| bad(field, format!("{v} is out of range")))
 }
 
+/// Parties updated per `UPDATE … WHERE id IN (…)` (well under both stores' parameter limits).
+const STATUS_CHUNK: usize = 500;
+
+/// A party's status from its hits' states.
+fn status_of(states: &[String]) -> &'static str {
+    if states.is_empty() {
+        "clear"
+    } else if states.iter().all(|s| s == "cleared") {
+        "cleared"
+    } else {
+        "hit"
+    }
+}
+
 impl Tx<'_> {
     fn insert_party(&mut self, p: &NewParty, user: &str, now: Timestamp) -> Result<u64> {
         if let Some(ext) = &p.external_id {
@@ -280,13 +294,7 @@ impl Tx<'_> {
         for r in rows {
             states.push(r.t(0)?);
         }
-        let status = if states.is_empty() {
-            "clear"
-        } else if states.iter().all(|s| s == "cleared") {
-            "cleared"
-        } else {
-            "hit"
-        };
+        let status = status_of(&states);
         self.exec("UPDATE parties SET status = ? WHERE id = ?", &[pt(status), pi(id)])?;
         Ok(status.to_owned())
     }
@@ -404,31 +412,46 @@ impl Ledger {
         }
         let today = now.date().to_string();
         let now_s = now.to_string();
+        let in_scope = |key: &str| match scope {
+            ScreenScope::Full => true,
+            ScreenScope::Keys(k) => k.contains(key),
+        };
         self.write(|tx| {
             let mut out = ScreeningOutcome::default();
             let mut logged = Vec::new();
+            // Read once: the parties, their stored hits and the clearances.
+            let mut known = HashSet::new();
+            for r in tx.query("SELECT id FROM parties", &[])? {
+                known.insert(r.i(0)?);
+            }
+            let mut stored: HashMap<i64, Vec<(String, String, String)>> = HashMap::new();
+            for mut r in tx.query("SELECT party_id, entry_key, entry_hash, state FROM party_hits", &[])? {
+                let pid = r.i(0)?;
+                stored
+                    .entry(pid)
+                    .or_default()
+                    .push((r.take_t(1)?, r.take_t(2)?, r.take_t(3)?));
+            }
+            let mut clearances: HashMap<(i64, String), (String, Option<String>)> = HashMap::new();
+            for mut r in tx.query(
+                "SELECT party_id, entry_key, entry_hash, expires FROM party_clearances",
+                &[],
+            )? {
+                clearances.insert((r.i(0)?, r.take_t(1)?), (r.take_t(2)?, r.take_ot(3)?));
+            }
+            let mut by_status: BTreeMap<&'static str, Vec<i64>> = BTreeMap::new();
             for r in results {
                 let pid = to_i64(r.party_id, "party")?;
-                if tx
-                    .query_opt("SELECT id FROM parties WHERE id = ?", &[pi(pid)])?
-                    .is_none()
-                {
+                if !known.contains(&pid) {
                     return Err(bad("party", format!("no party {} in this store", r.party_id)));
                 }
-                // Stored hits within the scope.
-                let rows = tx.query(
-                    "SELECT entry_key, entry_hash, state FROM party_hits WHERE party_id = ?",
-                    &[pi(pid)],
-                )?;
                 let mut before: BTreeMap<String, (String, String)> = BTreeMap::new();
-                for row in rows {
-                    let key = row.t(0)?;
-                    let in_scope = match scope {
-                        ScreenScope::Full => true,
-                        ScreenScope::Keys(k) => k.contains(&key),
-                    };
-                    if in_scope {
-                        before.insert(key, (row.t(1)?, row.t(2)?));
+                let mut states: Vec<String> = Vec::new();
+                for (key, hash, state) in stored.remove(&pid).unwrap_or_default() {
+                    if in_scope(&key) {
+                        before.insert(key, (hash, state));
+                    } else {
+                        states.push(state);
                     }
                 }
                 for key in before.keys() {
@@ -444,16 +467,9 @@ impl Ledger {
                     if !seen.insert(h.entry_key.as_str()) {
                         continue;
                     }
-                    let cleared = tx
-                        .query_opt(
-                            "SELECT expires FROM party_clearances WHERE party_id = ? AND entry_key = ? \
-                             AND entry_hash = ?",
-                            &[pi(pid), pt(&h.entry_key), pt(&h.entry_hash)],
-                        )?
-                        .map(|row| row.ot(0))
-                        .transpose()?
-                        .map(|exp| exp.is_none_or(|e| e >= today))
-                        .unwrap_or(false);
+                    let cleared = clearances.get(&(pid, h.entry_key.clone())).is_some_and(|(hash, exp)| {
+                        *hash == h.entry_hash && exp.as_deref().is_none_or(|e| e >= today.as_str())
+                    });
                     let state = match before.get(&h.entry_key) {
                         _ if cleared => {
                             kept = true;
@@ -485,18 +501,26 @@ impl Ledger {
                             pt(&state),
                         ],
                     )?;
+                    states.push(state);
                 }
-                tx.exec(
-                    "UPDATE parties SET screened_snapshot = ?, screened_at = ? WHERE id = ?",
-                    &[pt(snapshot_id), pt(&now_s), pi(pid)],
-                )?;
-                tx.refresh_status(pid)?;
+                by_status.entry(status_of(&states)).or_default().push(pid);
                 out.screened += 1;
                 if new_open {
                     out.new_hits.push(r.party_id);
                 }
                 if kept {
                     out.kept_cleared.push(r.party_id);
+                }
+            }
+            for (status, ids) in &by_status {
+                for chunk in ids.chunks(STATUS_CHUNK) {
+                    let sql = format!(
+                        "UPDATE parties SET screened_snapshot = ?, screened_at = ?, status = ? WHERE id IN ({})",
+                        vec!["?"; chunk.len()].join(", ")
+                    );
+                    let mut params = vec![pt(snapshot_id), pt(&now_s), pt(status)];
+                    params.extend(chunk.iter().map(|&id| pi(id)));
+                    tx.exec(&sql, &params)?;
                 }
             }
             if out.screened > 0 {
