@@ -19,8 +19,10 @@ mod vocabulary;
 use std::sync::{Arc, OnceLock};
 
 mod lists;
+mod parties;
 
 pub use lists::{load_list_files, stored_list, ImportOptions, ListFile, ListImportReport, PreviousList};
+pub use parties::{parse_parties_csv, NewlyHit, PartyScreener, PartySelection, RescreenReport};
 
 use chipgate_decide::{ListedParty, PartyLookup};
 use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, RecordOrder, Timestamp};

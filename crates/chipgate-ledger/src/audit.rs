@@ -97,7 +97,9 @@ pub const RETENTION_YEARS: i64 = 5;
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Kinds recorded by the ledger itself; [`Ledger::record_event`] refuses them.
-const RESERVED_PREFIXES: &[&str] = &["order.", "license.", "route.", "hold.", "nac.", "audit.", "list."];
+const RESERVED_PREFIXES: &[&str] = &[
+    "order.", "license.", "route.", "hold.", "nac.", "audit.", "list.", "party.", "review.",
+];
 
 const RECORD_COLS: &str = "seq, ts, user_name, kind, subject, event_date, payload, \
      engine_version, ruleset_id, list_snapshot_id, prev_hash, hash";

@@ -167,6 +167,8 @@ mod merkle;
 mod migrate;
 mod model;
 mod orders;
+mod parties;
+mod review;
 mod snapshots;
 mod state;
 mod time;
@@ -185,6 +187,8 @@ pub use merkle::{
 };
 pub use migrate::SCHEMA_VERSION;
 pub use model::*;
+pub use parties::{FoundHit, NewParty, Party, PartyResult, ScreenScope, ScreeningOutcome};
+pub use review::{Clearance, ReviewFilter, ReviewItem};
 pub use snapshots::{ListImport, NewListSnapshot, SnapshotEntry, SnapshotFile, StoredListSnapshot};
 pub use time::{civil_from_days, days_from_civil, days_in_month, is_leap_year, Date, Timestamp};
 pub use validate::parse_quantity;

@@ -46,10 +46,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_audit_tree.sql"),
         postgres: include_str!("../migrations/postgres/0004_audit_tree.sql"),
     },
+    Migration {
+        version: 5,
+        name: "parties",
+        sqlite: include_str!("../migrations/sqlite/0005_parties.sql"),
+        postgres: include_str!("../migrations/postgres/0005_parties.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 fn sql_for(m: &Migration, kind: BackendKind) -> &'static str {
     match kind {

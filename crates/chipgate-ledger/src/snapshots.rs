@@ -204,18 +204,13 @@ impl Tx<'_> {
             "reason": reason,
         })
         .to_string();
-        let seq = self.append(&NewRecord {
-            ts: now,
-            user,
-            kind: "list.activate",
-            subject: &format!("list:{id}"),
-            event_date: now.date(),
-            payload: &payload,
-            engine_version: None,
-            ruleset_id: None,
-            list_snapshot_id: Some(id),
-            also: &[],
-        })?;
+        let seq = self.append(
+            &NewRecord::new("list.activate", &format!("list:{id}"), &payload, user, now).decided_by(
+                None,
+                None,
+                Some(id),
+            ),
+        )?;
         let now_s = now.to_string();
         let params = [pt(id), pt(&now_s), pt(user), pi(seq)];
         if previous.is_some() {
@@ -294,18 +289,13 @@ impl Ledger {
             let existing = tx.load_snapshot(&new.id)?;
             let created = existing.is_none();
             if created {
-                let seq = tx.append(&NewRecord {
-                    ts: now,
-                    user: &user,
-                    kind: "list.import",
-                    subject: &format!("list:{}", new.id),
-                    event_date: now.date(),
-                    payload: &payload,
-                    engine_version: None,
-                    ruleset_id: None,
-                    list_snapshot_id: Some(&new.id),
-                    also: &[],
-                })?;
+                let seq = tx.append(
+                    &NewRecord::new("list.import", &format!("list:{}", new.id), &payload, &user, now).decided_by(
+                        None,
+                        None,
+                        Some(&new.id),
+                    ),
+                )?;
                 tx.exec(
                     "INSERT INTO list_snapshots (id, source_date, files, counts, entry_count, diff, forced, \
                      imported_at, imported_by, import_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -382,6 +382,7 @@ fn idempotency_survives_reopen_and_migrations_are_recorded() {
         assert!(applied.contains(&(2, "list_indexes")), "{applied:?}");
         assert!(applied.contains(&(3, "list_snapshots")), "{applied:?}");
         assert!(applied.contains(&(4, "audit_tree")), "{applied:?}");
+        assert!(applied.contains(&(5, "parties")), "{applied:?}");
         assert_eq!(applied.last().map(|a| a.0), Some(chipgate_ledger::SCHEMA_VERSION));
         let again = l
             .check_order(

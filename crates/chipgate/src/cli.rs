@@ -113,6 +113,12 @@ pub(crate) enum Command {
     /// Restricted-party list snapshots in the store: show them, import the day's lists (what
     /// changed, integrity guards), activate one (roll back).
     Lists(ListsArgs),
+    /// The party master: add, import, list and show parties with their screening status.
+    Party(LedgerArgs<PartyAction>),
+    /// The review queue: parties' hits to clear (tied to the entry's content) or escalate.
+    Review(LedgerArgs<ReviewAction>),
+    /// Re-screen every stored party against the lists in use; new hits go to the review queue.
+    Rescreen(RescreenArgs),
     /// Record and manage licenses.
     License(LedgerArgs<LicenseAction>),
     /// Suspend or resume a route (item × destination).
@@ -373,6 +379,89 @@ pub(crate) enum ListsAction {
         /// Snapshot id, or a prefix of at least 8 hex digits.
         id: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PartyAction {
+    /// Add a party and screen it against the lists in use.
+    Add {
+        /// The party's name.
+        name: String,
+        /// Its country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        country: Option<String>,
+        /// An identifier (registration number, unified social credit code, LEI); repeatable.
+        #[arg(long = "id", value_name = "ID")]
+        identifiers: Vec<String>,
+        /// An owner's name; repeatable.
+        #[arg(long = "owner", value_name = "NAME")]
+        owners: Vec<String>,
+        /// Your own id for it (unique).
+        #[arg(long, value_name = "ID")]
+        external_id: Option<String>,
+    },
+    /// Import parties from a CSV file (columns `name,country,identifiers,owners,external_id`,
+    /// several identifiers or owners separated by `;`) and screen them; all or none.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// List the parties with their screening status.
+    List,
+    /// Show one party (id or external id) with its hits.
+    Show {
+        /// Party id or external id.
+        party: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReviewAction {
+    /// The hits to review (open and escalated); with --all, cleared ones too.
+    List {
+        /// Show cleared hits too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Clear a hit: tied to the content of the list entry hit, so it re-alerts when that
+    /// entry changes.
+    Clear {
+        /// Party id or external id.
+        party: String,
+        /// The entry's key, as `review list` shows it.
+        entry: String,
+        /// Why it is not a match (recorded).
+        #[arg(long)]
+        reason: String,
+        /// Last day the clearance holds (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+    },
+    /// Escalate a hit for a second look (withdraws its clearance).
+    Escalate {
+        /// Party id or external id.
+        party: String,
+        /// The entry's key, as `review list` shows it.
+        entry: String,
+        /// Why (recorded).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `chipgate rescreen`: the stored parties not yet screened against the lists in use (with
+/// `--full`, every party), screened and recorded.
+#[derive(Debug, Args)]
+pub(crate) struct RescreenArgs {
+    /// Screen every stored party, also those already screened against the lists in use.
+    #[arg(long)]
+    pub(crate) full: bool,
+    /// Store: `sqlite://PATH` or `postgres://…` (default: `ledger.sqlite3` in the data directory).
+    #[arg(long, value_name = "URL", env = "CHIPGATE_DB")]
+    pub(crate) db: Option<String>,
+    /// Who is acting, recorded with every change. Default: $CHIPGATE_USER, else $USER.
+    #[arg(long, value_name = "NAME", env = "CHIPGATE_USER")]
+    pub(crate) user: Option<String>,
 }
 
 /// Options shared by every ledger command.

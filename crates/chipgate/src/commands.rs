@@ -101,6 +101,9 @@ pub(crate) fn run(cli: Cli) -> Result<Status, CliError> {
             crate::screen_cmd::run(&engine, args, format)
         }
         Command::Lists(args) => crate::lists_cmd::run(args, format, source.as_ref()),
+        Command::Party(args) => crate::party_cmd::party(args, format, source.as_ref()),
+        Command::Review(args) => crate::party_cmd::review(args, format),
+        Command::Rescreen(args) => crate::party_cmd::rescreen(args, format, source.as_ref()),
         Command::License(args) => crate::ledger_cmd::license(args, format),
         Command::Route(args) => crate::ledger_cmd::route(args, format),
         Command::Order(args) => crate::ledger_cmd::order(args, format, source.as_ref()),

@@ -11,6 +11,7 @@ use crate::cli::{Format, ListsAction, ListsArgs};
 use crate::error::CliError;
 use crate::home::{now, open_ledger, recorded_user, Access};
 use crate::output::{print_json, print_text};
+use crate::party_cmd::WithRescreen;
 use crate::Status;
 
 /// The engine with the active list snapshot of the store (`--db`/`$CHIPGATE_DB`, else the
@@ -61,8 +62,12 @@ pub(crate) fn run(args: ListsArgs, format: Format, source: &dyn DataSource) -> R
                 &user,
                 now()?,
             )?;
+            let rescreen = crate::party_cmd::rescreen_after_change(source, &mut ledger, &user)?;
             match format {
-                Format::Json => print_json(&report)?,
+                Format::Json => print_json(&WithRescreen {
+                    report: &report,
+                    rescreen,
+                })?,
                 Format::Text => {
                     let mut out = String::new();
                     let s = &report.snapshot;
@@ -99,6 +104,9 @@ pub(crate) fn run(args: ListsArgs, format: Format, source: &dyn DataSource) -> R
                         report.previous.origin
                     );
                     out.push_str(&changes_table(&report.diff.summary));
+                    if let Some(r) = &rescreen {
+                        out.push_str(&crate::party_cmd::rescreen_text(r));
+                    }
                     print_text(&out)?;
                 }
             }
@@ -108,16 +116,23 @@ pub(crate) fn run(args: ListsArgs, format: Format, source: &dyn DataSource) -> R
             let user = recorded_user(args.user.as_deref())?;
             let mut ledger = open_ledger(args.db.as_deref(), Access::Read)?;
             let s = ledger.activate_list_snapshot(&id, reason.as_deref(), &user, now()?)?;
+            let rescreen = crate::party_cmd::rescreen_after_change(source, &mut ledger, &user)?;
             match format {
-                Format::Json => print_json(&s)?,
-                Format::Text => print_text(&format!(
-                    "activated list snapshot {} ({} entries, lists dated {}, imported {} by {})\n",
-                    short(&s.id),
-                    s.entry_count,
-                    s.source_date,
-                    s.imported_at,
-                    s.imported_by
-                ))?,
+                Format::Json => print_json(&WithRescreen { report: &s, rescreen })?,
+                Format::Text => {
+                    let mut out = format!(
+                        "activated list snapshot {} ({} entries, lists dated {}, imported {} by {})\n",
+                        short(&s.id),
+                        s.entry_count,
+                        s.source_date,
+                        s.imported_at,
+                        s.imported_by
+                    );
+                    if let Some(r) = &rescreen {
+                        out.push_str(&crate::party_cmd::rescreen_text(r));
+                    }
+                    print_text(&out)?;
+                }
             }
             Ok(Status::Ok)
         }

@@ -17,6 +17,7 @@ mod inputs;
 mod ledger_cmd;
 mod lists_cmd;
 mod output;
+mod party_cmd;
 mod render;
 mod screen_cmd;
 mod serve_cmd;

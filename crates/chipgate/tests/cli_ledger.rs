@@ -103,7 +103,8 @@ fn license_and_order_round_trip_in_the_default_sqlite_store() {
     let out = home.run(&backdated);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        home.export().contains(r#""backdated":"entered from the August 2025 shipping log""#),
+        home.export()
+            .contains(r#""backdated":"entered from the August 2025 shipping log""#),
         "the reason is not in the audit record"
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

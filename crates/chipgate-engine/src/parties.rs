@@ -1,0 +1,273 @@
+//! Stored parties screened against the lists in use: a party's name (with its country), its
+//! owners' names and its identifiers (matched exactly), each hit recorded with the identity key
+//! and content hash of the entry it hit, so that the ledger's review queue keeps a clearance
+//! until that entry's content changes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chipgate_ledger::{FoundHit, Ledger, Party, PartyResult, ScreenScope, ScreeningOutcome, Timestamp};
+use chipgate_screen::{entry_digests, EntryDigest, EntryId, ListSnapshot, Query, ScreenOptions, ScreeningIndex};
+use serde::Serialize;
+
+use crate::{Engine, EngineError};
+
+/// A party that became a hit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NewlyHit {
+    /// Its id.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+}
+
+/// What a re-screening of stored parties did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RescreenReport {
+    /// The list snapshot screened against.
+    pub snapshot_id: String,
+    /// Parties screened.
+    pub screened: u64,
+    /// Parties with a new open hit (now in the review queue).
+    pub new_hits: Vec<NewlyHit>,
+    /// Parties whose hits stayed cleared (the cleared entries' content is unchanged).
+    pub kept_cleared: u64,
+    /// The `party.screen` audit record.
+    pub audit_seq: Option<u64>,
+}
+
+/// An index with each entry's identity key and content hash (by entry position) and the
+/// entries by identifier: what screening a stored party needs.
+pub struct PartyScreener<'a> {
+    index: &'a ScreeningIndex,
+    digests: Vec<EntryDigest>,
+    ids: HashMap<String, Vec<usize>>,
+    options: ScreenOptions,
+}
+
+impl<'a> PartyScreener<'a> {
+    /// Prepares the screener for an index (computes the entries' keys and content hashes the
+    /// same way a list import does).
+    pub fn new(index: &'a ScreeningIndex) -> PartyScreener<'a> {
+        let snapshot = ListSnapshot {
+            id: index.snapshot_info().id.clone(),
+            source_date: index.snapshot_info().source_date.clone(),
+            counts_by_source: index.snapshot_info().counts.clone(),
+            entries: index.entries().to_vec(),
+        };
+        let digests = entry_digests(&snapshot);
+        let mut ids: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in index.entries().iter().enumerate() {
+            for id in &e.ids {
+                let n = EntryId::normalized(&id.number);
+                if !n.is_empty() {
+                    ids.entry(n).or_default().push(i);
+                }
+            }
+        }
+        PartyScreener {
+            index,
+            digests,
+            ids,
+            options: ScreenOptions::default(),
+        }
+    }
+
+    /// The snapshot screened against.
+    pub fn snapshot_id(&self) -> &str {
+        &self.index.snapshot_info().id
+    }
+
+    /// A party's hits: its name (with its country) and its owners' names screened by name,
+    /// its identifiers matched exactly (score 1). One hit per entry, the best.
+    pub fn screen(&self, party: &Party) -> Result<Vec<FoundHit>, EngineError> {
+        let mut best: BTreeMap<usize, FoundHit> = BTreeMap::new();
+        let mut add = |pos: usize, matched: String, score: f64| {
+            let Some(d) = self.digests.get(pos) else { return };
+            if best.get(&pos).is_some_and(|h| h.score >= score) {
+                return;
+            }
+            best.insert(
+                pos,
+                FoundHit {
+                    entry_key: d.key.clone(),
+                    entry_hash: d.hash.clone(),
+                    source: d.source.clone(),
+                    entry_name: d.name.clone(),
+                    matched,
+                    score,
+                },
+            );
+        };
+        let names = std::iter::once((party.name.as_str(), party.country.as_deref()))
+            .chain(party.owners.iter().map(|o| (o.as_str(), None)));
+        for (name, country) in names {
+            let report =
+                self.index
+                    .screen(Query { name, country }, self.options)
+                    .map_err(|e| EngineError::Invalid {
+                        field: format!("party {} name `{name}`", party.id),
+                        message: e.to_string(),
+                    })?;
+            for h in report.hits {
+                add(h.entry.index, format!("{name} ~ {}", h.matched_alias), h.score);
+            }
+        }
+        for id in &party.identifiers {
+            if let Some(positions) = self.ids.get(&EntryId::normalized(id)) {
+                for &pos in positions {
+                    add(pos, format!("identifier {id}"), 1.0);
+                }
+            }
+        }
+        Ok(best.into_values().collect())
+    }
+}
+
+fn report(ledger: &mut Ledger, snapshot_id: String, done: ScreeningOutcome) -> Result<RescreenReport, EngineError> {
+    let mut new_hits = Vec::with_capacity(done.new_hits.len());
+    for id in &done.new_hits {
+        let p = ledger.party(&id.to_string())?;
+        new_hits.push(NewlyHit { id: p.id, name: p.name });
+    }
+    Ok(RescreenReport {
+        snapshot_id,
+        screened: done.screened,
+        new_hits,
+        kept_cleared: done.kept_cleared.len() as u64,
+        audit_seq: done.audit_seq,
+    })
+}
+
+/// Which stored parties to screen.
+#[derive(Debug, Clone, Copy)]
+pub enum PartySelection<'a> {
+    /// Every stored party.
+    All,
+    /// Those not yet screened against the lists in use (new parties, and those screened
+    /// against another snapshot).
+    Stale,
+    /// These ids.
+    Ids(&'a [u64]),
+}
+
+impl Engine {
+    /// Screens stored parties against the lists in use and records the results in the
+    /// ledger: each party's status with the snapshot id, new hits into the review queue, hits
+    /// on unchanged cleared entries kept cleared.
+    pub fn rescreen_parties(
+        &self,
+        ledger: &mut Ledger,
+        which: PartySelection<'_>,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<RescreenReport, EngineError> {
+        let index = self.lists()?;
+        let screener = PartyScreener::new(&index);
+        let current = screener.snapshot_id().to_owned();
+        let parties = ledger.parties()?;
+        let mut results = Vec::with_capacity(parties.len());
+        let chosen = |p: &&Party| match which {
+            PartySelection::All => true,
+            PartySelection::Stale => p.screened_snapshot.as_deref() != Some(current.as_str()),
+            PartySelection::Ids(ids) => ids.contains(&p.id),
+        };
+        for p in parties.iter().filter(chosen) {
+            results.push(PartyResult {
+                party_id: p.id,
+                hits: screener.screen(p)?,
+            });
+        }
+        let snapshot_id = screener.snapshot_id().to_owned();
+        let done = ledger.record_screenings(&snapshot_id, &ScreenScope::Full, &results, user, now)?;
+        report(ledger, snapshot_id, done)
+    }
+}
+
+/// The columns of a party file.
+const PARTY_COLUMNS: [&str; 5] = ["name", "country", "identifiers", "owners", "external_id"];
+
+fn line_error(line: u64, field: &str, message: impl Into<String>) -> EngineError {
+    EngineError::Invalid {
+        field: format!("line {line}: {field}"),
+        message: message.into(),
+    }
+}
+
+/// Reads a party file: CSV with a header naming some of `name` (required), `country` (ISO
+/// 3166-1 alpha-2), `identifiers` and `owners` (several separated by `;`) and `external_id`.
+/// Every bad line is an error naming its line number and field; nothing is read past it.
+pub fn parse_parties_csv(bytes: &[u8]) -> Result<Vec<chipgate_ledger::NewParty>, EngineError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| line_error(1, "header", e.to_string()))?
+        .clone();
+    let mut at: [Option<usize>; 5] = [None; 5];
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim_start_matches('\u{feff}').to_ascii_lowercase();
+        match PARTY_COLUMNS.iter().position(|c| *c == h) {
+            Some(c) if at[c].is_none() => at[c] = Some(i),
+            Some(_) => return Err(line_error(1, "header", format!("column `{h}` is given twice"))),
+            None => {
+                return Err(line_error(
+                    1,
+                    "header",
+                    format!("unknown column `{h}` (expected some of {})", PARTY_COLUMNS.join(", ")),
+                ))
+            }
+        }
+    }
+    if at[0].is_none() {
+        return Err(line_error(1, "header", "a `name` column is required"));
+    }
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, csv::Position::line);
+            line_error(line, "row", e.to_string())
+        })?;
+        let line = record.position().map_or(0, csv::Position::line);
+        let get = |c: usize| at[c].and_then(|i| record.get(i)).map(str::trim).unwrap_or("");
+        let split = |c: usize| -> Vec<String> {
+            get(c)
+                .split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let name = get(0);
+        if name.is_empty() {
+            return Err(line_error(line, "name", "must not be empty"));
+        }
+        let country = match get(1) {
+            "" => None,
+            c if chipgate_screen::is_country_code(&c.to_ascii_uppercase()) => Some(c.to_ascii_uppercase()),
+            c => {
+                return Err(line_error(
+                    line,
+                    "country",
+                    format!("`{c}` is not an ISO 3166-1 alpha-2 country code"),
+                ))
+            }
+        };
+        let external_id = Some(get(4).to_owned()).filter(|s| !s.is_empty());
+        out.push(chipgate_ledger::NewParty {
+            name: name.to_owned(),
+            country,
+            identifiers: split(2),
+            owners: split(3),
+            external_id,
+        });
+    }
+    if out.is_empty() {
+        return Err(line_error(2, "row", "the file holds no party"));
+    }
+    Ok(out)
+}
