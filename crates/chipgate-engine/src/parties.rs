@@ -3,7 +3,7 @@
 //! and content hash of the entry it hit, so that the ledger's review queue keeps a clearance
 //! until that entry's content changes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chipgate_ledger::{FoundHit, Ledger, Party, PartyResult, ScreenScope, ScreeningOutcome, Timestamp};
 use chipgate_screen::{entry_digests, EntryDigest, EntryId, ListSnapshot, Query, ScreenOptions, ScreeningIndex};
@@ -168,10 +168,14 @@ impl Engine {
         let current = screener.snapshot_id().to_owned();
         let parties = ledger.parties()?;
         let mut results = Vec::with_capacity(parties.len());
+        let wanted: HashSet<u64> = match which {
+            PartySelection::Ids(ids) => ids.iter().copied().collect(),
+            _ => HashSet::new(),
+        };
         let chosen = |p: &&Party| match which {
             PartySelection::All => true,
             PartySelection::Stale => p.screened_snapshot.as_deref() != Some(current.as_str()),
-            PartySelection::Ids(ids) => ids.contains(&p.id),
+            PartySelection::Ids(_) => wanted.contains(&p.id),
         };
         for p in parties.iter().filter(chosen) {
             results.push(PartyResult {

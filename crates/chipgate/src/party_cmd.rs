@@ -169,10 +169,9 @@ pub(crate) fn party(
 
 fn added(engine: &Engine, ledger: &mut Ledger, ids: &[u64], user: &str, format: Format) -> Result<Status, CliError> {
     let screening = engine.rescreen_parties(ledger, PartySelection::Ids(ids), user, now()?)?;
-    let mut parties = Vec::with_capacity(ids.len());
-    for id in ids {
-        parties.push(ledger.party(&id.to_string())?);
-    }
+    let wanted: std::collections::HashSet<u64> = ids.iter().copied().collect();
+    let mut parties = ledger.parties()?;
+    parties.retain(|p| wanted.contains(&p.id));
     let any_hit = !screening.new_hits.is_empty();
     let out = Added { parties, screening };
     match format {
