@@ -2,7 +2,8 @@
 //! embedded into the binary at build time ([`Embedded`]), or a directory on disk
 //! ([`Directory`], for `--data-dir` and for editing rules without rebuilding).
 //!
-//! Owns: finding and reading data files. Does not: parse them (the crates that own
+//! Owns: finding and reading data files, and the one parser of the country table that
+//! several crates read ([`countries`]). Does not: parse the other files (the crates that own
 //! each format do), or ever read `../shared` — the product ships what it uses.
 //!
 //! Key design decision: a loader trait ([`DataSource`]) with two implementations, so
@@ -10,6 +11,8 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+
+pub mod countries;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));

@@ -1,7 +1,8 @@
 //! Countries (ISO 3166-1 alpha-2, names, aliases), EAR Country Groups with dated
 //! membership changes and windows of uncertain membership, and the places the rules treat
 //! specially (a place governed as another country, places that are not destinations,
-//! regions of a country), all from `data/countries/`.
+//! regions of a country), all from `data/countries/`; `countries.toml` through
+//! [`chipgate_data::countries`], the parser screening uses too.
 //!
 //! Key design decision: membership is precomputed per country as segments between dated
 //! changes; a change whose date is not known is an [`Uncertain`] window in which the
@@ -9,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chipgate_data::countries::{CountriesError, CountryList, COUNTRIES_FILE};
 use chipgate_model::Date;
 use chipgate_rules::{intern, intern_list, Sym};
 use serde::{Deserialize, Serialize};
@@ -32,22 +34,6 @@ impl std::fmt::Display for CountryCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.0)
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCountries {
-    source: String,
-    country: Vec<RawCountry>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCountry {
-    code: String,
-    name: String,
-    #[serde(default)]
-    aliases: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -252,9 +238,15 @@ fn normalize(text: &str) -> String {
 impl Countries {
     /// Parses `countries.toml`, `groups.toml` and `places.toml`.
     pub fn from_toml(countries: &str, groups: &str, places: &str) -> Result<Countries, DecideError> {
-        let raw: RawCountries = toml::from_str(countries).map_err(|e| DecideError::Data {
-            file: "countries/countries.toml".to_owned(),
-            message: e.to_string(),
+        let raw = CountryList::from_toml(countries, COUNTRIES_FILE).map_err(|e| DecideError::Data {
+            file: COUNTRIES_FILE.to_owned(),
+            message: match e {
+                CountriesError::Syntax { message, .. } => message,
+                CountriesError::Invalid {
+                    field, value, problem, ..
+                } => format!("{field} `{value}`: {problem}"),
+                CountriesError::Read(e) => e.to_string(),
+            },
         })?;
         let raw_groups: RawGroups = toml::from_str(groups).map_err(|e| DecideError::Data {
             file: "countries/groups.toml".to_owned(),

@@ -1,542 +1,138 @@
-//! Country names (as OFAC and UN lists write them) to ISO 3166-1 alpha-2 codes.
-//! Generated from the ISO 3166 names (pycountry 26.2.16) plus the variants the lists use.
+//! Country names (as the OFAC, UN and CSL lists write them) to ISO 3166-1 alpha-2 codes,
+//! from the country table `data/countries/countries.toml` (read through
+//! [`chipgate_data::countries`], the parser `chipgate-decide` uses too): each country's code,
+//! name and aliases, then the `[[screening]]` names (parts of a country the lists write in
+//! addresses).
+//!
+//! Key design decision: names are compared by a key of their lowercase ASCII letters only
+//! (transliterated, a leading "the" dropped when the whole key is not itself a name), so
+//! "Korea, North", "Côte d'Ivoire" and "IRAN" need no spelling of their own. The bundled
+//! table is built once ([`CountryTable::bundled`]).
 
-/// Every ISO 3166-1 alpha-2 code (plus `XK`, Kosovo, as OFAC and the UN use it), sorted.
-pub(crate) const CODES: &[&str] = &[
-    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD",
-    "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA",
-    "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE",
-    "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA",
-    "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK",
-    "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP",
-    "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT",
-    "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS",
-    "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ",
-    "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS",
-    "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST",
-    "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
-    "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "XK", "YE", "YT",
-    "ZA", "ZM", "ZW",
-];
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
-/// (normalised name, code), sorted by name. The name key is lowercase ASCII letters only,
-/// a leading "the" removed.
-const NAMES: &[(&str, &str)] = &[
-    ("afghanistan", "AF"),
-    ("alandislands", "AX"),
-    ("albania", "AL"),
-    ("algeria", "DZ"),
-    ("americansamoa", "AS"),
-    ("andorra", "AD"),
-    ("angola", "AO"),
-    ("anguilla", "AI"),
-    ("antarctica", "AQ"),
-    ("antiguaandbarbuda", "AG"),
-    ("arabrepublicofegypt", "EG"),
-    ("argentina", "AR"),
-    ("argentinerepublic", "AR"),
-    ("armenia", "AM"),
-    ("aruba", "AW"),
-    ("australia", "AU"),
-    ("austria", "AT"),
-    ("azerbaijan", "AZ"),
-    ("bahamas", "BS"),
-    ("bahamasthe", "BS"),
-    ("bahrain", "BH"),
-    ("bangladesh", "BD"),
-    ("barbados", "BB"),
-    ("belarus", "BY"),
-    ("belgium", "BE"),
-    ("belize", "BZ"),
-    ("benin", "BJ"),
-    ("bermuda", "BM"),
-    ("bhutan", "BT"),
-    ("bolivarianrepublicofvenezuela", "VE"),
-    ("bolivia", "BO"),
-    ("boliviaplurinationalstateof", "BO"),
-    ("bonairesinteustatiusandsaba", "BQ"),
-    ("bosniaandherzegovina", "BA"),
-    ("bosniaherzegovina", "BA"),
-    ("botswana", "BW"),
-    ("bouvetisland", "BV"),
-    ("brazil", "BR"),
-    ("britishindianoceanterritory", "IO"),
-    ("britishvirginislands", "VG"),
-    ("brunei", "BN"),
-    ("bruneidarussalam", "BN"),
-    ("bulgaria", "BG"),
-    ("burkinafaso", "BF"),
-    ("burma", "MM"),
-    ("burundi", "BI"),
-    ("caboverde", "CV"),
-    ("cambodia", "KH"),
-    ("cameroon", "CM"),
-    ("canada", "CA"),
-    ("capeverde", "CV"),
-    ("caymanislands", "KY"),
-    ("centralafricanrepublic", "CF"),
-    ("chad", "TD"),
-    ("chile", "CL"),
-    ("china", "CN"),
-    ("chinesetaipei", "TW"),
-    ("christmasisland", "CX"),
-    ("cocoskeelingislands", "CC"),
-    ("colombia", "CO"),
-    ("commonwealthofdominica", "DM"),
-    ("commonwealthofthebahamas", "BS"),
-    ("commonwealthofthenorthernmarianaislands", "MP"),
-    ("comoros", "KM"),
-    ("congo", "CG"),
-    ("congobrazzaville", "CG"),
-    ("congodemocraticrepublicofthe", "CD"),
-    ("congokinshasa", "CD"),
-    ("congorepublicofthe", "CG"),
-    ("congothedemocraticrepublicofthe", "CD"),
-    ("cookislands", "CK"),
-    ("costarica", "CR"),
-    ("cotedivoire", "CI"),
-    ("crimea", "UA"),
-    ("croatia", "HR"),
-    ("cuba", "CU"),
-    ("curacao", "CW"),
-    ("cyprus", "CY"),
-    ("czechia", "CZ"),
-    ("czechrepublic", "CZ"),
-    ("democraticpeoplesrepublicofkorea", "KP"),
-    ("democraticrepublicofsaotomeandprincipe", "ST"),
-    ("democraticrepublicofthecongo", "CD"),
-    ("democraticrepublicoftimorleste", "TL"),
-    ("democraticsocialistrepublicofsrilanka", "LK"),
-    ("denmark", "DK"),
-    ("djibouti", "DJ"),
-    ("dominica", "DM"),
-    ("dominicanrepublic", "DO"),
-    ("dprk", "KP"),
-    ("drc", "CD"),
-    ("easternrepublicofuruguay", "UY"),
-    ("easttimor", "TL"),
-    ("ecuador", "EC"),
-    ("egypt", "EG"),
-    ("elsalvador", "SV"),
-    ("england", "GB"),
-    ("equatorialguinea", "GQ"),
-    ("eritrea", "ER"),
-    ("estonia", "EE"),
-    ("eswatini", "SZ"),
-    ("ethiopia", "ET"),
-    ("falklandislandsmalvinas", "FK"),
-    ("faroeislands", "FO"),
-    ("federaldemocraticrepublicofethiopia", "ET"),
-    ("federaldemocraticrepublicofnepal", "NP"),
-    ("federalrepublicofgermany", "DE"),
-    ("federalrepublicofnigeria", "NG"),
-    ("federalrepublicofsomalia", "SO"),
-    ("federatedstatesofmicronesia", "FM"),
-    ("federativerepublicofbrazil", "BR"),
-    ("fiji", "FJ"),
-    ("finland", "FI"),
-    ("formeryugoslavrepublicofmacedonia", "MK"),
-    ("france", "FR"),
-    ("frenchguiana", "GF"),
-    ("frenchpolynesia", "PF"),
-    ("frenchrepublic", "FR"),
-    ("frenchsouthernterritories", "TF"),
-    ("gabon", "GA"),
-    ("gaboneserepublic", "GA"),
-    ("gambia", "GM"),
-    ("gambiathe", "GM"),
-    ("gaza", "PS"),
-    ("gazastrip", "PS"),
-    ("georgia", "GE"),
-    ("germany", "DE"),
-    ("ghana", "GH"),
-    ("gibraltar", "GI"),
-    ("grandduchyofluxembourg", "LU"),
-    ("greatbritain", "GB"),
-    ("greece", "GR"),
-    ("greenland", "GL"),
-    ("grenada", "GD"),
-    ("guadeloupe", "GP"),
-    ("guam", "GU"),
-    ("guatemala", "GT"),
-    ("guernsey", "GG"),
-    ("guinea", "GN"),
-    ("guineabissau", "GW"),
-    ("guyana", "GY"),
-    ("haiti", "HT"),
-    ("hashemitekingdomofjordan", "JO"),
-    ("heardislandandmcdonaldislands", "HM"),
-    ("hellenicrepublic", "GR"),
-    ("holland", "NL"),
-    ("holysee", "VA"),
-    ("holyseevaticancitystate", "VA"),
-    ("honduras", "HN"),
-    ("hongkong", "HK"),
-    ("hongkongchina", "HK"),
-    ("hongkongsar", "HK"),
-    ("hongkongspecialadministrativeregionofchina", "HK"),
-    ("hungary", "HU"),
-    ("iceland", "IS"),
-    ("independentstateofpapuanewguinea", "PG"),
-    ("independentstateofsamoa", "WS"),
-    ("india", "IN"),
-    ("indonesia", "ID"),
-    ("iran", "IR"),
-    ("iranislamicrepublicof", "IR"),
-    ("iraq", "IQ"),
-    ("ireland", "IE"),
-    ("islamicrepublicofafghanistan", "AF"),
-    ("islamicrepublicofiran", "IR"),
-    ("islamicrepublicofmauritania", "MR"),
-    ("islamicrepublicofpakistan", "PK"),
-    ("isleofman", "IM"),
-    ("israel", "IL"),
-    ("italianrepublic", "IT"),
-    ("italy", "IT"),
-    ("ivorycoast", "CI"),
-    ("jamaica", "JM"),
-    ("japan", "JP"),
-    ("jersey", "JE"),
-    ("jordan", "JO"),
-    ("kazakhstan", "KZ"),
-    ("kenya", "KE"),
-    ("kingdomofbahrain", "BH"),
-    ("kingdomofbelgium", "BE"),
-    ("kingdomofbhutan", "BT"),
-    ("kingdomofcambodia", "KH"),
-    ("kingdomofdenmark", "DK"),
-    ("kingdomofeswatini", "SZ"),
-    ("kingdomoflesotho", "LS"),
-    ("kingdomofmorocco", "MA"),
-    ("kingdomofnorway", "NO"),
-    ("kingdomofsaudiarabia", "SA"),
-    ("kingdomofspain", "ES"),
-    ("kingdomofsweden", "SE"),
-    ("kingdomofthailand", "TH"),
-    ("kingdomofthenetherlands", "NL"),
-    ("kingdomoftonga", "TO"),
-    ("kiribati", "KI"),
-    ("korea", "KR"),
-    ("koreademocraticpeoplesrepublicof", "KP"),
-    ("koreanorth", "KP"),
-    ("korearepublicof", "KR"),
-    ("koreasouth", "KR"),
-    ("kosovo", "XK"),
-    ("kuwait", "KW"),
-    ("kyrgyzrepublic", "KG"),
-    ("kyrgyzstan", "KG"),
-    ("laopeoplesdemocraticrepublic", "LA"),
-    ("laos", "LA"),
-    ("latvia", "LV"),
-    ("lebaneserepublic", "LB"),
-    ("lebanon", "LB"),
-    ("lesotho", "LS"),
-    ("liberia", "LR"),
-    ("libya", "LY"),
-    ("liechtenstein", "LI"),
-    ("lithuania", "LT"),
-    ("luxembourg", "LU"),
-    ("macao", "MO"),
-    ("macaospecialadministrativeregionofchina", "MO"),
-    ("macau", "MO"),
-    ("macedonia", "MK"),
-    ("madagascar", "MG"),
-    ("malawi", "MW"),
-    ("malaysia", "MY"),
-    ("maldives", "MV"),
-    ("mali", "ML"),
-    ("malta", "MT"),
-    ("marshallislands", "MH"),
-    ("martinique", "MQ"),
-    ("mauritania", "MR"),
-    ("mauritius", "MU"),
-    ("mayotte", "YT"),
-    ("mexico", "MX"),
-    ("micronesia", "FM"),
-    ("micronesiafederatedstatesof", "FM"),
-    ("moldova", "MD"),
-    ("moldovarepublicof", "MD"),
-    ("monaco", "MC"),
-    ("mongolia", "MN"),
-    ("montenegro", "ME"),
-    ("montserrat", "MS"),
-    ("morocco", "MA"),
-    ("mozambique", "MZ"),
-    ("myanmar", "MM"),
-    ("namibia", "NA"),
-    ("nauru", "NR"),
-    ("nepal", "NP"),
-    ("netherlands", "NL"),
-    ("newcaledonia", "NC"),
-    ("newzealand", "NZ"),
-    ("nicaragua", "NI"),
-    ("niger", "NE"),
-    ("nigeria", "NG"),
-    ("niue", "NU"),
-    ("norfolkisland", "NF"),
-    ("northernireland", "GB"),
-    ("northernmarianaislands", "MP"),
-    ("northkorea", "KP"),
-    ("northmacedonia", "MK"),
-    ("norway", "NO"),
-    ("occupiedpalestinianterritory", "PS"),
-    ("oman", "OM"),
-    ("pakistan", "PK"),
-    ("palau", "PW"),
-    ("palestine", "PS"),
-    ("palestinestateof", "PS"),
-    ("palestinianterritories", "PS"),
-    ("palestinianterritory", "PS"),
-    ("panama", "PA"),
-    ("papuanewguinea", "PG"),
-    ("paraguay", "PY"),
-    ("peoplesdemocraticrepublicofalgeria", "DZ"),
-    ("peoplesrepublicofbangladesh", "BD"),
-    ("peoplesrepublicofchina", "CN"),
-    ("peru", "PE"),
-    ("philippines", "PH"),
-    ("pitcairn", "PN"),
-    ("plurinationalstateofbolivia", "BO"),
-    ("poland", "PL"),
-    ("portugal", "PT"),
-    ("portugueserepublic", "PT"),
-    ("prc", "CN"),
-    ("principalityofandorra", "AD"),
-    ("principalityofliechtenstein", "LI"),
-    ("principalityofmonaco", "MC"),
-    ("puertorico", "PR"),
-    ("qatar", "QA"),
-    ("regioncrimea", "UA"),
-    ("republicofalbania", "AL"),
-    ("republicofangola", "AO"),
-    ("republicofarmenia", "AM"),
-    ("republicofaustria", "AT"),
-    ("republicofazerbaijan", "AZ"),
-    ("republicofbelarus", "BY"),
-    ("republicofbenin", "BJ"),
-    ("republicofbosniaandherzegovina", "BA"),
-    ("republicofbotswana", "BW"),
-    ("republicofbulgaria", "BG"),
-    ("republicofburundi", "BI"),
-    ("republicofcaboverde", "CV"),
-    ("republicofcameroon", "CM"),
-    ("republicofchad", "TD"),
-    ("republicofchile", "CL"),
-    ("republicofcolombia", "CO"),
-    ("republicofcostarica", "CR"),
-    ("republicofcotedivoire", "CI"),
-    ("republicofcroatia", "HR"),
-    ("republicofcuba", "CU"),
-    ("republicofcyprus", "CY"),
-    ("republicofdjibouti", "DJ"),
-    ("republicofecuador", "EC"),
-    ("republicofelsalvador", "SV"),
-    ("republicofequatorialguinea", "GQ"),
-    ("republicofestonia", "EE"),
-    ("republicoffiji", "FJ"),
-    ("republicoffinland", "FI"),
-    ("republicofghana", "GH"),
-    ("republicofguatemala", "GT"),
-    ("republicofguinea", "GN"),
-    ("republicofguineabissau", "GW"),
-    ("republicofguyana", "GY"),
-    ("republicofhaiti", "HT"),
-    ("republicofhonduras", "HN"),
-    ("republicoficeland", "IS"),
-    ("republicofindia", "IN"),
-    ("republicofindonesia", "ID"),
-    ("republicofiraq", "IQ"),
-    ("republicofkazakhstan", "KZ"),
-    ("republicofkenya", "KE"),
-    ("republicofkiribati", "KI"),
-    ("republicofkorea", "KR"),
-    ("republicoflatvia", "LV"),
-    ("republicofliberia", "LR"),
-    ("republicoflithuania", "LT"),
-    ("republicofmadagascar", "MG"),
-    ("republicofmalawi", "MW"),
-    ("republicofmaldives", "MV"),
-    ("republicofmali", "ML"),
-    ("republicofmalta", "MT"),
-    ("republicofmauritius", "MU"),
-    ("republicofmoldova", "MD"),
-    ("republicofmozambique", "MZ"),
-    ("republicofmyanmar", "MM"),
-    ("republicofnamibia", "NA"),
-    ("republicofnauru", "NR"),
-    ("republicofnicaragua", "NI"),
-    ("republicofnorthmacedonia", "MK"),
-    ("republicofpalau", "PW"),
-    ("republicofpanama", "PA"),
-    ("republicofparaguay", "PY"),
-    ("republicofperu", "PE"),
-    ("republicofpoland", "PL"),
-    ("republicofsanmarino", "SM"),
-    ("republicofsenegal", "SN"),
-    ("republicofserbia", "RS"),
-    ("republicofseychelles", "SC"),
-    ("republicofsierraleone", "SL"),
-    ("republicofsingapore", "SG"),
-    ("republicofslovenia", "SI"),
-    ("republicofsouthafrica", "ZA"),
-    ("republicofsouthsudan", "SS"),
-    ("republicofsuriname", "SR"),
-    ("republicoftajikistan", "TJ"),
-    ("republicofthecongo", "CG"),
-    ("republicofthegambia", "GM"),
-    ("republicofthemarshallislands", "MH"),
-    ("republicoftheniger", "NE"),
-    ("republicofthephilippines", "PH"),
-    ("republicofthesudan", "SD"),
-    ("republicoftrinidadandtobago", "TT"),
-    ("republicoftunisia", "TN"),
-    ("republicofturkiye", "TR"),
-    ("republicofuganda", "UG"),
-    ("republicofuzbekistan", "UZ"),
-    ("republicofvanuatu", "VU"),
-    ("republicofyemen", "YE"),
-    ("republicofzambia", "ZM"),
-    ("republicofzimbabwe", "ZW"),
-    ("reunion", "RE"),
-    ("romania", "RO"),
-    ("russia", "RU"),
-    ("russianfederation", "RU"),
-    ("rwanda", "RW"),
-    ("rwandeserepublic", "RW"),
-    ("saintbarthelemy", "BL"),
-    ("sainthelenaascensionandtristandacunha", "SH"),
-    ("saintkittsandnevis", "KN"),
-    ("saintlucia", "LC"),
-    ("saintmartinfrenchpart", "MF"),
-    ("saintpierreandmiquelon", "PM"),
-    ("saintvincentandthegrenadines", "VC"),
-    ("samoa", "WS"),
-    ("sanmarino", "SM"),
-    ("saotomeandprincipe", "ST"),
-    ("saudiarabia", "SA"),
-    ("scotland", "GB"),
-    ("senegal", "SN"),
-    ("serbia", "RS"),
-    ("seychelles", "SC"),
-    ("sierraleone", "SL"),
-    ("singapore", "SG"),
-    ("sintmaarten", "SX"),
-    ("sintmaartendutchpart", "SX"),
-    ("slovakia", "SK"),
-    ("slovakrepublic", "SK"),
-    ("slovenia", "SI"),
-    ("socialistrepublicofvietnam", "VN"),
-    ("solomonislands", "SB"),
-    ("somalia", "SO"),
-    ("southafrica", "ZA"),
-    ("southgeorgiaandthesouthsandwichislands", "GS"),
-    ("southkorea", "KR"),
-    ("southsudan", "SS"),
-    ("spain", "ES"),
-    ("srilanka", "LK"),
-    ("stateoferitrea", "ER"),
-    ("stateofisrael", "IL"),
-    ("stateofkuwait", "KW"),
-    ("stateofpalestine", "PS"),
-    ("stateofqatar", "QA"),
-    ("stkittsandnevis", "KN"),
-    ("stlucia", "LC"),
-    ("stvincentandthegrenadines", "VC"),
-    ("sudan", "SD"),
-    ("sultanateofoman", "OM"),
-    ("suriname", "SR"),
-    ("svalbardandjanmayen", "SJ"),
-    ("swaziland", "SZ"),
-    ("sweden", "SE"),
-    ("swissconfederation", "CH"),
-    ("switzerland", "CH"),
-    ("syria", "SY"),
-    ("syrianarabrepublic", "SY"),
-    ("taiwan", "TW"),
-    ("taiwanprovinceofchina", "TW"),
-    ("tajikistan", "TJ"),
-    ("tanzania", "TZ"),
-    ("tanzaniaunitedrepublicof", "TZ"),
-    ("thailand", "TH"),
-    ("timorleste", "TL"),
-    ("togo", "TG"),
-    ("togoleserepublic", "TG"),
-    ("tokelau", "TK"),
-    ("tonga", "TO"),
-    ("trinidadandtobago", "TT"),
-    ("tunisia", "TN"),
-    ("turkey", "TR"),
-    ("turkiye", "TR"),
-    ("turkmenistan", "TM"),
-    ("turksandcaicosislands", "TC"),
-    ("tuvalu", "TV"),
-    ("uae", "AE"),
-    ("uganda", "UG"),
-    ("uk", "GB"),
-    ("ukraine", "UA"),
-    ("unionofthecomoros", "KM"),
-    ("unitedarabemirates", "AE"),
-    ("unitedkingdom", "GB"),
-    ("unitedkingdomofgreatbritainandnorthernireland", "GB"),
-    ("unitedmexicanstates", "MX"),
-    ("unitedrepublicoftanzania", "TZ"),
-    ("unitedstates", "US"),
-    ("unitedstatesminoroutlyingislands", "UM"),
-    ("unitedstatesofamerica", "US"),
-    ("uruguay", "UY"),
-    ("us", "US"),
-    ("usa", "US"),
-    ("uzbekistan", "UZ"),
-    ("vanuatu", "VU"),
-    ("vatican", "VA"),
-    ("vaticancity", "VA"),
-    ("venezuela", "VE"),
-    ("venezuelabolivarianrepublicof", "VE"),
-    ("vietnam", "VN"),
-    ("virginislandsbritish", "VG"),
-    ("virginislandsoftheunitedstates", "VI"),
-    ("virginislandsus", "VI"),
-    ("wales", "GB"),
-    ("wallisandfutuna", "WF"),
-    ("westbank", "PS"),
-    ("westernsahara", "EH"),
-    ("yemen", "YE"),
-    ("zaire", "CD"),
-    ("zambia", "ZM"),
-    ("zimbabwe", "ZW"),
-];
+use chipgate_data::countries::{CountriesError, CountryList};
+use chipgate_data::Embedded;
 
-/// Normalises a country name to the key of [`NAMES`].
-fn key(name: &str) -> String {
-    let ascii = deunicode::deunicode(name).to_ascii_lowercase();
-    let k: String = ascii.chars().filter(char::is_ascii_lowercase).collect();
-    match k.strip_prefix("the") {
-        Some(rest) if !rest.is_empty() && NAMES.binary_search_by(|(n, _)| n.cmp(&k.as_str())).is_err() => {
-            rest.to_string()
+/// Country codes and names, keyed for lookup.
+#[derive(Debug, Clone, Default)]
+pub struct CountryTable {
+    codes: BTreeSet<String>,
+    /// Name key to code.
+    names: HashMap<String, String>,
+}
+
+impl CountryTable {
+    /// The table of a parsed `countries.toml`. A name beats another country's alias with the
+    /// same key; of two aliases, the first country's wins; `[[screening]]` names win over both.
+    pub fn from_list(list: &CountryList) -> CountryTable {
+        let mut names = HashMap::new();
+        for c in &list.country {
+            names.insert(raw_key(&c.name), c.code.clone());
         }
-        _ => k,
+        for c in &list.country {
+            for a in &c.aliases {
+                names.entry(raw_key(a)).or_insert_with(|| c.code.clone());
+            }
+        }
+        for s in &list.screening {
+            for n in &s.names {
+                names.insert(raw_key(n), s.code.clone());
+            }
+        }
+        names.remove("");
+        CountryTable {
+            codes: list.country.iter().map(|c| c.code.clone()).collect(),
+            names,
+        }
+    }
+
+    /// The table of the bundled `data/countries/countries.toml`, built on first use.
+    pub fn bundled() -> Result<&'static CountryTable, &'static CountriesError> {
+        static TABLE: OnceLock<Result<CountryTable, CountriesError>> = OnceLock::new();
+        TABLE
+            .get_or_init(|| CountryList::load(&Embedded).map(|l| CountryTable::from_list(&l)))
+            .as_ref()
+    }
+
+    /// Code of a country name ("Iran (Islamic Republic of)", "Korea, North", "Burma", ...) or
+    /// of a code given as such; `None` when unknown.
+    pub fn code(&self, name: &str) -> Option<&str> {
+        let trimmed = name.trim();
+        if trimmed.len() == 2 && trimmed.chars().all(|c| c.is_ascii_alphabetic()) {
+            let up = trimmed.to_ascii_uppercase();
+            if let Some(code) = self.codes.get(&up) {
+                return Some(code);
+            }
+        }
+        let k = raw_key(trimmed);
+        if let Some(code) = self.names.get(&k) {
+            return Some(code);
+        }
+        match k.strip_prefix("the") {
+            Some(rest) if !rest.is_empty() => self.names.get(rest).map(String::as_str),
+            _ => None,
+        }
+    }
+
+    /// Whether `code` is a known code (upper case).
+    pub fn is_code(&self, code: &str) -> bool {
+        self.codes.contains(code)
     }
 }
 
-/// ISO 3166-1 alpha-2 code of a country name ("Iran (Islamic Republic of)", "Korea, North",
-/// "Burma", ...) or of a code given as such; `None` when unknown.
+/// A name's key: its lowercase ASCII letters, transliterated.
+fn raw_key(name: &str) -> String {
+    deunicode::deunicode(name)
+        .to_ascii_lowercase()
+        .chars()
+        .filter(char::is_ascii_lowercase)
+        .collect()
+}
+
+/// Code of a country name or code in the bundled table ([`CountryTable::code`]); `None`
+/// when unknown (or when the bundled table is invalid, which its tests rule out).
 pub fn country_code(name: &str) -> Option<&'static str> {
-    let trimmed = name.trim();
-    if trimmed.len() == 2 && trimmed.chars().all(|c| c.is_ascii_alphabetic()) {
-        let up = trimmed.to_ascii_uppercase();
-        if let Ok(i) = CODES.binary_search(&up.as_str()) {
-            return CODES.get(i).copied();
-        }
-    }
-    let k = key(trimmed);
-    NAMES
-        .binary_search_by(|(n, _)| n.cmp(&k.as_str()))
-        .ok()
-        .and_then(|i| NAMES.get(i))
-        .map(|(_, c)| *c)
+    CountryTable::bundled().ok()?.code(name)
 }
 
-/// Whether `code` is a known ISO 3166-1 alpha-2 code (uppercase).
+/// Whether `code` is a code of the bundled table (upper case).
 pub fn is_country_code(code: &str) -> bool {
-    CODES.binary_search(&code).is_ok()
+    CountryTable::bundled().is_ok_and(|t| t.is_code(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_table_loads_and_resolves_names_codes_and_screening_names() {
+        let table = CountryTable::bundled().unwrap();
+        assert_eq!(table.code("Korea, North"), Some("KP"));
+        assert_eq!(table.code("Côte d'Ivoire"), Some("CI"));
+        assert_eq!(table.code("the Gambia"), Some("GM"));
+        assert_eq!(table.code(" ir "), Some("IR"));
+        assert_eq!(table.code("Region: Crimea"), Some("UA"));
+        assert_eq!(table.code("Hong Kong SAR"), Some("HK"));
+        assert_eq!(table.code("Atlantis"), None);
+        assert_eq!(table.code("ZZ"), None);
+        assert_eq!(table.code("the"), None);
+        assert!(table.is_code("XK") && !table.is_code("xk"));
+    }
+
+    #[test]
+    fn names_beat_aliases_and_the_first_alias_wins() {
+        let text = "source = \"s\"\n\
+            [[country]]\ncode = \"AA\"\nname = \"Alpha\"\naliases = [\"Beta\", \"Shared\"]\n\
+            [[country]]\ncode = \"BB\"\nname = \"Beta\"\naliases = [\"Shared\", \"Gamma\"]\n\
+            [[screening]]\ncode = \"BB\"\nnames = [\"Gamma\", \"Delta Region\"]\nreason = \"r\"\n";
+        let table = CountryTable::from_list(&CountryList::from_toml(text, "t").unwrap());
+        assert_eq!(table.code("beta"), Some("BB"));
+        assert_eq!(table.code("SHARED"), Some("AA"));
+        assert_eq!(table.code("Gamma"), Some("BB"));
+        assert_eq!(table.code("delta region"), Some("BB"));
+        assert_eq!(table.code("aa"), Some("AA"));
+        assert_eq!(table.code("cc"), None);
+    }
 }

@@ -69,7 +69,7 @@ pub use batch::{
     parse_pairs_csv, run_pairs, score_pair, screen_batch, screen_many, try_score_pair, BatchProgress, BatchReader,
     BatchRow,
 };
-pub use country::{country_code, is_country_code};
+pub use country::{country_code, is_country_code, CountryTable};
 pub use diff::{
     content_id, diff_digests, entry_digests, normalized_entry, DiffEntry, EntryDigest, ListDiff, SourceChanges,
 };
