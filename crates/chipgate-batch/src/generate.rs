@@ -14,7 +14,7 @@
 
 use std::io::{self, Write};
 
-use chipgate_model::Date;
+use chipgate_engine::Date;
 
 use crate::reader::push_field;
 

@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
-use chipgate_decide::{Ownership, Request};
-use chipgate_model::Date;
+use chipgate_engine::Date;
+use chipgate_engine::{Ownership, Request};
 
 /// A column chipgate reads from an order book.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,7 +287,7 @@ impl OrderRow {
         row.date = Some(match date {
             Some(text) => text
                 .parse::<Date>()
-                .map_err(|e: chipgate_model::DateError| LineError::new("date", e.to_string()))?,
+                .map_err(|e: chipgate_engine::DateError| LineError::new("date", e.to_string()))?,
             None => default_date,
         });
         Ok(row)

@@ -109,7 +109,7 @@ struct Checkpoint {
     format: OutputFormat,
     record: bool,
     /// The date of lines without one.
-    default_date: chipgate_model::Date,
+    default_date: chipgate_engine::Date,
     /// Line number of the next record to process.
     next_line: u64,
     /// Input byte offset of that record.

@@ -8,18 +8,18 @@ use std::sync::Arc;
 
 use std::cell::RefCell;
 
-use chipgate_decide::{DecideError, Decision, LicenseOutcome, ListedParty, PartyLookup, ReviewPolicy};
+use chipgate_engine::Date;
+use chipgate_engine::{DecideError, Decision, LicenseOutcome, ListedParty, PartyLookup, ReviewPolicy};
 use chipgate_engine::{Engine, EngineError, ListLookup, OrderCheck, OrderLine, PreparedOrder};
+use chipgate_engine::{ScreenReport, ScreeningIndex, DEFAULT_THRESHOLD};
 use chipgate_ledger::{Disposition, Ledger, Timestamp};
-use chipgate_model::Date;
-use chipgate_screen::{ScreenReport, ScreeningIndex, DEFAULT_THRESHOLD};
 use serde::{Deserialize, Serialize};
 
 use crate::cache::{BoundedCache, CacheStats};
 use crate::order::{Column, Columns, LineError, OrderRow};
 use crate::reader::{push_field, split_fields, RawRecord};
 use crate::BatchError;
-use chipgate_classify::Classification;
+use chipgate_engine::Classification;
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -68,7 +68,7 @@ pub struct ProcessOptions {
 }
 
 /// The dates on which any input of a determination may change
-/// ([`chipgate_decide::Decider::event_dates`]). Between two consecutive breakpoints every determination is the
+/// ([`chipgate_engine::Decider::event_dates`]). Between two consecutive breakpoints every determination is the
 /// same (this is what `chipgate timeline` relies on), so determinations are memoized per
 /// *period* rather than per date.
 #[derive(Clone, Debug)]
@@ -624,7 +624,7 @@ impl<'e> Processor<'e> {
     fn determination(
         &mut self,
         row: &OrderRow,
-        item: &chipgate_model::ChipRecord,
+        item: &chipgate_engine::ChipRecord,
         date: Date,
     ) -> Result<Arc<Determination>, LineError> {
         self.line_screenings.borrow_mut().clear();
@@ -812,8 +812,8 @@ impl<'e> Processor<'e> {
             let report = caches.reports.get_or_try(&key, || {
                 index
                     .screen(
-                        chipgate_screen::Query { name, country },
-                        chipgate_screen::ScreenOptions::default(),
+                        chipgate_engine::Query { name, country },
+                        chipgate_engine::ScreenOptions::default(),
                     )
                     .map(Arc::new)
                     .map_err(EngineError::from)

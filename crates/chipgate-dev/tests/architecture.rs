@@ -24,18 +24,7 @@ const FRONT_ENDS: &[&str] = &["chipgate", "chipgate-server", "chipgate-batch", "
 const FRONT_END_MAY_USE: &[&str] = &["chipgate-engine", "chipgate-ledger"];
 /// Front-end dependencies below the engine that are still there, each with why. The test
 /// fails when one is gone (remove it here) as when a new one appears.
-const PENDING: &[(&str, &str, &str)] = &[
-    (
-        "chipgate-batch",
-        "chipgate-model chipgate-decide chipgate-screen chipgate-classify",
-        "the batch's order rows and recording path are being reworked in parallel (one order request type, group commit)",
-    ),
-    (
-        "chipgate-worker",
-        "chipgate-model chipgate-decide",
-        "the worker's message is being reworked in parallel (one order request type)",
-    ),
-];
+const PENDING: &[(&str, &str, &str)] = &[];
 /// The crates that read no clock and no file.
 const PURE: &[&str] = &[
     "chipgate-model",

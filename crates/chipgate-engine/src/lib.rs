@@ -24,7 +24,6 @@ mod parties;
 pub use lists::{load_list_files, stored_list, ImportOptions, ListFile, ListImportReport, PreviousList};
 pub use parties::{parse_parties_csv, NewlyHit, PartyScreener, PartySelection, RescreenReport};
 
-use chipgate_decide::{ListedParty, PartyLookup};
 use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, RecordOrder, Timestamp};
 use chipgate_screen::BundledFile;
 use chipgate_screen::Relaxed;

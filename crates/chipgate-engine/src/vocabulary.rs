@@ -7,12 +7,12 @@ pub use chipgate_classify::{CatalogError, Classification, Classifier, ClassifyEr
 pub use chipgate_data::{DataSource, Directory, Embedded};
 pub use chipgate_decide::parties::parse_parties_file;
 pub use chipgate_decide::{
-    DecideError, Decider, Decision, DecisionTimeline, LicenseOutcome, NoLists, Ownership, Request, ScenarioFailure,
-    ScenarioFile, ScenarioRun,
+    DecideError, Decider, Decision, DecisionTimeline, LicenseOutcome, ListedParty, NoLists, Ownership, PartyLookup,
+    Request, ReviewPolicy, ScenarioFailure, ScenarioFile, ScenarioRun,
 };
-pub use chipgate_model::{format_number, ChipId, ChipRecord, Date, Figure, ItemKind, Precision, SpecError};
+pub use chipgate_model::{format_number, ChipId, ChipRecord, Date, DateError, Figure, ItemKind, Precision, SpecError};
 pub use chipgate_rules::{RulesError, Sym, Tri};
 pub use chipgate_screen::{
     bundled_csl, load_cleared_csv, load_list, run_pairs, screen_batch, EntryId, ListEntry, ListSettings, ListSnapshot,
-    Query, ScreenError, ScreenOptions, ScreenReport, ScreeningIndex, SnapshotInfo, SourceChanges,
+    Query, ScreenError, ScreenOptions, ScreenReport, ScreeningIndex, SnapshotInfo, SourceChanges, DEFAULT_THRESHOLD,
 };

@@ -30,9 +30,9 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::pull, AckKind};
+use chipgate_engine::Date;
 use chipgate_engine::{Engine, EngineError, OrderCheck, PreparedOrder};
 use chipgate_ledger::{Disposition, Ledger, LedgerError, Timestamp};
-use chipgate_model::Date;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
