@@ -794,8 +794,6 @@ fn verify_conn(conn: &mut Conn) -> Result<VerifyReport> {
     let mut replay = Replay::new(anchor);
     let mut tree = crate::merkle::TreeCheck::new(head.anchor_seq);
     let mut records = 0u64;
-    let timing = std::env::var_os("CHIPGATE_VERIFY_TIMING").is_some();
-    let t_scan = std::time::Instant::now();
     std::thread::scope(|s| -> Result<()> {
         let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<RawBatch>(4);
         let (done_tx, done_rx) = std::sync::mpsc::channel::<(RawBatch, Vec<Checked>)>();
@@ -841,18 +839,11 @@ fn verify_conn(conn: &mut Conn) -> Result<VerifyReport> {
         }
         scanned
     })?;
-    if timing {
-        eprintln!("scan {:?}", t_scan.elapsed());
-    }
     if problem.is_none() {
         problem = chain.finish(&head);
     }
     let head_seq = head.seq.max(0) as u64;
-    let t_cmp = std::time::Instant::now();
     let (state, mut notes) = replay.compare(conn, head_seq)?;
-    if timing {
-        eprintln!("compare {:?}", t_cmp.elapsed());
-    }
     // The stored tree is checked against the records only when they are sound.
     let tree_findings = if problem.is_none() {
         tree.compare(conn, tree_size.min(head.seq), &mut notes)?

@@ -12,7 +12,8 @@
 //! * audit verify: appends N synthetic records of a typical order-check size
 //!   (in transactions of 100,000), then times `verify_audit` over all of them
 //!   and an export to JSON lines (discarded);
-//! * `--verify-only --db URL`: times verify and export of an existing store.
+//! * `--verify-only --db URL`: times verify and export of an existing store, 100 inclusion
+//!   proofs spread over it and its tree head.
 //!
 //! Prints one JSON object with the figures.
 
@@ -249,10 +250,40 @@ fn bench_audit(url: &str, n: u64) -> Result<serde_json::Value, String> {
     }))
 }
 
+/// Times inclusion proofs of records spread over the log, and the tree head (what a
+/// checkpoint signs).
+fn bench_proofs(l: &mut Ledger) -> Result<serde_json::Value, String> {
+    let e = |e: chipgate_ledger::LedgerError| e.to_string();
+    let start = Instant::now();
+    let head = l.tree_head().map_err(e)?;
+    let head_ms = start.elapsed().as_secs_f64() * 1e3;
+    let n = head.size.max(1);
+    let mut times = Vec::new();
+    for i in 0..100u64 {
+        // Spread over the log, including its first and last records.
+        let seq = 1 + (i * 7_919_993) % n;
+        let seq = if i == 99 { n } else { seq };
+        let start = Instant::now();
+        let p = l.inclusion_proof(seq, None).map_err(e)?;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+        if !p.check(&head.root).map_err(e)? {
+            return Err(format!("the proof of record {seq} does not check"));
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(serde_json::json!({
+        "records": head.size,
+        "tree_head_ms": head_ms,
+        "proof_ms_median": times[times.len() / 2],
+        "proof_ms_max": times[times.len() - 1],
+    }))
+}
+
 /// Times verification and export of the store at `url` as it is.
 fn bench_verify(url: &str) -> Result<serde_json::Value, String> {
     let e = |e: chipgate_ledger::LedgerError| e.to_string();
     let mut l = Ledger::open(url).map_err(e)?;
+    let proofs = bench_proofs(&mut l)?;
     let start = Instant::now();
     let report = l.verify_audit().map_err(e)?;
     let verify = start.elapsed().as_secs_f64();
@@ -267,6 +298,7 @@ fn bench_verify(url: &str) -> Result<serde_json::Value, String> {
         "verify_records_per_second": report.records as f64 / verify,
         "export_jsonl_seconds": start.elapsed().as_secs_f64(),
         "exported": exported,
+        "proofs": proofs,
     }))
 }
 
