@@ -1,6 +1,6 @@
 //! Criterion micro-benchmarks: the CPU cost of one recorded order check (on
 //! an in-memory SQLite store, so no disk) and of verifying 10,000 records.
-//! End-to-end figures on a real file are produced by `ledger-bench`.
+//! End-to-end figures on a real file are produced by `ledger-bench` (in chipgate-dev).
 #![allow(
     missing_docs,
     clippy::unwrap_used,
