@@ -33,10 +33,17 @@ pub enum Column {
     /// The end user's owners, `NAME=PERCENT` separated by `;` (`NAME=?` when the share is
     /// not known), for the Affiliates rule.
     Owners,
+    /// Region of the destination country (e.g. `crimea`), where the rules distinguish them.
+    Region,
+    /// The item's ECCN outside 3A090/4A090 as the exporter classified it (e.g. `EAR99`).
+    Eccn,
+    /// Whether a US person performs or supports the transaction (`yes`/`no`).
+    UsPerson,
 }
 
 impl Column {
-    /// Every column, in output order.
+    /// The columns every output line echoes, in output order (the ones an order book has
+    /// always had; [`Column::OPTIONAL`] follow them when the file has them).
     pub const ALL: [Column; 12] = [
         Column::OrderRef,
         Column::Item,
@@ -51,6 +58,10 @@ impl Column {
         Column::Date,
         Column::Owners,
     ];
+
+    /// Columns echoed only when the file has them, after [`Column::ALL`], so that the output
+    /// of an order book without them stays as it was.
+    pub const OPTIONAL: [Column; 3] = [Column::Region, Column::Eccn, Column::UsPerson];
 
     /// The header name.
     pub fn name(self) -> &'static str {
@@ -67,6 +78,9 @@ impl Column {
             Column::Exporter => "exporter",
             Column::Date => "date",
             Column::Owners => "owners",
+            Column::Region => "region",
+            Column::Eccn => "eccn",
+            Column::UsPerson => "us_person",
         }
     }
 
@@ -95,6 +109,9 @@ impl Column {
             "exporter" => Column::Exporter,
             "date" | "ship_date" => Column::Date,
             "owners" => Column::Owners,
+            "region" => Column::Region,
+            "eccn" => Column::Eccn,
+            "us_person" => Column::UsPerson,
             _ => return None,
         })
     }
@@ -154,6 +171,14 @@ impl Columns {
         self.positions.contains(&Some(c))
     }
 
+    /// The columns each output line echoes: [`Column::ALL`], then those of
+    /// [`Column::OPTIONAL`] that the file has.
+    pub fn echoed(&self) -> Vec<Column> {
+        let mut out = Column::ALL.to_vec();
+        out.extend(Column::OPTIONAL.into_iter().filter(|c| self.has(*c)));
+        out
+    }
+
     /// Number of fields a record must have.
     pub fn width(&self) -> usize {
         self.positions.len()
@@ -180,7 +205,9 @@ impl LineError {
     }
 }
 
-/// One order line, parsed and validated as far as can be done without the engine.
+/// One order line, parsed and validated as far as can be done without the engine: the
+/// determination request ([`Request`], the one declaration of the order fields) plus what only
+/// a line of a file has (its number, reference, item and date).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrderRow {
     /// Line number of the record in the file (1 is the header).
@@ -189,33 +216,28 @@ pub struct OrderRow {
     pub order_ref: Option<String>,
     /// Catalog id.
     pub item: String,
-    /// Units (at least 1).
-    pub qty: u64,
-    /// Destination as given.
-    pub destination: String,
-    /// End user.
-    pub end_user: Option<String>,
-    /// Consignee.
-    pub consignee: Option<String>,
-    /// End user headquarters.
-    pub end_user_hq: Option<String>,
-    /// Parent headquarters.
-    pub parent_hq: Option<String>,
-    /// End use.
-    pub end_use: Option<String>,
-    /// Exporter.
-    pub exporter: Option<String>,
     /// Date (the file's, or the run's default).
     pub date: Option<Date>,
-    /// The end user's owners as written.
+    /// The end user's owners as written (parsed into `request.owners`).
     pub owners: Option<String>,
-    /// The same, parsed.
-    pub owner_list: Vec<Ownership>,
+    /// The determination request: destination, quantity (always set, at least 1), parties,
+    /// headquarters, end use, exporter, region, ECCN, US person and owners.
+    pub request: Request,
 }
 
 fn opt(value: &str) -> Option<String> {
     let t = value.trim();
     (!t.is_empty()).then(|| t.to_owned())
+}
+
+/// `us_person`: `yes`/`no` (also `true`/`false`, `y`/`n`, `1`/`0`), empty for not stated.
+fn parse_yes_no(value: &str) -> Result<Option<bool>, LineError> {
+    match value.to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "yes" | "y" | "true" | "1" => Ok(Some(true)),
+        "no" | "n" | "false" | "0" => Ok(Some(false)),
+        _ => Err(LineError::new("us_person", format!("`{value}` is not yes or no"))),
+    }
 }
 
 impl OrderRow {
@@ -236,6 +258,7 @@ impl OrderRow {
         };
         let mut date = None;
         let mut qty = None;
+        let r = &mut row.request;
         for (column, value) in columns.positions.iter().zip(fields) {
             let Some(column) = column else { continue };
             let value = value.trim();
@@ -251,39 +274,42 @@ impl OrderRow {
                 }
                 Column::Item => row.item = value.to_owned(),
                 Column::Qty => qty = Some(value),
-                Column::Destination => row.destination = value.to_owned(),
-                Column::EndUser => row.end_user = opt(value),
-                Column::Consignee => row.consignee = opt(value),
-                Column::EndUserHq => row.end_user_hq = opt(value),
-                Column::ParentHq => row.parent_hq = opt(value),
-                Column::EndUse => row.end_use = opt(value),
-                Column::Exporter => row.exporter = opt(value),
+                Column::Destination => r.destination = value.to_owned(),
+                Column::EndUser => r.end_user = opt(value),
+                Column::Consignee => r.consignee = opt(value),
+                Column::EndUserHq => r.end_user_hq = opt(value),
+                Column::ParentHq => r.parent_hq = opt(value),
+                Column::EndUse => r.end_use = opt(value),
+                Column::Exporter => r.exporter = opt(value),
                 Column::Date => date = opt(value),
                 Column::Owners => {
                     row.owners = opt(value);
-                    row.owner_list = value
+                    r.owners = value
                         .split(';')
                         .filter(|o| !o.trim().is_empty())
                         .map(Ownership::parse_owner)
                         .collect::<Result<_, _>>()
                         .map_err(|e| LineError::new("owners", e.to_string()))?;
                 }
+                Column::Region => r.region = opt(value),
+                Column::Eccn => r.eccn = opt(value),
+                Column::UsPerson => r.us_person = parse_yes_no(value)?,
             }
         }
         if row.item.is_empty() {
             return Err(LineError::new("item", "empty"));
         }
-        if row.destination.is_empty() {
+        if row.request.destination.is_empty() {
             return Err(LineError::new("destination", "empty"));
         }
         let qty = qty.unwrap_or_default();
-        row.qty = match qty.replace('_', "").parse::<u64>() {
+        row.request.quantity = Some(match qty.replace('_', "").parse::<u64>() {
             Ok(0) => return Err(LineError::new("qty", "must be at least 1")),
             Ok(n) if n > i64::MAX as u64 => return Err(LineError::new("qty", format!("`{qty}` is too large"))),
             Ok(n) => n,
             Err(_) if qty.is_empty() => return Err(LineError::new("qty", "empty")),
             Err(_) => return Err(LineError::new("qty", format!("`{qty}` is not a whole number of units"))),
-        };
+        });
         row.date = Some(match date {
             Some(text) => text
                 .parse::<Date>()
@@ -293,25 +319,9 @@ impl OrderRow {
         Ok(row)
     }
 
-    /// The determination request for this line.
-    pub fn request(&self) -> Request {
-        Request {
-            destination: self.destination.clone(),
-            quantity: Some(self.qty),
-            end_user: self.end_user.clone(),
-            consignee: self.consignee.clone(),
-            end_user_hq: self.end_user_hq.clone(),
-            parent_hq: self.parent_hq.clone(),
-            end_use: self.end_use.clone(),
-            exporter: self.exporter.clone(),
-            as_written: false,
-            // Not yet columns of an order book (README, "Batch"): the rules that need them
-            // answer indeterminate, never green.
-            region: None,
-            eccn: None,
-            us_person: None,
-            owners: self.owner_list.clone(),
-        }
+    /// Units ordered: the request's quantity, which [`OrderRow::parse`] always sets (at least 1).
+    pub fn qty(&self) -> u64 {
+        self.request.quantity.unwrap_or_default()
     }
 
     /// The value of a column, as it will be written out.
@@ -322,16 +332,23 @@ impl OrderRow {
         match c {
             Column::OrderRef => o(&self.order_ref),
             Column::Item => Cow::Borrowed(&self.item),
-            Column::Qty => Cow::Owned(self.qty.to_string()),
-            Column::Destination => Cow::Borrowed(&self.destination),
-            Column::EndUser => o(&self.end_user),
-            Column::Consignee => o(&self.consignee),
-            Column::EndUserHq => o(&self.end_user_hq),
-            Column::ParentHq => o(&self.parent_hq),
-            Column::EndUse => o(&self.end_use),
-            Column::Exporter => o(&self.exporter),
+            Column::Qty => Cow::Owned(self.qty().to_string()),
+            Column::Destination => Cow::Borrowed(&self.request.destination),
+            Column::EndUser => o(&self.request.end_user),
+            Column::Consignee => o(&self.request.consignee),
+            Column::EndUserHq => o(&self.request.end_user_hq),
+            Column::ParentHq => o(&self.request.parent_hq),
+            Column::EndUse => o(&self.request.end_use),
+            Column::Exporter => o(&self.request.exporter),
             Column::Date => Cow::Owned(self.date.map(|d| d.to_string()).unwrap_or_default()),
             Column::Owners => o(&self.owners),
+            Column::Region => o(&self.request.region),
+            Column::Eccn => o(&self.request.eccn),
+            Column::UsPerson => Cow::Borrowed(match self.request.us_person {
+                None => "",
+                Some(true) => "yes",
+                Some(false) => "no",
+            }),
         }
     }
 }
@@ -351,8 +368,8 @@ mod tests {
         assert_eq!(cols.ignored, ["notes"]);
         let d: Date = "2025-01-02".parse().unwrap();
         let row = OrderRow::parse(&cols, 7, &s(&["nvidia-h20", "1_000", "CN", "Acme", "x", ""]), d).unwrap();
-        assert_eq!((row.line, row.qty, row.date), (7, 1000, Some(d)));
-        assert_eq!(row.end_user.as_deref(), Some("Acme"));
+        assert_eq!((row.line, row.qty(), row.date), (7, 1000, Some(d)));
+        assert_eq!(row.request.end_user.as_deref(), Some("Acme"));
         let bad = |f: &[&str]| OrderRow::parse(&cols, 2, &s(f), d).unwrap_err().field;
         assert_eq!(bad(&["nvidia-h20", "0", "CN", "", "", ""]), "qty");
         assert_eq!(bad(&["nvidia-h20", "ten", "CN", "", "", ""]), "qty");
@@ -360,6 +377,7 @@ mod tests {
         assert_eq!(bad(&["", "1", "CN", "", "", ""]), "item");
         assert_eq!(bad(&["nvidia-h20", "1", "CN"]), "record");
         assert_eq!(bad(&[""]), "record");
+        assert_eq!(cols.echoed(), Column::ALL);
         assert_eq!(
             Columns::from_header(&s(&["item", "destination"])),
             Err(HeaderError::Missing("qty"))
@@ -367,6 +385,27 @@ mod tests {
         assert_eq!(
             Columns::from_header(&s(&["item", "qty", "qty", "to"])),
             Err(HeaderError::Duplicate("qty"))
+        );
+    }
+
+    #[test]
+    fn region_eccn_and_us_person_columns_fill_the_request_and_are_echoed() {
+        let cols = Columns::from_header(&s(&["item", "qty", "to", "Region", "ECCN", "US-Person"])).unwrap();
+        assert_eq!(&cols.echoed()[12..], [Column::Region, Column::Eccn, Column::UsPerson]);
+        let d: Date = "2025-01-02".parse().unwrap();
+        let row = OrderRow::parse(&cols, 2, &s(&["nvidia-h20", "3", "UA", "crimea", "EAR99", "Yes"]), d).unwrap();
+        let r = &row.request;
+        assert_eq!(
+            (r.region.as_deref(), r.eccn.as_deref(), r.us_person, r.quantity),
+            (Some("crimea"), Some("EAR99"), Some(true), Some(3))
+        );
+        assert_eq!(row.value(Column::UsPerson), "yes");
+        let no = OrderRow::parse(&cols, 3, &s(&["nvidia-h20", "3", "UA", "", "", "no"]), d).unwrap();
+        assert_eq!((no.request.region, no.request.us_person), (None, Some(false)));
+        let bad = OrderRow::parse(&cols, 4, &s(&["nvidia-h20", "3", "UA", "", "", "maybe"]), d).unwrap_err();
+        assert_eq!(
+            (bad.field.as_str(), bad.reason.as_str()),
+            ("us_person", "`maybe` is not yes or no")
         );
     }
 }

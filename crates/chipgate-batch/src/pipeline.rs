@@ -330,7 +330,7 @@ pub fn run(engine: &Engine, cfg: &BatchConfig, progress: &mut dyn FnMut(&Progres
             None => Sink::stdout(),
         };
         let mut err = Sink::file(&cfg.errors, None)?;
-        out.write(&output_header(cfg.process.format, record))
+        out.write(&output_header(cfg.process.format, record, &columns))
             .map_err(BatchError::Io)?;
         err.write(ERRORS_HEADER.as_bytes()).map_err(BatchError::Io)?;
         out.sync().map_err(BatchError::Io)?;

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::cell::RefCell;
 
 use chipgate_engine::Date;
-use chipgate_engine::{DecideError, Decision, LicenseOutcome, ListedParty, PartyLookup, ReviewPolicy};
+use chipgate_engine::{
+    DecideError, Decision, LicenseOutcome, ListedParty, Ownership, PartyLookup, Request, ReviewPolicy,
+};
 use chipgate_engine::{Engine, EngineError, ListLookup, OrderCheck, OrderLine, PreparedOrder};
 use chipgate_engine::{ScreenReport, ScreeningIndex, DEFAULT_THRESHOLD};
 use chipgate_ledger::{Disposition, Ledger, Timestamp};
@@ -383,12 +385,12 @@ pub struct ChunkOutput {
 }
 
 /// The header of the output file (empty for JSON lines).
-pub fn output_header(format: OutputFormat, record: bool) -> Vec<u8> {
+pub fn output_header(format: OutputFormat, record: bool, columns: &Columns) -> Vec<u8> {
     if format == OutputFormat::Jsonl {
         return Vec::new();
     }
     let mut h = String::from("line");
-    for c in Column::ALL {
+    for c in columns.echoed() {
         h.push(',');
         h.push_str(c.name());
     }
@@ -419,6 +421,13 @@ struct JsonRow<'a> {
     parent_hq: Option<&'a str>,
     end_use: Option<&'a str>,
     exporter: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    /// The `eccn` column (the exporter's own classification), beside the computed `eccn`.
+    #[serde(rename = "eccn_given", skip_serializing_if = "Option::is_none")]
+    eccn_given: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    us_person: Option<bool>,
     date: Option<Date>,
     eccn: &'a [&'static str],
     outcome: LicenseOutcome,
@@ -446,6 +455,8 @@ pub struct Processor<'e> {
     index: Arc<ScreeningIndex>,
     periods: Arc<Periods>,
     columns: Arc<Columns>,
+    /// The columns each output line echoes (`Columns::echoed`), computed once.
+    echoed: Vec<Column>,
     options: ProcessOptions,
     caches: Arc<Caches>,
     ledger: Option<Ledger>,
@@ -486,6 +497,58 @@ fn engine_error(e: EngineError) -> Result<LineError, BatchError> {
     }
 }
 
+/// Appends every field of the request that the determination reads, except the party names,
+/// which the caller appends as their screening signatures (two names with the same hits share
+/// a determination). The destructuring lists every field, so a field added to [`Request`]
+/// does not compile here until it is given its place in the key.
+fn push_request_key(key: &mut String, request: &Request) {
+    let Request {
+        destination,
+        // Recorded, validated (at least 1), not an input of the determination's answer.
+        quantity: _,
+        end_user: _,
+        consignee: _,
+        end_user_hq,
+        parent_hq,
+        end_use,
+        exporter,
+        as_written,
+        region,
+        eccn,
+        us_person,
+        owners,
+    } = request;
+    for v in [
+        Some(destination.as_str()),
+        end_user_hq.as_deref(),
+        parent_hq.as_deref(),
+        end_use.as_deref(),
+        exporter.as_deref(),
+        region.as_deref(),
+        eccn.as_deref(),
+    ] {
+        push_key(key, v);
+    }
+    let _ = write!(
+        key,
+        "{}{}",
+        u8::from(*as_written),
+        us_person.map_or('-', |p| if p { 'y' } else { 'n' })
+    );
+    for Ownership {
+        party,
+        owner,
+        percent,
+        source,
+    } in owners
+    {
+        push_key(key, party.as_deref());
+        push_key(key, Some(owner));
+        let _ = write!(key, "{percent:?}");
+        push_key(key, source.as_deref());
+    }
+}
+
 fn push_key(key: &mut String, value: Option<&str>) {
     match value {
         None => key.push('-'),
@@ -513,6 +576,7 @@ impl<'e> Processor<'e> {
             engine,
             index,
             periods,
+            echoed: columns.echoed(),
             columns,
             options,
             caches,
@@ -569,7 +633,7 @@ impl<'e> Processor<'e> {
         let hits = self.screen(&row, det.end_user_hq);
         let full;
         let decision = if self.options.format == OutputFormat::Jsonl {
-            full = match self.engine.decide(item, &row.request(), date) {
+            full = match self.engine.decide(item, &row.request, date) {
                 Ok(d) => d,
                 Err(e) => return Ok(Err(engine_error(e)?)),
             };
@@ -583,7 +647,7 @@ impl<'e> Processor<'e> {
             decision,
             ledger: None,
         };
-        render(&row, &o, self.options.format, false, out)?;
+        render(&row, &o, &self.echoed, self.options.format, false, out)?;
         Ok(Ok(()))
     }
 
@@ -630,26 +694,17 @@ impl<'e> Processor<'e> {
         self.line_screenings.borrow_mut().clear();
         let mut key = std::mem::take(&mut self.key);
         key.clear();
-        for v in [
-            Some(row.item.as_str()),
-            Some(row.destination.as_str()),
-            row.end_user_hq.as_deref(),
-            row.parent_hq.as_deref(),
-            row.end_use.as_deref(),
-            row.exporter.as_deref(),
-            row.owners.as_deref(),
-        ] {
-            push_key(&mut key, v);
-        }
+        push_key(&mut key, Some(row.item.as_str()));
+        let request = &row.request;
+        push_request_key(&mut key, request);
         // The end user is screened with its headquarters country, as the determination does.
-        let end_user_country = row
+        let end_user_country = request
             .end_user_hq
             .as_deref()
             .and_then(|t| self.engine.decider().countries().resolve("end_user_hq", t).ok())
             .map(|c| c.as_str());
-        self.party_signature(&mut key, row.end_user.as_deref(), end_user_country);
-        self.party_signature(&mut key, row.consignee.as_deref(), None);
-        let request = row.request();
+        self.party_signature(&mut key, request.end_user.as_deref(), end_user_country);
+        self.party_signature(&mut key, request.consignee.as_deref(), None);
         let period = self.periods.period(date);
         let _ = write!(key, "@{period}");
         let engine = self.engine;
@@ -668,7 +723,7 @@ impl<'e> Processor<'e> {
             };
             engine
                 .decider()
-                .decide_with(item, &classification, &request, date, &lookup)
+                .decide_with(item, &classification, request, date, &lookup)
                 .map(|d| Arc::new(Determination::of(&d)))
                 .map_err(EngineError::from)
         });
@@ -685,8 +740,8 @@ impl<'e> Processor<'e> {
         // user's headquarters when given), so that a batch line and the recorded order agree.
         let lookup = self.lookup();
         for (role, name, country) in [
-            ("end_user", row.end_user.as_deref(), end_user_hq),
-            ("consignee", row.consignee.as_deref(), None),
+            ("end_user", row.request.end_user.as_deref(), end_user_hq),
+            ("consignee", row.request.consignee.as_deref(), None),
         ] {
             let Some(name) = name else { continue };
             hits.extend(
@@ -778,8 +833,8 @@ impl<'e> Processor<'e> {
         };
         let line = OrderLine {
             order_ref: order_ref.clone(),
-            request: row.request(),
-            quantity: row.qty,
+            request: row.request.clone(),
+            quantity: row.qty(),
             backdated: record.backdated.clone(),
             ..OrderLine::default()
         };
@@ -854,7 +909,7 @@ impl<'e> Processor<'e> {
             decision: Some(&check.decision),
             ledger: Some(disposition),
         };
-        render(row, &o, self.options.format, true, out)?;
+        render(row, &o, &self.echoed, self.options.format, true, out)?;
         let status = match disposition {
             Disposition::Shipped { .. } => "shipped",
             Disposition::Held { .. } => "held",
@@ -878,6 +933,7 @@ fn join<T: AsRef<str>>(items: &[T]) -> String {
 fn render(
     row: &OrderRow,
     o: &Outcome<'_>,
+    echoed: &[Column],
     format: OutputFormat,
     record: bool,
     out: &mut ChunkOutput,
@@ -897,14 +953,17 @@ fn render(
                 line: row.line,
                 order_ref: row.order_ref.as_deref(),
                 item: &row.item,
-                qty: row.qty,
-                destination: &row.destination,
-                end_user: row.end_user.as_deref(),
-                consignee: row.consignee.as_deref(),
-                end_user_hq: row.end_user_hq.as_deref(),
-                parent_hq: row.parent_hq.as_deref(),
-                end_use: row.end_use.as_deref(),
-                exporter: row.exporter.as_deref(),
+                qty: row.qty(),
+                destination: &row.request.destination,
+                end_user: row.request.end_user.as_deref(),
+                consignee: row.request.consignee.as_deref(),
+                end_user_hq: row.request.end_user_hq.as_deref(),
+                parent_hq: row.request.parent_hq.as_deref(),
+                end_use: row.request.end_use.as_deref(),
+                exporter: row.request.exporter.as_deref(),
+                region: row.request.region.as_deref(),
+                eccn_given: row.request.eccn.as_deref(),
+                us_person: row.request.us_person,
                 date: row.date,
                 eccn: det.eccn,
                 outcome: det.outcome,
@@ -921,7 +980,7 @@ fn render(
         }
         _ => {
             let _ = write!(buf, "{}", row.line);
-            for c in Column::ALL {
+            for &c in echoed {
                 buf.push(b',');
                 push_field(buf, &row.value(c));
             }

@@ -87,3 +87,72 @@ fn memoized_output_equals_deciding_every_line() {
     assert!(text.contains("listed-party"), "the sample must exercise listed parties");
     assert!(text.contains(",EL,"), "the sample must exercise screening hits");
 }
+
+/// The `region`, `eccn` and `us_person` columns reach the determination and its memo key: lines
+/// that differ only there are decided apart, exactly as `Engine::decide` decides each request,
+/// with the caches on and off.
+#[test]
+fn region_eccn_and_us_person_columns_are_decided_and_memoized_apart() {
+    let engine = Engine::load(&chipgate_data::Embedded).unwrap();
+    let dir = tempdir();
+    let input = dir.join("orders.csv");
+    let mut book = String::from("item,qty,destination,region,eccn,us_person,end_use,date\n");
+    for _ in 0..3 {
+        for (to, region, eccn, us) in [
+            ("UA", "crimea", "", ""),
+            ("UA", "other", "", ""),
+            ("RU", "", "EAR99", ""),
+            ("RU", "", "5A992.c", ""),
+            ("CN", "", "", "yes"),
+            ("CN", "", "", "no"),
+            ("CN", "", "", ""),
+        ] {
+            book.push_str(&format!(
+                "nvidia-h20,1,{to},{region},{eccn},{us},military_intelligence,2025-06-01\n"
+            ));
+        }
+    }
+    std::fs::write(&input, &book).unwrap();
+    let reference = run(&engine, &input, &dir.join("reference.csv"), 0, 1, 4_096);
+    let memo = run(&engine, &input, &dir.join("memo.csv"), 500, 2, 3);
+    assert_eq!(String::from_utf8_lossy(&memo.0), String::from_utf8_lossy(&reference.0));
+    let text = String::from_utf8(reference.0).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&header[13..16], ["region", "eccn", "us_person"], "{header:?}");
+    let outcome_at = header.iter().rposition(|h| *h == "outcome").unwrap();
+    let reasons_at = header.iter().rposition(|h| *h == "reasons").unwrap();
+    let date = "2025-06-01".parse().unwrap();
+    let item = engine.classifier().catalog().get("nvidia-h20").unwrap().clone();
+    let mut outcomes = Vec::new();
+    for (line, row) in lines.zip(book.lines().skip(1)) {
+        let f: Vec<&str> = row.split(',').collect();
+        let request = chipgate_engine::Request {
+            destination: f[2].to_owned(),
+            quantity: Some(1),
+            region: (!f[3].is_empty()).then(|| f[3].to_owned()),
+            eccn: (!f[4].is_empty()).then(|| f[4].to_owned()),
+            us_person: (!f[5].is_empty()).then(|| f[5] == "yes"),
+            end_use: Some(f[6].to_owned()),
+            ..chipgate_engine::Request::default()
+        };
+        let expected = engine.decide(&item, &request, date).unwrap().outcome.as_str();
+        let fields: Vec<&str> = line.split(',').collect();
+        assert_eq!(fields[outcome_at], expected, "{row}");
+        outcomes.push((fields[outcome_at].to_owned(), fields[reasons_at].to_owned()));
+    }
+    assert_ne!(
+        outcomes[0].0, outcomes[1].0,
+        "Crimea and the rest of Ukraine are decided apart: {outcomes:?}"
+    );
+    assert_ne!(
+        outcomes[2], outcomes[3],
+        "EAR99 and a CCL item to Russia are decided apart: {outcomes:?}"
+    );
+    // 744.6: a US person's support of a military-intelligence end use is its own requirement.
+    assert_ne!(
+        outcomes[4].1, outcomes[6].1,
+        "a US person's support is decided: {outcomes:?}"
+    );
+    assert_eq!(outcomes[..7], outcomes[7..14], "the same line, the same answer");
+}

@@ -84,7 +84,8 @@ fn case(label: &str, url_for: &dyn Fn(usize) -> String) {
 /// Where the time of one import goes (printed once, for the record).
 fn phases(engine: &Engine, csl: &ListFile) {
     let t = Instant::now();
-    let (snapshot, _) = chipgate_engine::load_list_files(std::slice::from_ref(csl), None).unwrap();
+    let (snapshot, _) =
+        chipgate_engine::load_list_files(std::slice::from_ref(csl), None, engine.list_loader()).unwrap();
     let load = t.elapsed();
     let t = Instant::now();
     let new = chipgate_screen::entry_digests(&snapshot);

@@ -164,6 +164,9 @@ impl std::fmt::Debug for Lists {
 pub struct Engine {
     decider: Decider,
     lists: Lists,
+    /// The data source's country table, for the names list files write and the countries
+    /// of screening queries (the decider reads the same file for decisions).
+    countries: Arc<CountryTable>,
 }
 
 /// The parties of an order line, screened.
@@ -245,7 +248,24 @@ impl Engine {
         Ok(Engine {
             decider: Decider::load(source)?,
             lists: Lists::Bundled(BundledFile::read(source), OnceLock::new()),
+            countries: Arc::new(CountryTable::load(source)?),
         })
+    }
+
+    /// The country table of the engine's data source (`countries/countries.toml`).
+    pub fn countries(&self) -> &CountryTable {
+        &self.countries
+    }
+
+    /// Reads list files with the engine's country table.
+    pub fn list_loader(&self) -> ListLoader<'_> {
+        ListLoader::new(&self.countries)
+    }
+
+    /// An index over `snapshot` that checks query countries against the engine's table
+    /// (for screening other lists than the engine's own, e.g. `screen --list FILE`).
+    pub fn index_of(&self, snapshot: ListSnapshot) -> ScreeningIndex {
+        ScreeningIndex::build(snapshot).with_countries(Arc::clone(&self.countries))
     }
 
     /// Uses this index instead of the bundled lists.
@@ -255,12 +275,13 @@ impl Engine {
         self
     }
 
-    /// The index prepared for the party check's relaxed search over the license lists.
+    /// The index prepared for the party check's relaxed search over the license lists, and
+    /// checking query countries against the engine's country table.
     fn focus(&self, index: ScreeningIndex) -> ScreeningIndex {
         let lists = self.decider.party_rules().screened_lists();
         let codes: Vec<&str> = lists.iter().map(String::as_str).collect();
         let set = index.source_set(&codes);
-        index.with_focus(set)
+        index.with_focus(set).with_countries(Arc::clone(&self.countries))
     }
 
     /// The determination engine.
@@ -286,7 +307,7 @@ impl Engine {
                 .get_or_init(|| {
                     file.as_ref()
                         .map_err(Clone::clone)
-                        .and_then(BundledFile::load)
+                        .and_then(|f| f.load_with(self.list_loader()))
                         .map(|snapshot| Arc::new(self.focus(ScreeningIndex::build(snapshot))))
                         .map_err(|e| e.to_string())
                 })

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chipgate_ledger::{Ledger, NewListSnapshot, SnapshotEntry, SnapshotFile, StoredListSnapshot, Timestamp};
 use chipgate_screen::{
-    content_id, detect_format, diff_digests, entry_digests, integrity_findings, load_list, load_ofac_legacy,
-    EntryDigest, ListDiff, ListEntry, ListFormat, ListSnapshot, OfacFiles, OfacList, ScreenError, ScreeningIndex,
+    content_id, detect_format, diff_digests, entry_digests, integrity_findings, EntryDigest, ListDiff, ListEntry,
+    ListFormat, ListLoader, ListSnapshot, OfacFiles, OfacList, ScreenError, ScreeningIndex,
 };
 use serde::Serialize;
 
@@ -100,6 +100,7 @@ fn is_consolidated(name: &str) -> bool {
 pub fn load_list_files(
     files: &[ListFile],
     source_date: Option<&str>,
+    loader: ListLoader<'_>,
 ) -> Result<(ListSnapshot, Vec<SnapshotFile>), EngineError> {
     if files.is_empty() {
         return Err(EngineError::Invalid {
@@ -124,7 +125,7 @@ pub fn load_list_files(
                     .map(|o| (o.name.as_str(), o.bytes.as_slice()))
             };
             let list = if consolidated { OfacList::NonSdn } else { OfacList::Sdn };
-            load_ofac_legacy(
+            loader.ofac_legacy(
                 OfacFiles {
                     primary: (&f.name, &f.bytes),
                     alt: find("alt"),
@@ -134,7 +135,7 @@ pub fn load_list_files(
                 date,
             )?
         } else {
-            load_list(&f.name, &f.bytes, date)?
+            loader.list(&f.name, &f.bytes, date)?
         };
         described.push(SnapshotFile {
             name: f.name.clone(),
@@ -235,7 +236,7 @@ impl Engine {
         user: &str,
         now: Timestamp,
     ) -> Result<ListImportReport, EngineError> {
-        let (snapshot, described) = load_list_files(files, options.source_date)?;
+        let (snapshot, described) = load_list_files(files, options.source_date, self.list_loader())?;
         let new = entry_digests(&snapshot);
         let (previous, old, old_counts) = match ledger.active_list_snapshot()? {
             Some(active) => {

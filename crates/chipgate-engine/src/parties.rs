@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chipgate_ledger::{FoundHit, Ledger, Party, PartyResult, ScreenScope, ScreeningOutcome, Timestamp};
-use chipgate_screen::{entry_digests, EntryDigest, EntryId, ListSnapshot, Query, ScreenOptions, ScreeningIndex};
+use chipgate_screen::{
+    entry_digests, CountryTable, EntryDigest, EntryId, ListSnapshot, Query, ScreenOptions, ScreeningIndex,
+};
 use serde::Serialize;
 
 use crate::{Engine, EngineError};
@@ -202,7 +204,10 @@ fn line_error(line: u64, field: &str, message: impl Into<String>) -> EngineError
 /// Reads a party file: CSV with a header naming some of `name` (required), `country` (ISO
 /// 3166-1 alpha-2), `identifiers` and `owners` (several separated by `;`) and `external_id`.
 /// Every bad line is an error naming its line number and field; nothing is read past it.
-pub fn parse_parties_csv(bytes: &[u8]) -> Result<Vec<chipgate_ledger::NewParty>, EngineError> {
+pub fn parse_parties_csv(
+    bytes: &[u8],
+    countries: &CountryTable,
+) -> Result<Vec<chipgate_ledger::NewParty>, EngineError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -252,7 +257,7 @@ pub fn parse_parties_csv(bytes: &[u8]) -> Result<Vec<chipgate_ledger::NewParty>,
         }
         let country = match get(1) {
             "" => None,
-            c if chipgate_screen::is_country_code(&c.to_ascii_uppercase()) => Some(c.to_ascii_uppercase()),
+            c if countries.is_code(&c.to_ascii_uppercase()) => Some(c.to_ascii_uppercase()),
             c => {
                 return Err(line_error(
                     line,

@@ -13,6 +13,6 @@ pub use chipgate_decide::{
 pub use chipgate_model::{format_number, ChipId, ChipRecord, Date, DateError, Figure, ItemKind, Precision, SpecError};
 pub use chipgate_rules::{RulesError, Sym, Tri};
 pub use chipgate_screen::{
-    bundled_csl, load_cleared_csv, load_list, run_pairs, screen_batch, EntryId, ListEntry, ListSettings, ListSnapshot,
+    bundled_csl, run_pairs, screen_batch, CountryTable, EntryId, ListEntry, ListLoader, ListSettings, ListSnapshot,
     Query, ScreenError, ScreenOptions, ScreenReport, ScreeningIndex, SnapshotInfo, SourceChanges, DEFAULT_THRESHOLD,
 };

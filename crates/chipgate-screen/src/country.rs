@@ -15,6 +15,8 @@ use std::sync::OnceLock;
 use chipgate_data::countries::{CountriesError, CountryList};
 use chipgate_data::Embedded;
 
+use crate::error::ScreenError;
+
 /// Country codes and names, keyed for lookup.
 #[derive(Debug, Clone, Default)]
 pub struct CountryTable {
@@ -54,6 +56,24 @@ impl CountryTable {
         TABLE
             .get_or_init(|| CountryList::load(&Embedded).map(|l| CountryTable::from_list(&l)))
             .as_ref()
+    }
+
+    /// The embedded table ([`CountryTable::bundled`]) with its error as a [`ScreenError`].
+    pub fn embedded() -> Result<&'static CountryTable, ScreenError> {
+        CountryTable::bundled().map_err(|e| ScreenError::Io {
+            file: "countries/countries.toml (embedded)".to_owned(),
+            problem: e.to_string(),
+        })
+    }
+
+    /// The table of a data source's `countries/countries.toml` (`--data-dir` or embedded).
+    pub fn load(source: &dyn chipgate_data::DataSource) -> Result<CountryTable, ScreenError> {
+        CountryList::load(source)
+            .map(|l| CountryTable::from_list(&l))
+            .map_err(|e| ScreenError::Io {
+                file: source.label(),
+                problem: e.to_string(),
+            })
     }
 
     /// Code of a country name ("Iran (Islamic Republic of)", "Korea, North", "Burma", ...) or

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::country::is_country_code;
+use crate::country::{is_country_code, CountryTable};
 use crate::error::ScreenError;
 use crate::hash::{del_hash, del_hashes, FxHashMap};
 use crate::loaders::ClearedParties;
@@ -271,6 +271,8 @@ pub struct ScreeningIndex {
     cleared: Vec<ClearedRec>,
     /// Postings of the lists searched at a relaxed threshold, if prepared.
     focus: Option<Focus>,
+    /// The country table a query's country is checked against (`None`: the embedded one).
+    countries: Option<Arc<CountryTable>>,
 }
 
 /// Per-record state of one candidate search, kept together so that crediting a record
@@ -739,6 +741,22 @@ impl ScreeningIndex {
             ids,
             cleared: Vec::new(),
             focus: None,
+            countries: None,
+        }
+    }
+
+    /// Checks a query's country against `countries` (the engine's, from its data source)
+    /// instead of the embedded table.
+    #[must_use]
+    pub fn with_countries(mut self, countries: Arc<CountryTable>) -> Self {
+        self.countries = Some(countries);
+        self
+    }
+
+    fn is_country_code(&self, code: &str) -> bool {
+        match &self.countries {
+            Some(table) => table.is_code(code),
+            None => is_country_code(code),
         }
     }
 
@@ -1345,7 +1363,7 @@ impl ScreeningIndex {
             None => None,
             Some(c) => {
                 let up = c.to_ascii_uppercase();
-                if !is_country_code(&up) {
+                if !self.is_country_code(&up) {
                     return Err(ScreenError::BadCountry(c.to_string()));
                 }
                 Some(up)

@@ -80,8 +80,8 @@ pub use index::{
 };
 pub use loaders::{
     bundled_csl, bundled_list, detect_format, load_block_list_csv, load_cleared_csv, load_csl_csv, load_csl_json,
-    load_list, load_ofac_legacy, load_un_xml, BundledFile, ClearedParties, ClearedParty, ListFormat, ListSettings,
-    OfacFiles, OfacList, LIST_SETTINGS_FILE,
+    load_list, load_ofac_legacy, load_un_xml, BundledFile, ClearedParties, ClearedParty, ListFormat, ListLoader,
+    ListSettings, OfacFiles, OfacList, LIST_SETTINGS_FILE,
 };
 pub use model::{check_against_previous, integrity_findings, EntryId, ListEntry, ListSnapshot, SnapshotInfo};
 pub use normalize::{

@@ -327,7 +327,7 @@ fn publish(path: &std::path::Path, config: &chipgate_worker::WorkerConfig, quiet
                     .order_ref
                     .clone()
                     .unwrap_or_else(|| format!("{prefix}:{}", row.line)),
-                request: row.request(),
+                request: row.request,
                 date: row.date,
                 item: row.item,
                 ..chipgate_worker::OrderMessage::default()

@@ -763,7 +763,8 @@ pub(crate) struct ServeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct BatchArgs {
     /// The order book: CSV with a header; columns item, qty, destination and optionally
-    /// order_ref, end_user, consignee, end_user_hq, parent_hq, end_use, exporter, date.
+    /// order_ref, end_user, consignee, end_user_hq, parent_hq, end_use, exporter, date, owners,
+    /// region, eccn, us_person.
     #[arg(value_name = "ORDERS.csv")]
     pub(crate) orders: PathBuf,
     /// Output file (default: standard output, without checkpoints).

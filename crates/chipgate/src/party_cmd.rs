@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use chipgate_engine::{parse_parties_csv, DataSource, Engine, PartySelection, RescreenReport};
+use chipgate_engine::{parse_parties_csv, CountryTable, DataSource, Engine, PartySelection, RescreenReport};
 use chipgate_ledger::{Date, Ledger, NewParty, Party, ReviewFilter, ReviewItem};
 use serde::Serialize;
 
@@ -120,7 +120,7 @@ pub(crate) fn party(
                 path: file.display().to_string(),
                 source,
             })?;
-            let parties = parse_parties_csv(&bytes)?;
+            let parties = parse_parties_csv(&bytes, &CountryTable::load(source)?)?;
             let mut ledger = open_ledger(args.db.as_deref(), Access::Write)?;
             let engine = engine_for(source, &mut ledger)?;
             let ids = ledger.add_parties(&parties, &user, now()?)?;

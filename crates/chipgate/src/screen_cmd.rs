@@ -26,7 +26,7 @@ fn index(engine: &Engine, args: &ScreenArgs) -> Result<std::sync::Arc<ScreeningI
         // with the cleared parties.
         let current = engine.lists()?;
         let info = current.snapshot_info();
-        ScreeningIndex::build(ListSnapshot {
+        engine.index_of(ListSnapshot {
             id: info.id.clone(),
             source_date: info.source_date.clone(),
             counts_by_source: info.counts.clone(),
@@ -36,13 +36,13 @@ fn index(engine: &Engine, args: &ScreenArgs) -> Result<std::sync::Arc<ScreeningI
         let mut parts = Vec::new();
         for path in &args.lists {
             let bytes = read(path)?;
-            parts.push(chipgate_engine::load_list(&path.display().to_string(), &bytes, "")?);
+            parts.push(engine.list_loader().list(&path.display().to_string(), &bytes, "")?);
         }
-        ScreeningIndex::build(ListSnapshot::merge(parts))
+        engine.index_of(ListSnapshot::merge(parts))
     };
     if let Some(path) = &args.cleared {
         let bytes = read(path)?;
-        let cleared = chipgate_engine::load_cleared_csv(&path.display().to_string(), &bytes)?;
+        let cleared = engine.list_loader().cleared_csv(&path.display().to_string(), &bytes)?;
         index = index.with_cleared(&cleared);
     }
     Ok(std::sync::Arc::new(index))

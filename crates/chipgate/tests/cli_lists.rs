@@ -104,6 +104,73 @@ fn a_data_dir_replaces_the_bundled_list() {
     let _ = std::fs::remove_dir_all(&home);
 }
 
+/// The country table comes through the data source too: a name that only the data
+/// directory's `countries/countries.toml` knows is read in list files (the bundled list here,
+/// `screen --list`, `lists import`) and decided on, and the embedded table does not know it.
+#[test]
+fn a_data_dir_replaces_the_country_table_for_lists_as_for_decisions() {
+    let home = temp_dir("data-dir-countries");
+    let data = home.join("data");
+    copy_data(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"), &data);
+    let countries = std::fs::read_to_string(data.join("countries/countries.toml")).unwrap();
+    let china = "aliases = [\"china\", ";
+    assert!(countries.contains(china), "the fixture edit must apply");
+    std::fs::write(
+        data.join("countries/countries.toml"),
+        countries.replacen(china, "aliases = [\"Cathay\", \"china\", ", 1),
+    )
+    .unwrap();
+    let list = home.join("cathay.csv");
+    std::fs::write(&list, "name,country,note\nAcme Photonics Holdings,Cathay,\n").unwrap();
+    let (dir, list) = (data.display().to_string(), list.display().to_string());
+    let out = run(
+        &home,
+        &[
+            "--data-dir",
+            &dir,
+            "screen",
+            "Acme Photonics Holdings",
+            "--list",
+            &list,
+            "--format",
+            "json",
+        ],
+    );
+    let report = json(&out);
+    assert_eq!(
+        report["hits"][0]["entry"]["countries"],
+        serde_json::json!(["CN"]),
+        "{report}"
+    );
+    // The embedded table does not know the name, and says which field and file.
+    let out = run(&home, &["screen", "Acme", "--list", &list]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("country") && err.contains("`Cathay` is not a known country"),
+        "{err}"
+    );
+    // Decisions read the same table.
+    let out = run(
+        &home,
+        &[
+            "--data-dir",
+            &dir,
+            "decide",
+            "--item",
+            "nvidia-h20",
+            "--to",
+            "Cathay",
+            "--date",
+            "2025-06-01",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json(&out)["destination"]["code"], "CN", "{out:?}");
+    let _ = std::fs::remove_dir_all(&home);
+}
+
 /// A screening crate fixture (cuts of the real lists).
 fn screen_fixture(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

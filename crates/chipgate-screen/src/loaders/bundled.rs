@@ -7,7 +7,7 @@ use chipgate_data::{DataSource, Embedded};
 use serde::Deserialize;
 
 use crate::error::ScreenError;
-use crate::loaders::load_list;
+use crate::loaders::{load_list, ListLoader};
 use crate::model::ListSnapshot;
 
 /// Where the list settings are, relative to the data root.
@@ -103,6 +103,11 @@ impl BundledFile {
     /// own date).
     pub fn load(&self) -> Result<ListSnapshot, ScreenError> {
         load_list(&self.name, &self.bytes, "")
+    }
+
+    /// Parses it with `loader`'s country table (the engine's, from the same data source).
+    pub fn load_with(&self, loader: ListLoader<'_>) -> Result<ListSnapshot, ScreenError> {
+        loader.list(&self.name, &self.bytes, "")
     }
 }
 

@@ -16,6 +16,7 @@ pub use ofac::{load_ofac_legacy, OfacFiles, OfacList};
 pub use simple::{load_block_list_csv, load_cleared_csv, ClearedParties, ClearedParty};
 pub use un_xml::load_un_xml;
 
+use crate::country::CountryTable;
 use crate::error::ScreenError;
 use crate::model::ListSnapshot;
 
@@ -77,34 +78,73 @@ pub fn detect_format(file: &str, bytes: &[u8]) -> Result<ListFormat, ScreenError
     Err(ScreenError::UnknownFormat(file.to_string()))
 }
 
-/// Loads one list file of any single-file format ([`detect_format`]); `source_date` is used
-/// where the file carries no date of its own (CSV formats).
-///
-/// An OFAC legacy primary file alone loads without aliases and countries; the full set
-/// (`sdn`/`alt`/`add`) goes through [`load_ofac_legacy`].
-pub fn load_list(file: &str, bytes: &[u8], source_date: &str) -> Result<ListSnapshot, ScreenError> {
-    match detect_format(file, bytes)? {
-        ListFormat::CslJson => load_csl_json(file, bytes),
-        ListFormat::CslCsv => load_csl_csv(file, bytes, source_date),
-        ListFormat::UnXml => load_un_xml(file, bytes),
-        ListFormat::SimpleCsv => load_block_list_csv(file, bytes, source_date),
-        ListFormat::OfacPrimary => {
-            let list = if file.to_ascii_lowercase().contains("cons") {
-                OfacList::NonSdn
-            } else {
-                OfacList::Sdn
-            };
-            load_ofac_legacy(
-                OfacFiles {
+/// Reads list files with one country table, which turns the country names the lists write
+/// into ISO codes. The engine makes one from its data source (so `--data-dir` replaces the
+/// table for screening as for decisions); the free functions ([`load_list`], ...) read with
+/// the embedded table.
+#[derive(Debug, Clone, Copy)]
+pub struct ListLoader<'a> {
+    countries: &'a CountryTable,
+}
+
+impl<'a> ListLoader<'a> {
+    /// A loader reading country names with `countries`.
+    pub fn new(countries: &'a CountryTable) -> ListLoader<'a> {
+        ListLoader { countries }
+    }
+
+    /// A loader with the embedded country table.
+    pub fn embedded() -> Result<ListLoader<'static>, ScreenError> {
+        Ok(ListLoader::new(CountryTable::embedded()?))
+    }
+
+    /// Loads one list file of any single-file format ([`detect_format`]); `source_date` is
+    /// used where the file carries no date of its own (CSV formats).
+    ///
+    /// An OFAC legacy primary file alone loads without aliases and countries; the full set
+    /// (`sdn`/`alt`/`add`) goes through [`ListLoader::ofac_legacy`].
+    pub fn list(&self, file: &str, bytes: &[u8], source_date: &str) -> Result<ListSnapshot, ScreenError> {
+        match detect_format(file, bytes)? {
+            ListFormat::CslJson => load_csl_json(file, bytes),
+            ListFormat::CslCsv => load_csl_csv(file, bytes, source_date),
+            ListFormat::UnXml => un_xml::read(file, bytes, self.countries),
+            ListFormat::SimpleCsv => simple::read_block_list(file, bytes, source_date, self.countries),
+            ListFormat::OfacPrimary => {
+                let list = if file.to_ascii_lowercase().contains("cons") {
+                    OfacList::NonSdn
+                } else {
+                    OfacList::Sdn
+                };
+                let files = OfacFiles {
                     primary: (file, bytes),
                     alt: None,
                     add: None,
-                },
-                list,
-                source_date,
-            )
+                };
+                ofac::read(files, list, source_date, self.countries)
+            }
         }
     }
+
+    /// Loads an OFAC legacy CSV set ([`load_ofac_legacy`]).
+    pub fn ofac_legacy(
+        &self,
+        files: OfacFiles<'_>,
+        list: OfacList,
+        source_date: &str,
+    ) -> Result<ListSnapshot, ScreenError> {
+        ofac::read(files, list, source_date, self.countries)
+    }
+
+    /// Loads a cleared-parties list ([`load_cleared_csv`]).
+    pub fn cleared_csv(&self, file: &str, bytes: &[u8]) -> Result<ClearedParties, ScreenError> {
+        simple::read_cleared(file, bytes, self.countries)
+    }
+}
+
+/// Loads one list file of any single-file format with the embedded country table
+/// ([`ListLoader::list`]).
+pub fn load_list(file: &str, bytes: &[u8], source_date: &str) -> Result<ListSnapshot, ScreenError> {
+    ListLoader::embedded()?.list(file, bytes, source_date)
 }
 
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {

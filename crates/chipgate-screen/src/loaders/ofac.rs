@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::country::country_code;
+use crate::country::CountryTable;
 use crate::error::ScreenError;
 use crate::loaders::ids::parse_ofac_remarks_ids;
 use crate::loaders::{check_utf8, csv_error, field, strip_bom, Lines};
@@ -40,7 +40,17 @@ const ADD_FIELDS: usize = 6;
 
 /// Loads an OFAC legacy CSV set. `source_date` is the publication date (the files carry none).
 /// The snapshot id hashes all given files.
+/// Country names are read with the embedded country table ([`crate::ListLoader`] takes another).
 pub fn load_ofac_legacy(files: OfacFiles<'_>, list: OfacList, source_date: &str) -> Result<ListSnapshot, ScreenError> {
+    read(files, list, source_date, CountryTable::embedded()?)
+}
+
+pub(crate) fn read(
+    files: OfacFiles<'_>,
+    list: OfacList,
+    source_date: &str,
+    countries: &CountryTable,
+) -> Result<ListSnapshot, ScreenError> {
     let (pname, pbytes) = files.primary;
     let mut entries: Vec<ListEntry> = Vec::new();
     let mut by_num: HashMap<String, usize> = HashMap::new();
@@ -112,7 +122,7 @@ pub fn load_ofac_legacy(files: OfacFiles<'_>, list: OfacList, source_date: &str)
     if let Some((dname, dbytes)) = files.add {
         for_each_record(dname, dbytes, ADD_FIELDS, |_line, f| {
             if let Some(&i) = by_num.get(f[0]) {
-                if let (Some(e), Some(code)) = (entries.get_mut(i), country_code(f[4])) {
+                if let (Some(e), Some(code)) = (entries.get_mut(i), countries.code(f[4])) {
                     if !e.countries.iter().any(|c| c == code) {
                         e.countries.push(code.to_string());
                     }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::country::country_code;
+use crate::country::CountryTable;
 use crate::error::ScreenError;
 use crate::loaders::{check_utf8, csv_error, field, opt, strip_bom, Lines};
 use crate::model::{ListEntry, ListSnapshot};
@@ -39,7 +39,7 @@ struct Row {
     entry: Option<String>,
 }
 
-fn read_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, ScreenError> {
+fn read_rows(file: &str, bytes: &[u8], countries: &CountryTable) -> Result<Vec<Row>, ScreenError> {
     let body = strip_bom(bytes);
     check_utf8(file, body)?;
     let mut rdr = csv::ReaderBuilder::new()
@@ -86,7 +86,8 @@ fn read_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, ScreenError> {
             None
         } else {
             Some(
-                country_code(raw_country)
+                countries
+                    .code(raw_country)
                     .ok_or_else(|| ScreenError::BadField {
                         file: file.to_string(),
                         line,
@@ -114,8 +115,18 @@ fn read_rows(file: &str, bytes: &[u8]) -> Result<Vec<Row>, ScreenError> {
 
 /// Loads a company's own block list (`name,country,note` header). Entries get the source
 /// code `OWN` and the source "Own block list"; `note` is kept on the entry.
+/// Country names are read with the embedded country table ([`crate::ListLoader`] takes another).
 pub fn load_block_list_csv(file: &str, bytes: &[u8], source_date: &str) -> Result<ListSnapshot, ScreenError> {
-    let rows = read_rows(file, bytes)?;
+    read_block_list(file, bytes, source_date, CountryTable::embedded()?)
+}
+
+pub(crate) fn read_block_list(
+    file: &str,
+    bytes: &[u8],
+    source_date: &str,
+    countries: &CountryTable,
+) -> Result<ListSnapshot, ScreenError> {
+    let rows = read_rows(file, bytes, countries)?;
     if rows.is_empty() {
         return Err(ScreenError::NoEntries(file.to_string()));
     }
@@ -139,8 +150,13 @@ pub fn load_block_list_csv(file: &str, bytes: &[u8], source_date: &str) -> Resul
 /// Loads a cleared-parties list: header `name,country,note`, optionally a fourth column
 /// `entry` naming the list entry (entity number, name or alias) the party was cleared
 /// against. An empty file (header only) is a valid, empty list.
+/// Country names are read with the embedded country table ([`crate::ListLoader`] takes another).
 pub fn load_cleared_csv(file: &str, bytes: &[u8]) -> Result<ClearedParties, ScreenError> {
-    let rows = read_rows(file, bytes)?;
+    read_cleared(file, bytes, CountryTable::embedded()?)
+}
+
+pub(crate) fn read_cleared(file: &str, bytes: &[u8], countries: &CountryTable) -> Result<ClearedParties, ScreenError> {
+    let rows = read_rows(file, bytes, countries)?;
     Ok(ClearedParties {
         parties: rows
             .into_iter()

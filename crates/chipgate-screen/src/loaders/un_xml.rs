@@ -4,7 +4,7 @@
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use crate::country::country_code;
+use crate::country::CountryTable;
 use crate::error::ScreenError;
 use crate::loaders::{check_utf8, strip_bom};
 use crate::model::{ListEntry, ListSnapshot};
@@ -16,7 +16,12 @@ const SOURCE: &str = "UN Security Council Consolidated List";
 /// `REFERENCE_NUMBER` is the entity number; nationalities and address countries (names) are
 /// mapped to ISO-2 codes. `dateGenerated` is the source date. Ill-formed or truncated XML is
 /// refused with the byte offset.
+/// Country names are read with the embedded country table ([`crate::ListLoader`] takes another).
 pub fn load_un_xml(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ScreenError> {
+    read(file, bytes, CountryTable::embedded()?)
+}
+
+pub(crate) fn read(file: &str, bytes: &[u8], countries: &CountryTable) -> Result<ListSnapshot, ScreenError> {
     let body = strip_bom(bytes);
     check_utf8(file, body)?;
     let mut reader = Reader::from_reader(body);
@@ -103,7 +108,7 @@ pub fn load_un_xml(file: &str, bytes: &[u8]) -> Result<ListSnapshot, ScreenError
                             p.aliases.push(value)
                         }
                         ("NATIONALITY", "VALUE") | ("INDIVIDUAL_ADDRESS" | "ENTITY_ADDRESS", "COUNTRY") => {
-                            if let Some(c) = country_code(&value) {
+                            if let Some(c) = countries.code(&value) {
                                 if !p.countries.iter().any(|x| x == c) {
                                     p.countries.push(c.to_string());
                                 }
