@@ -16,7 +16,8 @@ mod catalog;
 mod request;
 mod vocabulary;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
 
 mod lists;
 mod parties;
@@ -160,13 +161,29 @@ impl std::fmt::Debug for Lists {
 }
 
 /// The façade.
-#[derive(Debug)]
 pub struct Engine {
     decider: Decider,
     lists: Lists,
     /// The data source's country table, for the names list files write and the countries
     /// of screening queries (the decider reads the same file for decisions).
     countries: Arc<CountryTable>,
+    /// A newer index swapped in while the engine runs ([`Engine::sync_store_lists`]); it
+    /// replaces `lists` from then on.
+    swapped: RwLock<Option<Arc<ScreeningIndex>>>,
+    /// How many times the lists were swapped: part of a cache key for reports that depend on
+    /// the lists (`chipgate serve`).
+    generation: AtomicU64,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("decider", &self.decider)
+            .field("lists", &self.lists)
+            .field("lists_in_use", &self.lists_in_use())
+            .field("generation", &self.lists_generation())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The parties of an order line, screened.
@@ -249,6 +266,8 @@ impl Engine {
             decider: Decider::load(source)?,
             lists: Lists::Bundled(BundledFile::read(source), OnceLock::new()),
             countries: Arc::new(CountryTable::load(source)?),
+            swapped: RwLock::new(None),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -272,6 +291,7 @@ impl Engine {
     #[must_use]
     pub fn with_lists(mut self, index: ScreeningIndex) -> Engine {
         self.lists = Lists::Given(Arc::new(self.focus(index)));
+        self.swapped = RwLock::new(None);
         self
     }
 
@@ -299,8 +319,12 @@ impl Engine {
         rule_versions(self.classifier())
     }
 
-    /// The screening index (built from the bundled list on first call).
+    /// The screening index (built from the bundled list on first call; the store's active
+    /// snapshot once [`Engine::sync_store_lists`] has swapped it in).
     pub fn lists(&self) -> Result<Arc<ScreeningIndex>, EngineError> {
+        if let Some(index) = self.swapped_lists() {
+            return Ok(index);
+        }
         match &self.lists {
             Lists::Given(index) => Ok(index.clone()),
             Lists::Bundled(file, cell) => cell
@@ -317,6 +341,53 @@ impl Engine {
                     message,
                 }),
         }
+    }
+
+    fn swapped_lists(&self) -> Option<Arc<ScreeningIndex>> {
+        // A poisoned lock still holds a whole `Option<Arc>`: the value is usable.
+        self.swapped
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The id of the list snapshot in use, without building the bundled index (`None` while
+    /// the bundled list is not indexed yet).
+    fn lists_in_use(&self) -> Option<String> {
+        if let Some(index) = self.swapped_lists() {
+            return Some(index.snapshot_info().id.clone());
+        }
+        match &self.lists {
+            Lists::Given(index) => Some(index.snapshot_info().id.clone()),
+            Lists::Bundled(_, cell) => match cell.get() {
+                Some(Ok(index)) => Some(index.snapshot_info().id.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    /// How many times [`Engine::sync_store_lists`] has swapped the lists: a report that
+    /// depends on the lists is cached under it.
+    pub fn lists_generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Makes the store's active list snapshot the engine's lists, when it is not already:
+    /// what a running server or worker calls, so that `chipgate lists import` or `lists
+    /// activate` reaches it without a restart. Returns the id swapped in, `None` when nothing
+    /// changed (or the store has no snapshot: the lists stay as they are). The index is built
+    /// before the swap; determinations under way finish with the index they started with.
+    pub fn sync_store_lists(&self, ledger: &mut Ledger) -> Result<Option<String>, EngineError> {
+        let Some(active) = ledger.active_list_snapshot()? else {
+            return Ok(None);
+        };
+        if self.lists_in_use().as_deref() == Some(active.id.as_str()) {
+            return Ok(None);
+        }
+        let index = Arc::new(self.focus(ScreeningIndex::build(lists::stored_list(ledger, &active)?)));
+        *self.swapped.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(index);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(Some(active.id))
     }
 
     /// Runs a scenario file (`chipgate rules test`): classifications with the classifier,

@@ -230,6 +230,8 @@ pub struct ServeConfig {
     pub auth_limit: AuthLimit,
     /// Signed checkpoints of the audit log written periodically, if asked for.
     pub checkpoints: Option<Checkpoints>,
+    /// How often to look for a new active list snapshot in the store (`None`: never).
+    pub lists_poll: Option<std::time::Duration>,
 }
 
 /// Where and how often `serve` writes signed checkpoints of the audit log
@@ -279,6 +281,7 @@ pub struct Bound {
     state: AppState,
     timeouts: Timeouts,
     checkpoints: Option<(Checkpoints, chipgate_ledger::SigningKey)>,
+    lists_poll: Option<std::time::Duration>,
 }
 
 impl Bound {
@@ -303,6 +306,9 @@ impl Bound {
         });
         if let Some((config, key)) = self.checkpoints {
             tokio::spawn(checkpoint_loop(self.state.clone(), config, key));
+        }
+        if let Some(every) = self.lists_poll {
+            tokio::spawn(lists_loop(self.state.clone(), every));
         }
         transport::serve(self.listener, self.app, self.timeouts, shutdown()).await;
         tracing::info!("stopped");
@@ -342,6 +348,26 @@ async fn checkpoint_loop(state: AppState, config: Checkpoints, key: chipgate_led
             }
             Ok(None) => {}
             Err(e) => tracing::warn!("audit checkpoint not written: {e}"),
+        }
+    }
+}
+
+/// Looks at the store's active list snapshot every `every` and swaps it in when it changed
+/// (`Engine::sync_store_lists`: the new index is built first, on the blocking pool); a
+/// failure is logged and retried at the next tick.
+async fn lists_loop(state: AppState, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let result = state
+            .with_ledger(|state, ledger| state.engine().sync_store_lists(ledger).map_err(ApiError::from))
+            .await;
+        match result {
+            Ok(Some(id)) => tracing::info!("restricted-party lists: now screening against snapshot {id}"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("restricted-party lists not refreshed: {e}"),
         }
     }
 }
@@ -454,6 +480,7 @@ pub async fn bind(config: ServeConfig) -> Result<Bound, ServeError> {
         state,
         timeouts: config.timeouts,
         checkpoints,
+        lists_poll: config.lists_poll,
     })
 }
 

@@ -361,6 +361,9 @@ fn check_group(engine: &Engine, ledger: &mut Ledger, orders: &[OrderMessage], us
         .collect()
 }
 
+/// How often the ledger thread looks for a new active list snapshot in the store.
+const LISTS_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A group of checks for the ledger thread, and where to send the answers.
 type Job = (Vec<OrderMessage>, tokio::sync::oneshot::Sender<Vec<Handled>>);
 
@@ -373,7 +376,19 @@ fn ledger_thread(engine: Arc<Engine>, db_url: String, user: String) -> Result<mp
         .spawn(move || match Ledger::open(&db_url) {
             Ok(mut ledger) => {
                 let _ = ready_tx.send(Ok(()));
+                let mut lists_checked: Option<std::time::Instant> = None;
                 for (orders, reply) in jobs {
+                    // The store's active list snapshot, looked at no more than once a second:
+                    // an import reaches a running worker without a restart. Orders are not
+                    // checked against lists the store has replaced: they wait for redelivery.
+                    if lists_checked.is_none_or(|t| t.elapsed() >= LISTS_CHECK_EVERY) {
+                        if let Err(e) = engine.sync_store_lists(&mut ledger) {
+                            let why = format!("the store's list snapshot could not be loaded: {e}");
+                            let _ = reply.send(orders.iter().map(|_| Handled::Retry(why.clone())).collect());
+                            continue;
+                        }
+                        lists_checked = Some(std::time::Instant::now());
+                    }
                     let _ = reply.send(check_group(&engine, &mut ledger, &orders, &user));
                 }
             }

@@ -758,6 +758,10 @@ pub(crate) struct ServeArgs {
     /// use with mode 600).
     #[arg(long, value_name = "FILE", requires = "checkpoint_dir")]
     pub(crate) checkpoint_key: Option<PathBuf>,
+    /// Seconds between looks at the store's active list snapshot, so that `chipgate lists
+    /// import` or `lists activate` reaches the running server without a restart (0: never).
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub(crate) lists_poll: u64,
 }
 
 #[derive(Debug, Args)]

@@ -36,6 +36,7 @@ pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Statu
             }),
             _ => None,
         },
+        lists_poll: (args.lists_poll > 0).then(|| Duration::from_secs(args.lists_poll)),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -6,23 +6,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use common::run;
 
 fn home(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipgate-cli-cp-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipgate"))
-        .args(args)
-        .env("CHIPGATE_HOME", home)
-        .env("CHIPGATE_USER", "test-officer")
-        .env_remove("CHIPGATE_DB")
-        .output()
-        .unwrap()
+    common::temp_dir("cli-cp", name)
 }
 
 fn record_orders(home: &Path, refs: &[&str]) {

@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+mod common;
+
 struct Home(PathBuf);
 
 impl Home {
@@ -41,31 +43,15 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).trim().to_owned()
 }
 
-const LICENSE: &[&str] = &[
-    "license",
-    "add",
-    "--number",
-    "BIS-1",
-    "--holder",
-    "NVIDIA",
-    "--item",
-    "nvidia-h20",
-    "--destination",
-    "CN",
-    "--qty",
-    "100",
-    "--valid-from",
-    "2025-08-01",
-    "--valid-to",
-    "2026-07-31",
-    "--revenue-share",
-    "15",
-];
+/// The shared H20 license, with the revenue share its order checks report.
+fn license() -> Vec<&'static str> {
+    [common::LICENSE_ADD, &["--revenue-share", "15"]].concat()
+}
 
 #[test]
 fn license_and_order_round_trip_in_the_default_sqlite_store() {
     let home = Home::new("roundtrip");
-    let out = home.run(LICENSE);
+    let out = home.run(&license());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(home.0.join("chipgate.db").exists() || std::fs::read_dir(&home.0).unwrap().count() > 0);
     let order = [
@@ -119,14 +105,14 @@ fn license_and_order_round_trip_in_the_default_sqlite_store() {
 #[test]
 fn bad_input_is_refused_and_changes_nothing() {
     let home = Home::new("bad");
-    assert_eq!(home.run(LICENSE).status.code(), Some(0));
+    assert_eq!(home.run(&license()).status.code(), Some(0));
     let before = home.export();
 
     let unknown = home.run(&["license", "suspend", "BIS-404", "--reason", "x"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(stderr(&unknown).contains("BIS-404"), "{}", stderr(&unknown));
 
-    let mut negative: Vec<&str> = LICENSE.to_vec();
+    let mut negative: Vec<&str> = license();
     negative[3] = "BIS-2";
     let qty = negative.iter().position(|a| *a == "100").unwrap();
     negative[qty] = "-5";

@@ -8,16 +8,15 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn run(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipgate"))
-        .args(args)
-        .env("CHIPGATE_HOME", home)
-        .env("CHIPGATE_USER", "test-officer")
-        .env_remove("CHIPGATE_DB")
-        .output()
-        .unwrap()
+mod common;
+use common::run;
+
+/// Standard output as JSON, of a command that succeeded (or found hits: exit 2).
+fn json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success() || out.status.code() == Some(2), "{out:?}");
+    common::json(out)
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -27,10 +26,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipgate-cli-lists-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("cli-lists", tag)
 }
 
 /// Copies the repository's `data/` (all but the bundled list) into `to`.
@@ -46,11 +42,6 @@ fn copy_data(from: &Path, to: &Path) {
             std::fs::copy(&path, &target).unwrap();
         }
     }
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success() || out.status.code() == Some(2), "{out:?}");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
 }
 
 #[test]

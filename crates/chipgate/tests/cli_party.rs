@@ -11,23 +11,11 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn run(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipgate"))
-        .args(args)
-        .env("CHIPGATE_HOME", home)
-        .env("CHIPGATE_USER", "test-officer")
-        .env_remove("CHIPGATE_DB")
-        .output()
-        .unwrap()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"))
-}
+mod common;
+use common::{json, run};
 
 fn fixture(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,10 +26,7 @@ fn fixture(path: &str) -> String {
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipgate-cli-party-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("cli-party", tag)
 }
 
 /// The review queue's items as (external id, entry key, state).

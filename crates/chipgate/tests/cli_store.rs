@@ -4,17 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-fn run(home: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipgate"))
-        .args(args)
-        .env("CHIPGATE_HOME", home)
-        .env("CHIPGATE_USER", "test-officer")
-        .env_remove("CHIPGATE_DB")
-        .output()
-        .unwrap()
-}
+use common::run;
 
 #[test]
 fn reading_a_missing_store_fails_and_creates_nothing() {

@@ -14,10 +14,11 @@ use crate::state::AppState;
 /// Id given to a spec without one.
 const SPEC_ID: &str = "spec";
 
-/// The cache key: the endpoint and the whole body, its date resolved.
-fn cache_key<T: serde::Serialize>(endpoint: &str, body: &T) -> Result<String, ApiError> {
+/// The cache key: the endpoint, the lists' generation (a report made before the store's new
+/// list snapshot was swapped in is not served after it) and the whole body, its date resolved.
+fn cache_key<T: serde::Serialize>(state: &AppState, endpoint: &str, body: &T) -> Result<String, ApiError> {
     let body = serde_json::to_string(body).map_err(|e| ApiError::internal("cache key", &e))?;
-    Ok(format!("{endpoint} {body}"))
+    Ok(format!("{endpoint} {} {body}", state.engine().lists_generation()))
 }
 
 pub(crate) async fn classify(
@@ -25,7 +26,7 @@ pub(crate) async fn classify(
     AppJson(mut body): AppJson<ClassifyBody>,
 ) -> Result<Response, ApiError> {
     let date = *body.date.get_or_insert_with(|| state.today());
-    let key = cache_key("classify", &body)?;
+    let key = cache_key(&state, "classify", &body)?;
     if let Some(report) = state.cache().get(&key) {
         return Ok(json_bytes(report));
     }
@@ -41,7 +42,7 @@ pub(crate) async fn decide(
     AppJson(mut body): AppJson<DecideBody>,
 ) -> Result<Response, ApiError> {
     let date = *body.date.get_or_insert_with(|| state.today());
-    let key = cache_key("decide", &body)?;
+    let key = cache_key(&state, "decide", &body)?;
     if let Some(report) = state.cache().get(&key) {
         return Ok(json_bytes(report));
     }
