@@ -112,6 +112,9 @@ fn bench_checks(url: &str, n: u64, group: u64) -> Result<serde_json::Value, Stri
     let e = |e: chipgate_ledger::LedgerError| e.to_string();
     let mut l = Ledger::open(url).map_err(e)?;
     let t0 = 1_754_985_600; // 2025-08-12T08:00:00Z
+    let ship_date: chipgate_ledger::Date = "2025-08-13"
+        .parse()
+        .map_err(|e: chipgate_ledger::DateError| e.to_string())?;
     l.add_license(
         &NewLicense {
             number: "BENCH-1".into(),
@@ -148,7 +151,7 @@ fn bench_checks(url: &str, n: u64, group: u64) -> Result<serde_json::Value, Stri
         unit_value_cents: Some(1_200_000),
         consignee: Some("Example Cloud Co".into()),
         end_user: None,
-        date: "2025-08-13".into(),
+        date: ship_date,
         license: None,
         inputs: Default::default(),
     };
@@ -176,7 +179,7 @@ fn bench_checks(url: &str, n: u64, group: u64) -> Result<serde_json::Value, Stri
             unit_value_cents: Some(1_200_000),
             consignee: Some("Example Cloud Co".into()),
             end_user: None,
-            date: "2025-08-13".into(),
+            date: ship_date,
             license: None,
             inputs: Default::default(),
         };
