@@ -111,6 +111,14 @@ pub enum LedgerError {
         /// What went wrong.
         message: String,
     },
+    /// A periodic checkpoint's file cannot be written.
+    #[error("checkpoint file `{path}`: {message}")]
+    CheckpointFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
     /// Records at the start of the log were purged, so its tree cannot be recomputed.
     #[error("audit records before {first} were purged: the Merkle tree over the log cannot be recomputed")]
     PurgedPrefix {

@@ -184,7 +184,7 @@ pub use licenses::NAC_CLOCK_DAYS;
 pub use lists::{HoldKey, HoldQuery, HoldSort, HoldStatus};
 pub use merkle::{
     inclusion_path, leaf_hash, load_or_create_key, node_hash, parse_public_key, root_from_path, tree_head, Checkpoint,
-    CheckpointReport, InclusionProof, TreeHead,
+    CheckpointReport, CheckpointWriter, InclusionProof, TreeHead, WrittenCheckpoint,
 };
 pub use migrate::SCHEMA_VERSION;
 pub use model::*;
