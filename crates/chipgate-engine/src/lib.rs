@@ -636,7 +636,7 @@ impl Engine {
             unit_value_cents: line.unit_value_cents,
             consignee: request.consignee.clone(),
             end_user: request.end_user.clone(),
-            date: date.to_string(),
+            date,
             license: line.license.clone(),
             inputs: determination_inputs(line),
         };

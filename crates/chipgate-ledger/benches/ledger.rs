@@ -59,7 +59,7 @@ fn order(i: u64) -> OrderRequest {
         unit_value_cents: Some(1_200_000),
         consignee: None,
         end_user: None,
-        date: "2025-08-13".into(),
+        date: "2025-08-13".parse().unwrap(),
         license: None,
         inputs: Default::default(),
     }

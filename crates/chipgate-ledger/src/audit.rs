@@ -91,7 +91,7 @@ use crate::time::{Date, Timestamp};
 use crate::validate;
 
 /// Years a record is retained after its subject's latest qualifying event.
-pub const RETENTION_YEARS: i64 = 5;
+pub const RETENTION_YEARS: i32 = 5;
 
 /// `prev_hash` of the first record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -904,15 +904,25 @@ fn check_head(conn: &mut Conn, seq: i64, hash: &str) -> Result<()> {
 /// are under retention.
 fn retention_threshold(today: Date) -> Date {
     let mut d = today.add_years(-RETENTION_YEARS).add_days(-3);
-    while d.add_years(RETENTION_YEARS) < today {
+    while retention_until(d) < today {
         d = d.add_days(1);
     }
     d
 }
 
-/// The retention date for a subject whose latest qualifying event is `latest`.
+/// The retention date for a subject whose latest qualifying event is `latest`: the same day
+/// [`RETENTION_YEARS`] later, by the model's calendar. A period from February 29 into a common
+/// year ends on March 1 (the model's `add_years` gives February 28, which would end it a day
+/// early), and none passes 9999-12-31, the last date a record can hold.
 pub fn retention_until(latest: Date) -> Date {
-    latest.add_years(RETENTION_YEARS)
+    let until = latest.add_years(RETENTION_YEARS);
+    let leap_day_rounded_down = latest.ymd().1 == 2 && latest.ymd().2 == 29 && until.ymd().2 == 28;
+    let until = if leap_day_rounded_down {
+        until.add_days(1)
+    } else {
+        until
+    };
+    until.min(crate::time::last_date())
 }
 
 fn csv_field(out: &mut Vec<u8>, s: &str) {
@@ -1021,7 +1031,8 @@ impl Ledger {
                     .get(rec.subject)
                     .map_or(rec.event_date, String::as_str)
                     .max(rec.event_date);
-                let until = Date::parse(latest_event)
+                let until = latest_event
+                    .parse::<Date>()
                     .map(|d| retention_until(d).to_string())
                     .unwrap_or_default();
                 match format {
@@ -1169,13 +1180,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn threshold_matches_add_years() {
+    fn threshold_matches_retention_until() {
         for today in ["2030-03-01", "2030-02-28", "2029-03-01", "2031-12-31", "2028-02-29"] {
-            let t = Date::parse(today).unwrap();
+            let t: Date = today.parse().unwrap();
             let th = retention_threshold(t);
-            assert!(th.add_years(RETENTION_YEARS) >= t);
-            assert!(th.add_days(-1).add_years(RETENTION_YEARS) < t, "{today}");
+            assert!(retention_until(th) >= t);
+            assert!(retention_until(th.add_days(-1)) < t, "{today}");
         }
+    }
+
+    #[test]
+    fn retention_from_a_leap_day_ends_on_march_1_and_never_passes_9999() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(retention_until(d("2024-02-29")), d("2029-03-01"));
+        assert_eq!(retention_until(d("2024-02-28")), d("2029-02-28"));
+        assert_eq!(retention_until(d("2028-02-29")), d("2033-03-01"));
+        assert_eq!(retention_until(d("2025-08-12")), d("2030-08-12"));
+        assert_eq!(retention_until(d("9999-12-31")), d("9999-12-31"));
+        assert_eq!(retention_until(d("9996-03-01")), d("9999-12-31"));
     }
 
     #[test]

@@ -61,8 +61,7 @@ pub(crate) enum Cell {
 pub(crate) enum CellRef<'a> {
     Null,
     Int(i64),
-    Text(&'a str),
-    /// Text not yet checked to be UTF-8 (SQLite hands out bytes).
+    /// Text as the driver hands it out, not yet checked to be UTF-8 (`t` checks, `b` does not).
     Raw(&'a [u8]),
 }
 
@@ -75,7 +74,6 @@ impl<'a> CellRef<'a> {
     }
     pub(crate) fn t(self) -> Result<&'a str> {
         match self {
-            CellRef::Text(v) => Ok(v),
             CellRef::Raw(b) => std::str::from_utf8(b).map_err(|e| LedgerError::Corrupt(e.to_string())),
             other => Err(LedgerError::Corrupt(format!("expected text, found {other:?}"))),
         }
@@ -83,7 +81,6 @@ impl<'a> CellRef<'a> {
     /// Text as bytes, without a UTF-8 check.
     pub(crate) fn b(self) -> Result<&'a [u8]> {
         match self {
-            CellRef::Text(v) => Ok(v.as_bytes()),
             CellRef::Raw(b) => Ok(b),
             other => Err(LedgerError::Corrupt(format!("expected text, found {other:?}"))),
         }
@@ -788,6 +785,24 @@ mod pg {
         }
     }
 
+    /// A text column's bytes as the server sent them (the binary format of `text` is its
+    /// UTF-8 bytes), without the UTF-8 check `&str` makes.
+    struct RawText<'a>(&'a [u8]);
+
+    impl<'a> postgres::types::FromSql<'a> for RawText<'a> {
+        fn from_sql(_: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+            Ok(RawText(raw))
+        }
+
+        fn accepts(ty: &Type) -> bool {
+            // The ledger's columns are TEXT; a plain match (the `&str` impl compares type names).
+            matches!(
+                *ty,
+                Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN
+            )
+        }
+    }
+
     impl PgConn {
         /// Streams rows through a portal, borrowing text from each row.
         pub(crate) fn query_each(
@@ -803,22 +818,29 @@ mod pg {
             let mut n = 0;
             while let Some(r) = it.next().map_err(pg_err)? {
                 n += 1;
-                let mut cells: Vec<CellRef<'_>> = Vec::with_capacity(r.len());
-                for (i, col) in r.columns().iter().enumerate() {
+                let ncols = r.len();
+                if ncols > super::MAX_STREAM_COLS {
+                    return Err(LedgerError::Corrupt(format!("{ncols} columns in a streamed query")));
+                }
+                // On the stack, and text as the bytes the server sent: a reader that needs
+                // `&str` checks UTF-8 (`CellRef::t`), one that hashes bytes does not
+                // (verification streams a whole log through here).
+                let mut cells = [CellRef::Null; super::MAX_STREAM_COLS];
+                for (i, (cell, col)) in cells.iter_mut().zip(r.columns()).enumerate() {
                     let t = col.type_();
-                    let cell = if *t == Type::INT8 {
+                    *cell = if *t == Type::INT8 {
                         r.try_get::<_, Option<i64>>(i).map(|v| v.map(CellRef::Int))
                     } else if *t == Type::INT4 {
                         r.try_get::<_, Option<i32>>(i)
                             .map(|v| v.map(|v| CellRef::Int(i64::from(v))))
                     } else {
-                        r.try_get::<_, Option<&str>>(i).map(|v| v.map(CellRef::Text))
+                        r.try_get::<_, Option<RawText<'_>>>(i)
+                            .map(|v| v.map(|v| CellRef::Raw(v.0)))
                     }
                     .map_err(pg_err)?
                     .unwrap_or(CellRef::Null);
-                    cells.push(cell);
                 }
-                if !f(&cells)? {
+                if !f(&cells[..ncols])? {
                     // Dropping the iterator closes the portal.
                     break;
                 }

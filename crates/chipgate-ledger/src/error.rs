@@ -53,9 +53,9 @@ pub enum LedgerError {
         /// Unit value in cents.
         unit_value_cents: i64,
     },
-    /// Not a `YYYY-MM-DD` calendar date.
-    #[error("invalid date `{0}`: expected YYYY-MM-DD")]
-    InvalidDate(String),
+    /// Not a `YYYY-MM-DD` calendar date (the model's message: the text and what is wrong).
+    #[error(transparent)]
+    InvalidDate(#[from] chipgate_model::DateError),
     /// Not an RFC 3339 UTC timestamp or unix seconds.
     #[error("invalid timestamp `{0}`: expected RFC 3339 (2025-04-15T09:30:00Z) or unix seconds")]
     InvalidTimestamp(String),
@@ -106,6 +106,14 @@ pub enum LedgerError {
     /// The installation's signing key file cannot be read or created.
     #[error("signing key `{path}`: {message}")]
     KeyFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A periodic checkpoint's file cannot be written.
+    #[error("checkpoint file `{path}`: {message}")]
+    CheckpointFile {
         /// The file.
         path: String,
         /// What went wrong.

@@ -230,7 +230,8 @@ pub(crate) fn stored_ts(s: &str) -> Result<Timestamp> {
 
 /// Parses a stored date.
 pub(crate) fn stored_date(s: &str) -> Result<Date> {
-    Date::parse(s).map_err(|_| LedgerError::Corrupt(format!("bad stored date `{s}`")))
+    s.parse::<Date>()
+        .map_err(|_| LedgerError::Corrupt(format!("bad stored date `{s}`")))
 }
 
 /// Parses a stored JSON column.

@@ -15,8 +15,8 @@
 //!   stored verbatim in the audit record).
 //! * It **never reads the clock**: every state-changing call takes
 //!   `now: Timestamp` (from unix seconds or RFC 3339 UTC; stored as
-//!   `YYYY-MM-DDTHH:MM:SSZ`). Dates are strict `YYYY-MM-DD` ([`Date`], a tiny
-//!   civil-date helper instead of a date library).
+//!   `YYYY-MM-DDTHH:MM:SSZ`). Dates are strict `YYYY-MM-DD` ([`Date`]: `chipgate-model`'s,
+//!   the one calendar of chipgate, re-exported here, so no front-end converts between two).
 //! * It owns the schema: numbered SQL files `migrations/sqlite/NNNN_*.sql`
 //!   and `migrations/postgres/NNNN_*.sql` (same tables; only the spelling of
 //!   app-assigned integer keys differs), embedded in the binary, applied in
@@ -143,7 +143,7 @@
 //! let order = OrderRequest {
 //!     order_ref: "SO-1".into(), item_id: "nvidia-h20".into(), eccn: vec![],
 //!     destination: "CN".into(), quantity: 40, unit_value_cents: Some(1_200_000),
-//!     consignee: None, end_user: None, date: "2025-08-12".into(), license: None,
+//!     consignee: None, end_user: None, date: "2025-08-12".parse()?, license: None,
 //!     inputs: Default::default(),
 //! };
 //! let det = DeterminationSummary {
@@ -175,6 +175,7 @@ mod time;
 mod validate;
 
 pub use audit::{retention_until, GENESIS_HASH, RETENTION_YEARS};
+pub use chipgate_model::{Date, DateError};
 pub use db::BackendKind;
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::{LedgerError, Result};
@@ -183,14 +184,14 @@ pub use licenses::NAC_CLOCK_DAYS;
 pub use lists::{HoldKey, HoldQuery, HoldSort, HoldStatus};
 pub use merkle::{
     inclusion_path, leaf_hash, load_or_create_key, node_hash, parse_public_key, root_from_path, tree_head, Checkpoint,
-    CheckpointReport, InclusionProof, TreeHead,
+    CheckpointReport, CheckpointWriter, InclusionProof, TreeHead, WrittenCheckpoint,
 };
 pub use migrate::SCHEMA_VERSION;
 pub use model::*;
 pub use parties::{FoundHit, NewParty, Party, PartyResult, ScreenScope, ScreeningOutcome};
 pub use review::{Clearance, ReviewFilter, ReviewItem};
 pub use snapshots::{ListImport, NewListSnapshot, SnapshotEntry, SnapshotFile, StoredListSnapshot};
-pub use time::{civil_from_days, days_from_civil, days_in_month, is_leap_year, Date, Timestamp};
+pub use time::Timestamp;
 pub use validate::parse_quantity;
 
 /// Version of this crate, recorded by callers that want it in reports.

@@ -27,7 +27,7 @@ use crate::time::{Date, Timestamp};
 use crate::validate;
 
 /// Days BIS has to object to a NAC notification.
-pub const NAC_CLOCK_DAYS: i64 = 25;
+pub const NAC_CLOCK_DAYS: i32 = 25;
 
 pub(crate) const LICENSE_COLS: &str = "number, holder, status, items, destinations, consignee, \
      end_user, quantity_cap, quantity_remaining, value_cap_cents, value_remaining_cents, \
@@ -145,8 +145,8 @@ fn check_license(l: &NewLicense) -> Result<CheckedLicense> {
         .value_cap_cents
         .map(|v| validate::check_amount("value cap", v))
         .transpose()?;
-    let valid_from = Date::parse(l.valid_from.trim())?;
-    let valid_to = Date::parse(l.valid_to.trim())?;
+    let valid_from: Date = l.valid_from.trim().parse()?;
+    let valid_to: Date = l.valid_to.trim().parse()?;
     if valid_from > valid_to {
         return Err(LedgerError::InvalidValidity {
             from: valid_from.to_string(),
@@ -438,7 +438,7 @@ impl Ledger {
         let destination = validate::country("destination", &new.destination)?;
         let consignee = validate::opt_text("consignee", new.consignee.as_deref())?;
         let end_user = validate::opt_text("end user", new.end_user.as_deref())?;
-        let submitted_on = Date::parse(new.submitted_on.trim())?;
+        let submitted_on: Date = new.submitted_on.trim().parse()?;
         let clock = submitted_on.add_days(NAC_CLOCK_DAYS);
         let items_json = serde_json::to_string(&items)?;
         let now_s = now.to_string();

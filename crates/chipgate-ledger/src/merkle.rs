@@ -618,6 +618,75 @@ pub fn load_or_create_key(path: &Path) -> Result<(SigningKey, bool)> {
     }
 }
 
+/// Signed checkpoints written periodically by a long-running process (`chipgate serve`,
+/// `chipgate worker`): the one place that signs the log's head, names the file and skips a
+/// log that has not grown. What the caller does with a checkpoint besides the file (the
+/// worker publishes it to a NATS subject) is its own.
+#[derive(Debug)]
+pub struct CheckpointWriter {
+    key: SigningKey,
+    dir: Option<std::path::PathBuf>,
+    last: Option<u64>,
+}
+
+/// A checkpoint a [`CheckpointWriter`] made, and the file it went to (if it writes files).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenCheckpoint {
+    /// The signed tree head.
+    pub checkpoint: Checkpoint,
+    /// `DIR/checkpoint-<size>.json`, when the writer has a directory.
+    pub path: Option<std::path::PathBuf>,
+    /// The checkpoint as written: pretty JSON and a newline (what a NATS subscriber receives).
+    pub json: String,
+}
+
+impl CheckpointWriter {
+    /// Signs with `key`; writes files into `dir` when given (created on first write).
+    pub fn new(key: SigningKey, dir: Option<std::path::PathBuf>) -> CheckpointWriter {
+        CheckpointWriter { key, dir, last: None }
+    }
+
+    /// The public key of the signer, hex: what a verifier needs (`--public-key`).
+    pub fn public_key(&self) -> String {
+        hex(self.key.verifying_key().as_bytes())
+    }
+
+    /// The file name of the checkpoint of `size` records: `checkpoint-<size, 12 digits>.json`,
+    /// so a directory listing sorts by size.
+    pub fn file_name(size: u64) -> String {
+        format!("checkpoint-{size:012}.json")
+    }
+
+    /// Signs the log's tree head at `now` unless the log has not grown since the last
+    /// checkpoint this writer made (`None` then), and writes it to its file: into a temporary
+    /// file first, renamed into place, so a reader never sees half a checkpoint.
+    pub fn write(&mut self, ledger: &mut Ledger, now: crate::time::Timestamp) -> Result<Option<WrittenCheckpoint>> {
+        let checkpoint = ledger.checkpoint(&self.key, &now.to_string())?;
+        if self.last == Some(checkpoint.size) {
+            return Ok(None);
+        }
+        let mut json = serde_json::to_string_pretty(&checkpoint)?;
+        json.push('\n');
+        let path = match &self.dir {
+            None => None,
+            Some(dir) => {
+                let path = dir.join(Self::file_name(checkpoint.size));
+                let partial = dir.join(format!(".{}.partial", Self::file_name(checkpoint.size)));
+                let failed = |e: std::io::Error| LedgerError::CheckpointFile {
+                    path: path.display().to_string(),
+                    message: e.to_string(),
+                };
+                std::fs::create_dir_all(dir).map_err(failed)?;
+                std::fs::write(&partial, &json).map_err(failed)?;
+                std::fs::rename(&partial, &path).map_err(failed)?;
+                Some(path)
+            }
+        };
+        self.last = Some(checkpoint.size);
+        Ok(Some(WrittenCheckpoint { checkpoint, path, json }))
+    }
+}
+
 /// One record's inclusion proof.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InclusionProof {

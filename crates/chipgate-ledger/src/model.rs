@@ -38,7 +38,7 @@ pub struct OrderRequest {
     #[serde(default)]
     pub end_user: Option<String>,
     /// Shipment date, `YYYY-MM-DD`; license validity is judged on this date.
-    pub date: String,
+    pub date: Date,
     /// Ship against this license only (otherwise the ledger picks one).
     #[serde(default)]
     pub license: Option<String>,

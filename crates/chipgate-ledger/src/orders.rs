@@ -91,7 +91,7 @@ fn check_request<'a>(o: &RecordOrder<'a>) -> Result<CheckedOrder<'a>> {
             unit_value_cents: u,
         })?),
     };
-    let date = Date::parse(r.date.trim())?;
+    let date = r.date;
     let license = match r.license.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(l) => Some(validate::ident("license number", l)?),
@@ -105,7 +105,7 @@ fn check_request<'a>(o: &RecordOrder<'a>) -> Result<CheckedOrder<'a>> {
         unit_value_cents: unit,
         consignee: validate::opt_text("consignee", r.consignee.as_deref())?,
         end_user: validate::opt_text("end user", r.end_user.as_deref())?,
-        date: date.to_string(),
+        date,
         license,
         inputs: r
             .inputs

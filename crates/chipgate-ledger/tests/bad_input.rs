@@ -162,7 +162,7 @@ fn bad_input_is_rejected_and_changes_nothing() {
         bad.valid_from = "2025-02-30".into();
         rejects!(
             l.add_license(&bad, "officer", now),
-            "invalid date `2025-02-30`: expected YYYY-MM-DD"
+            "invalid date `2025-02-30`: no such day in that month (expected YYYY-MM-DD)"
         );
         bad.valid_from = "2025-01-01".into();
         bad.valid_to = "2026-01-01".into();
@@ -212,14 +212,15 @@ fn bad_input_is_rejected_and_changes_nothing() {
             ),
             "order `SO-1` was already checked with different contents in: quantity; use a new order reference"
         );
-        rejects!(
-            l.check_order(
-                &order("SO-9", 1, "2025/09/01"),
-                &det(Outcome::LicenseRequired),
-                "officer",
-                now
-            ),
-            "invalid date `2025/09/01`: expected YYYY-MM-DD"
+        // The order's date is the model's `Date`: a bad one is refused where the request is
+        // read (here its JSON), before it can reach the ledger.
+        let mut json = serde_json::to_value(order("SO-9", 1, "2025-09-01")).unwrap();
+        json["date"] = "2025/09/01".into();
+        assert_eq!(
+            serde_json::from_value::<chipgate_ledger::OrderRequest>(json)
+                .unwrap_err()
+                .to_string(),
+            "invalid date `2025/09/01`: wrong shape (expected YYYY-MM-DD)"
         );
         let mut o = order("SO-9", 1, "2025-09-01");
         o.unit_value_cents = Some(-100);

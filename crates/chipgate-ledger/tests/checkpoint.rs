@@ -215,3 +215,56 @@ fn the_signing_key_is_created_once_with_mode_600() {
     assert!(err.contains("not a chipgate signing key"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_periodic_writer_writes_a_verifying_file_only_when_the_log_has_grown() {
+    for db in backends("cp_writer") {
+        let mut l = history(&db);
+        let dir = std::env::temp_dir().join(format!("cg-cpw-{}-{}", std::process::id(), db.name()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut w = CheckpointWriter::new(key(7), Some(dir.clone()));
+        assert_eq!(w.public_key(), CheckpointWriter::new(key(7), None).public_key());
+        let first = w.write(&mut l, ts("2025-08-15T09:00:00Z")).unwrap().unwrap();
+        assert_eq!(first.checkpoint.size, 16, "{}", db.name());
+        let path = first.path.clone().unwrap();
+        assert!(path.ends_with("checkpoint-000000000016.json"), "{path:?}");
+        // The file is the JSON handed back, and it verifies against the log with the key.
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text, first.json);
+        let cp: Checkpoint = serde_json::from_str(&text).unwrap();
+        assert!(l.verify_checkpoint(&cp, &key(7).verifying_key()).unwrap().ok);
+        assert!(
+            l.verify_checkpoint(&cp, &key(8).verifying_key()).is_err(),
+            "a wrong key verifies"
+        );
+        // Nothing new: no checkpoint, no file.
+        assert!(w.write(&mut l, ts("2025-08-15T09:01:00Z")).unwrap().is_none());
+        l.record_event(
+            &AuditEvent {
+                kind: "screening.run".into(),
+                subject: "screening:9".into(),
+                payload: serde_json::json!({"name": "Example Party 9", "hits": 0}),
+                event_date: None,
+                engine_version: None,
+                ruleset_id: None,
+                list_snapshot_id: None,
+            },
+            "officer",
+            ts("2025-08-15T09:02:00Z"),
+        )
+        .unwrap();
+        let second = w.write(&mut l, ts("2025-08-15T09:03:00Z")).unwrap().unwrap();
+        assert_eq!(second.checkpoint.size, 17);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["checkpoint-000000000016.json", "checkpoint-000000000017.json"]);
+        // Without a directory the checkpoint is only handed back (the worker publishes it).
+        let mut bare = CheckpointWriter::new(key(7), None);
+        let only = bare.write(&mut l, ts("2025-08-15T09:04:00Z")).unwrap().unwrap();
+        assert_eq!((only.path, only.checkpoint.root), (None, second.checkpoint.root));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

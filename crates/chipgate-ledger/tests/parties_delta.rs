@@ -55,7 +55,7 @@ fn hits(list: &List, matches: &[BTreeSet<usize>], only: Option<&BTreeSet<String>
 type StoreState = (Vec<(u64, String, String, String)>, Vec<(u64, String)>);
 
 fn state(l: &mut Ledger) -> StoreState {
-    let today = Date::parse("2026-08-02").unwrap();
+    let today = "2026-08-02".parse::<Date>().unwrap();
     let items = l
         .review_items(ReviewFilter::All, today)
         .unwrap()

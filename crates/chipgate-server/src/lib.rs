@@ -316,36 +316,34 @@ impl Bound {
     }
 }
 
-/// Writes a signed checkpoint every `config.every` when the log has grown; a failure is
-/// logged and retried at the next tick (the server keeps serving).
+/// Writes a signed checkpoint every `config.every` when the log has grown
+/// ([`chipgate_ledger::CheckpointWriter`], shared with the worker); a failure is logged and
+/// retried at the next tick (the server keeps serving).
 async fn checkpoint_loop(state: AppState, config: Checkpoints, key: chipgate_ledger::SigningKey) {
-    let mut last: Option<u64> = None;
+    let writer = std::sync::Arc::new(std::sync::Mutex::new(chipgate_ledger::CheckpointWriter::new(
+        key,
+        Some(config.dir.clone()),
+    )));
     let mut tick = tokio::time::interval(config.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let key = key.clone();
-        let dir = config.dir.clone();
+        let writer = std::sync::Arc::clone(&writer);
         let result = state
             .with_ledger(move |state, ledger| {
-                let time = state.now()?.to_string();
-                let cp = ledger.checkpoint(&key, &time).map_err(ApiError::from)?;
-                if last == Some(cp.size) {
-                    return Ok(None);
-                }
-                let path = dir.join(format!("checkpoint-{:012}.json", cp.size));
-                let text = serde_json::to_string_pretty(&cp).map_err(|e| ApiError::internal("checkpoint", &e))?;
-                std::fs::create_dir_all(&dir)
-                    .and_then(|()| std::fs::write(&path, format!("{text}\n")))
-                    .map_err(|e| ApiError::internal("checkpoint file", &e))?;
-                Ok(Some((cp.size, path)))
+                let now = state.now()?;
+                let mut writer = writer
+                    .lock()
+                    .map_err(|_| ApiError::internal("checkpoint", &"the checkpoint writer's lock is poisoned"))?;
+                writer.write(ledger, now).map_err(ApiError::from)
             })
             .await;
         match result {
-            Ok(Some((size, path))) => {
-                last = Some(size);
-                tracing::info!("audit checkpoint of {size} records written to {}", path.display());
-            }
+            Ok(Some(written)) => tracing::info!(
+                "audit checkpoint of {} records written to {}",
+                written.checkpoint.size,
+                written.path.as_deref().unwrap_or(config.dir.as_path()).display()
+            ),
             Ok(None) => {}
             Err(e) => tracing::warn!("audit checkpoint not written: {e}"),
         }

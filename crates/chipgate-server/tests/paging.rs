@@ -21,7 +21,7 @@ fn request(order_ref: &str) -> OrderRequest {
         unit_value_cents: None,
         consignee: None,
         end_user: None,
-        date: "2025-08-12".to_owned(),
+        date: "2025-08-12".parse().unwrap(),
         license: None,
         inputs: Default::default(),
     }

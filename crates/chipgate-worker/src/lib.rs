@@ -32,7 +32,7 @@ use std::time::Duration;
 use async_nats::jetstream::{self, consumer::pull, AckKind};
 use chipgate_engine::Date;
 use chipgate_engine::{Engine, EngineError, OrderCheck, PreparedOrder};
-use chipgate_ledger::{Disposition, Ledger, LedgerError, Timestamp};
+use chipgate_ledger::{CheckpointWriter, Disposition, Ledger, LedgerError, Timestamp, WrittenCheckpoint};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,26 @@ pub struct WorkerConfig {
     pub idle_exit: Option<Duration>,
     /// Pause between recording an order and acknowledging it (tests of redelivery).
     pub ack_delay: Duration,
+    /// Signed checkpoints of the audit log while the worker runs, and one when it stops.
+    pub checkpoints: Option<CheckpointConfig>,
+}
+
+/// Where and how often a worker writes signed checkpoints of the audit log (Merkle tree heads,
+/// `docs/audit-trust.md`), so copies live outside the database: files in a directory, messages
+/// on a NATS subject, or both. A checkpoint is made only when the log has grown since the last
+/// one this worker made (the writing is `chipgate_ledger::CheckpointWriter`, as `serve`'s).
+#[derive(Clone, Debug)]
+pub struct CheckpointConfig {
+    /// How often, from the start; one more is written when the worker stops.
+    pub every: Duration,
+    /// Write `DIR/checkpoint-<size>.json`.
+    pub dir: Option<std::path::PathBuf>,
+    /// Publish the checkpoint's JSON on this NATS subject (`Nats-Msg-Id`:
+    /// `checkpoint-<size>-<root>`, so a JetStream stream that captures the subject keeps one
+    /// copy of a checkpoint several workers made).
+    pub subject: Option<String>,
+    /// The installation's signing key (created on first use, mode 600).
+    pub key: std::path::PathBuf,
 }
 
 impl WorkerConfig {
@@ -83,6 +103,7 @@ impl WorkerConfig {
             max_orders: None,
             idle_exit: None,
             ack_delay: Duration::ZERO,
+            checkpoints: None,
         }
     }
 
@@ -403,6 +424,113 @@ fn ledger_thread(engine: Arc<Engine>, db_url: String, user: String) -> Result<mp
     }
 }
 
+/// A request for a checkpoint, and where to send what was written.
+type CheckpointJob = tokio::sync::oneshot::Sender<Result<Option<WrittenCheckpoint>, LedgerError>>;
+
+/// The worker's checkpoints: a ledger connection of their own on a dedicated thread (the
+/// ledger is blocking), and where the checkpoints go besides their files.
+struct Checkpointer {
+    jobs: mpsc::Sender<CheckpointJob>,
+    subject: Option<String>,
+}
+
+impl Checkpointer {
+    /// Loads (or creates) the key and opens the thread's connection; `on_event` hears about a
+    /// created key and where the checkpoints go.
+    fn start(
+        cfg: &WorkerConfig,
+        c: &CheckpointConfig,
+        on_event: &mut dyn FnMut(&str),
+    ) -> Result<Checkpointer, WorkerError> {
+        let (key, created) = chipgate_ledger::load_or_create_key(&c.key)?;
+        if created {
+            on_event(&format!("created the audit signing key {} (mode 600)", c.key.display()));
+        }
+        let writer = CheckpointWriter::new(key, c.dir.clone());
+        let targets: Vec<String> = c
+            .dir
+            .iter()
+            .map(|d| d.display().to_string())
+            .chain(c.subject.iter().map(|s| format!("NATS subject `{s}`")))
+            .collect();
+        on_event(&format!(
+            "audit checkpoints every {} s and at shutdown to {} (public key {})",
+            c.every.as_secs_f64(),
+            targets.join(" and "),
+            writer.public_key()
+        ));
+        let (jobs_tx, jobs) = mpsc::channel::<CheckpointJob>();
+        let (ready_tx, ready) = mpsc::channel::<Result<(), LedgerError>>();
+        let db_url = cfg.db_url.clone();
+        std::thread::Builder::new()
+            .name("chipgate-checkpoints".to_owned())
+            .spawn(move || match Ledger::open(&db_url) {
+                Ok(mut ledger) => {
+                    let _ = ready_tx.send(Ok(()));
+                    let mut writer = writer;
+                    for reply in jobs {
+                        let result = match today_and_now().1 {
+                            Some(now) => writer.write(&mut ledger, now),
+                            None => Err(LedgerError::InvalidTimestamp("the clock is out of range".to_owned())),
+                        };
+                        let _ = reply.send(result);
+                    }
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                }
+            })?;
+        match ready.recv() {
+            Ok(Ok(())) => Ok(Checkpointer {
+                jobs: jobs_tx,
+                subject: c.subject.clone(),
+            }),
+            Ok(Err(e)) => Err(WorkerError::Ledger(e)),
+            Err(_) => Err(WorkerError::Nats("the checkpoint thread stopped".to_owned())),
+        }
+    }
+
+    /// Writes a checkpoint if the log has grown and publishes it; what happened, in words
+    /// (`None`: nothing new). A failure is reported, never fatal: the next one may succeed.
+    async fn checkpoint(&self, client: &async_nats::Client) -> Option<String> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if self.jobs.send(reply).is_err() {
+            return Some("audit checkpoint not written: the checkpoint thread stopped".to_owned());
+        }
+        let written = match answer.await {
+            Ok(Ok(Some(w))) => w,
+            Ok(Ok(None)) => return None,
+            Ok(Err(e)) => return Some(format!("audit checkpoint not written: {e}")),
+            Err(_) => return Some("audit checkpoint not written: the checkpoint thread stopped".to_owned()),
+        };
+        let size = written.checkpoint.size;
+        let mut done = Vec::new();
+        if let Some(path) = &written.path {
+            done.push(format!("written to {}", path.display()));
+        }
+        if let Some(subject) = &self.subject {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert(
+                "Nats-Msg-Id",
+                format!("checkpoint-{size}-{}", written.checkpoint.root).as_str(),
+            );
+            let sent = client
+                .publish_with_headers(subject.clone(), headers, written.json.clone().into())
+                .await
+                .map_err(|e| e.to_string());
+            let sent = match sent {
+                Ok(()) => client.flush().await.map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match sent {
+                Ok(()) => done.push(format!("published on `{subject}`")),
+                Err(e) => done.push(format!("NOT published on `{subject}`: {e}")),
+            }
+        }
+        Some(format!("audit checkpoint of {size} records {}", done.join(", ")))
+    }
+}
+
 struct Task {
     ledger: mpsc::Sender<Job>,
     js: jetstream::Context,
@@ -661,6 +789,17 @@ async fn run_async(
         cfg.concurrency,
         redact(&cfg.db_url)
     ));
+    let checkpointer = match &cfg.checkpoints {
+        Some(c) => Some(Checkpointer::start(&cfg, c, on_event)?),
+        None => None,
+    };
+    // The first tick is at once: a checkpoint of the log as the worker found it.
+    let mut checkpoint_tick = tokio::time::interval(
+        cfg.checkpoints
+            .as_ref()
+            .map_or(Duration::from_secs(3600), |c| c.every.max(Duration::from_millis(1))),
+    );
+    checkpoint_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let counters = Arc::new(Counters::default());
     let stop = Arc::new(AtomicBool::new(false));
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -692,6 +831,14 @@ async fn run_async(
     loop {
         tokio::select! {
             Some(text) = events.recv() => on_event(&text),
+            _ = checkpoint_tick.tick(), if checkpointer.is_some() => {
+                if let Some(text) = match &checkpointer {
+                    Some(c) => c.checkpoint(&client).await,
+                    None => None,
+                } {
+                    on_event(&text);
+                }
+            }
             joined = tasks.join_next() => match joined {
                 None => break,
                 Some(Ok(Ok(()))) => {}
@@ -707,6 +854,13 @@ async fn run_async(
         }
     }
     while let Ok(text) = events.try_recv() {
+        on_event(&text);
+    }
+    // The last checkpoint covers everything this worker recorded.
+    if let Some(text) = match &checkpointer {
+        Some(c) => c.checkpoint(&client).await,
+        None => None,
+    } {
         on_event(&text);
     }
     signals.abort();

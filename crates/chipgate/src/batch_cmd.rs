@@ -388,6 +388,15 @@ pub(crate) fn worker(args: WorkerArgs, source: &dyn DataSource) -> Result<Status
         max_orders: args.max_orders,
         idle_exit: args.idle_exit.map(Duration::from_secs),
         ack_delay: Duration::from_millis(args.ack_delay_ms),
+        checkpoints: args.checkpoint_every.map(|every| chipgate_worker::CheckpointConfig {
+            every: Duration::from_secs(every),
+            dir: args.checkpoint_dir.clone(),
+            subject: args.checkpoint_subject.clone(),
+            key: args
+                .checkpoint_key
+                .clone()
+                .unwrap_or_else(crate::home::signing_key_path),
+        }),
     };
     if let Some(path) = &args.publish {
         return publish(path, &config, args.quiet);

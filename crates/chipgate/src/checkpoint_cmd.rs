@@ -8,14 +8,9 @@ use serde::Serialize;
 
 use crate::cli::Format;
 use crate::error::CliError;
-use crate::home::{data_home, now};
+use crate::home::{now, signing_key_path};
 use crate::output::emit;
 use crate::Status;
-
-/// The installation's signing key when `--key` is not given.
-fn default_key_path() -> PathBuf {
-    data_home().join("audit-signing.key")
-}
 
 #[allow(
     clippy::print_stderr,
@@ -32,7 +27,7 @@ pub(crate) fn write(
     key: Option<PathBuf>,
     format: Format,
 ) -> Result<Status, CliError> {
-    let key_path = key.unwrap_or_else(default_key_path);
+    let key_path = key.unwrap_or_else(signing_key_path);
     let (key, created) = load_or_create_key(&key_path)?;
     if created {
         tell(&format!("created the signing key {} (mode 600)", key_path.display()));
@@ -81,7 +76,7 @@ pub(crate) fn verify(
     let key = match public_key {
         Some(hex) => parse_public_key(hex).map_err(|e| CliError::invalid_value("--public-key", e))?,
         None => {
-            let key_path = default_key_path();
+            let key_path = signing_key_path();
             if !key_path.exists() {
                 return Err(CliError::missing(
                     "--public-key",

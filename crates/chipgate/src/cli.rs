@@ -849,6 +849,7 @@ pub(crate) struct GenOrdersArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("checkpoint_to").multiple(true).args(["checkpoint_dir", "checkpoint_subject"])))]
 pub(crate) struct WorkerArgs {
     /// NATS server, e.g. nats://127.0.0.1:4222.
     #[arg(long, value_name = "URL")]
@@ -886,6 +887,22 @@ pub(crate) struct WorkerArgs {
     /// Pause between recording an order and acknowledging it, in milliseconds (tests of redelivery).
     #[arg(long, value_name = "MS", default_value_t = 0, hide = true)]
     pub(crate) ack_delay_ms: u64,
+    /// Write a signed checkpoint of the audit log into this directory every
+    /// `--checkpoint-every` seconds when the log has grown, and one when the worker stops
+    /// (`docs/audit-trust.md`).
+    #[arg(long, value_name = "DIR", requires = "checkpoint_every")]
+    pub(crate) checkpoint_dir: Option<PathBuf>,
+    /// Publish each checkpoint's JSON on this NATS subject too (or only there), so a copy
+    /// lives outside the database (capture it with a JetStream stream or a subscriber).
+    #[arg(long, value_name = "SUBJECT", requires = "checkpoint_every")]
+    pub(crate) checkpoint_subject: Option<String>,
+    /// Seconds between checkpoints.
+    #[arg(long, value_name = "SECS", requires = "checkpoint_to", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub(crate) checkpoint_every: Option<u64>,
+    /// The signing key (default: `audit-signing.key` in the data directory, created on first
+    /// use with mode 600).
+    #[arg(long, value_name = "FILE", requires = "checkpoint_every")]
+    pub(crate) checkpoint_key: Option<PathBuf>,
     /// Publish the lines of this order book (CSV, as for `batch`; each needs an order_ref or gets FILEHASH:LINE) to the stream and exit.
     #[arg(long, value_name = "ORDERS.csv")]
     pub(crate) publish: Option<PathBuf>,

@@ -22,6 +22,12 @@ pub(crate) fn data_home() -> PathBuf {
     PathBuf::from(".chipgate")
 }
 
+/// The installation's audit signing key when `--key`/`--checkpoint-key` is not given:
+/// `audit-signing.key` in the data directory (`audit checkpoint`, `serve`, `worker`).
+pub(crate) fn signing_key_path() -> PathBuf {
+    data_home().join("audit-signing.key")
+}
+
 /// A store URL from `--db` or `$CHIPGATE_DB`; an empty one (`CHIPGATE_DB=`) is none.
 pub(crate) fn given_db(db: Option<&str>) -> Option<&str> {
     db.filter(|url| !url.trim().is_empty())

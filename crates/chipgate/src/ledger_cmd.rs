@@ -20,7 +20,7 @@ use crate::Status;
 /// The date license status is shown for: `--as-of`, else today.
 fn as_of(flag: &AsOf, now: Timestamp) -> Result<Date, CliError> {
     match &flag.as_of {
-        Some(text) => Date::parse(text).map_err(|e| CliError::invalid_value("--as-of", e)),
+        Some(text) => text.parse::<Date>().map_err(|e| CliError::invalid_value("--as-of", e)),
         None => Ok(now.date()),
     }
 }

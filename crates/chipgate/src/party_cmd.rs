@@ -214,7 +214,10 @@ pub(crate) fn review(args: LedgerArgs<ReviewAction>, format: Format) -> Result<S
         } => {
             let user = recorded_user(args.user.as_deref())?;
             let expires = expires
-                .map(|e| Date::parse(&e).map_err(|err| CliError::invalid_value("--expires", err)))
+                .map(|e| {
+                    e.parse::<Date>()
+                        .map_err(|err| CliError::invalid_value("--expires", err))
+                })
                 .transpose()?;
             let mut ledger = open_ledger(args.db.as_deref(), Access::Read)?;
             let p = ledger.party(&party)?;

@@ -30,9 +30,7 @@ pub(crate) fn run(args: ServeArgs, reference_dir: Option<&Path>) -> Result<Statu
             (Some(dir), Some(every)) => Some(chipgate_server::Checkpoints {
                 dir,
                 every: Duration::from_secs(every),
-                key: args
-                    .checkpoint_key
-                    .unwrap_or_else(|| crate::home::data_home().join("audit-signing.key")),
+                key: args.checkpoint_key.unwrap_or_else(crate::home::signing_key_path),
             }),
             _ => None,
         },

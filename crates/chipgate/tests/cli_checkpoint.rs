@@ -227,8 +227,16 @@ fn serve_writes_a_checkpoint_when_the_log_grows() {
     let files = |n: usize| {
         let start = std::time::Instant::now();
         loop {
+            // Only whole checkpoints: a file is written under a temporary name and renamed.
             let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .map(|d| {
+                    d.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| {
+                            p.file_name()
+                                .is_some_and(|n| n.to_string_lossy().starts_with("checkpoint-"))
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
             found.sort();
             if found.len() >= n || start.elapsed() > std::time::Duration::from_secs(60) {

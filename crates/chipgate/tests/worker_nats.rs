@@ -250,3 +250,115 @@ fn two_workers_decide_every_order_exactly_once_when_one_is_killed() {
 
     client::delete_streams_blocking(&cfg).unwrap();
 }
+
+/// `chipgate worker --checkpoint-dir DIR --checkpoint-every SECS`: a checkpoint of the log as
+/// the worker found it, and one when it stops that covers every order it recorded (the
+/// interval here is longer than the run, so the second can only be the shutdown's); the log
+/// verifies against it with `audit verify --checkpoint`.
+#[test]
+fn a_worker_writes_checkpoints_to_its_directory_and_one_when_it_stops() {
+    if !nats_reachable() {
+        println!(
+            "SKIPPED: NATS with JetStream is not reachable at 127.0.0.1:4222; start `nats-server -js` to run this test"
+        );
+        return;
+    }
+    let tag = unique();
+    let mut cfg = WorkerConfig::new(NATS, ledger_url(&format!("cpd{tag}")));
+    cfg.stream = format!("CGCPD_{tag}");
+    cfg.subject_prefix = format!("cgcpd{tag}");
+    cfg.durable = "workers".to_owned();
+    let home = std::env::temp_dir().join(format!("chipgate-worker-cpd-{tag}"));
+    std::fs::create_dir_all(&home).unwrap();
+    let dir = home.join("checkpoints");
+    let key = home.join("audit-signing.key");
+    let worker = Command::new(env!("CARGO_BIN_EXE_chipgate"))
+        .args(["worker", "--nats", NATS, "--db", &cfg.db_url, "--stream", &cfg.stream])
+        .args(["--subject-prefix", &cfg.subject_prefix, "--durable", &cfg.durable])
+        .args(["--idle-exit", "3", "--user", "cp-worker", "--checkpoint-every", "3600"])
+        .arg("--checkpoint-dir")
+        .arg(&dir)
+        .arg("--checkpoint-key")
+        .arg(&key)
+        .env("CHIPGATE_HOME", &home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (all, _, _) = orders();
+    let sent = &all[..24];
+    assert_eq!(client::publish_orders_blocking(&cfg, sent).unwrap(), 24);
+    let out = worker.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("created the audit signing key"), "{err}");
+    assert!(
+        err.contains("audit checkpoints every 3600 s and at shutdown to"),
+        "{err}"
+    );
+
+    let mut ledger = chipgate_ledger::Ledger::open(&cfg.db_url).unwrap();
+    let size = ledger.tree_head().unwrap().size;
+    assert_eq!(size, 24, "one audit record per order");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["checkpoint-000000000000.json", "checkpoint-000000000024.json"],
+        "{err}"
+    );
+    assert!(err.contains("audit checkpoint of 24 records written to"), "{err}");
+    let public: String = chipgate_ledger::load_or_create_key(&key)
+        .unwrap()
+        .0
+        .verifying_key()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let verify = Command::new(env!("CARGO_BIN_EXE_chipgate"))
+        .args([
+            "audit",
+            "verify",
+            "--db",
+            &cfg.db_url,
+            "--public-key",
+            &public,
+            "--checkpoint",
+        ])
+        .arg(dir.join(&names[1]))
+        .env("CHIPGATE_HOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{verify:?}");
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("checkpoint OK"),
+        "{verify:?}"
+    );
+
+    client::delete_streams_blocking(&cfg).unwrap();
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+/// The checkpoint flags go together: an interval needs somewhere to write, and a place needs
+/// an interval (usage errors, before anything connects).
+#[test]
+fn worker_checkpoint_flags_need_each_other() {
+    for args in [
+        &["--checkpoint-every", "5"][..],
+        &["--checkpoint-dir", "/tmp/x"][..],
+        &["--checkpoint-subject", "a.b"][..],
+        &["--checkpoint-key", "/tmp/k"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_chipgate"))
+            .args(["worker", "--nats", "nats://127.0.0.1:1"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {out:?}");
+    }
+}

@@ -112,6 +112,9 @@ fn bench_checks(url: &str, n: u64, group: u64) -> Result<serde_json::Value, Stri
     let e = |e: chipgate_ledger::LedgerError| e.to_string();
     let mut l = Ledger::open(url).map_err(e)?;
     let t0 = 1_754_985_600; // 2025-08-12T08:00:00Z
+    let ship_date: chipgate_ledger::Date = "2025-08-13"
+        .parse()
+        .map_err(|e: chipgate_ledger::DateError| e.to_string())?;
     l.add_license(
         &NewLicense {
             number: "BENCH-1".into(),
@@ -148,7 +151,7 @@ fn bench_checks(url: &str, n: u64, group: u64) -> Result<serde_json::Value, Stri
         unit_value_cents: Some(1_200_000),
         consignee: Some("Example Cloud Co".into()),
         end_user: None,
-        date: "2025-08-13".into(),
+        date: ship_date,
         license: None,
         inputs: Default::default(),
     };
@@ -176,7 +179,7 @@ fn bench_checks(url: &str, n: u64, group: u64) -> Result<serde_json::Value, Stri
             unit_value_cents: Some(1_200_000),
             consignee: Some("Example Cloud Co".into()),
             end_user: None,
-            date: "2025-08-13".into(),
+            date: ship_date,
             license: None,
             inputs: Default::default(),
         };
@@ -279,14 +282,29 @@ fn bench_proofs(l: &mut Ledger) -> Result<serde_json::Value, String> {
     }))
 }
 
+/// This process's CPU time so far (user + system), in seconds, from `/proc/self/stat` (Linux;
+/// `None` elsewhere): on a shared machine the wall clock says how busy the others were, the
+/// CPU time what the work cost.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at `state` (field 3);
+    // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
 /// Times verification and export of the store at `url` as it is.
 fn bench_verify(url: &str) -> Result<serde_json::Value, String> {
     let e = |e: chipgate_ledger::LedgerError| e.to_string();
     let mut l = Ledger::open(url).map_err(e)?;
     let proofs = bench_proofs(&mut l)?;
+    let cpu = process_cpu_seconds();
     let start = Instant::now();
     let report = l.verify_audit().map_err(e)?;
     let verify = start.elapsed().as_secs_f64();
+    let verify_cpu = cpu.zip(process_cpu_seconds()).map(|(a, b)| b - a);
     let start = Instant::now();
     let exported = l
         .export_audit(&mut std::io::sink(), ExportFormat::JsonLines)
@@ -295,6 +313,7 @@ fn bench_verify(url: &str) -> Result<serde_json::Value, String> {
         "records": report.records,
         "ok": report.ok,
         "verify_seconds": verify,
+        "verify_client_cpu_seconds": verify_cpu,
         "verify_records_per_second": report.records as f64 / verify,
         "export_jsonl_seconds": start.elapsed().as_secs_f64(),
         "exported": exported,

@@ -88,7 +88,9 @@ fn run() -> Result<String, String> {
             unit_value_cents: None,
             consignee: None,
             end_user: None,
-            date: "2025-06-01".into(),
+            date: "2025-06-01"
+                .parse()
+                .map_err(|e: chipgate_ledger::DateError| e.to_string())?,
             license: Some(license.clone()),
             inputs: Default::default(),
         };

@@ -339,7 +339,7 @@ impl Replay {
                     item_id: r.item_id,
                     destination: r.destination,
                     quantity: r.quantity,
-                    ship_date: r.date,
+                    ship_date: r.date.to_string(),
                     status,
                     status_seq: rec.seq,
                     result_digest,
@@ -378,7 +378,7 @@ impl Replay {
             license_number,
             quantity: req.quantity,
             value_cents: value,
-            ship_date: req.date.clone(),
+            ship_date: req.date.to_string(),
             recorded_at: ts.to_owned(),
         };
         self.shipments.insert(req.order_ref.clone(), row);

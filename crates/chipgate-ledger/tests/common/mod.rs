@@ -175,7 +175,7 @@ pub(crate) fn ts(s: &str) -> Timestamp {
 }
 
 pub(crate) fn d(s: &str) -> Date {
-    Date::parse(s).unwrap()
+    s.parse().unwrap()
 }
 
 pub(crate) fn order(order_ref: &str, qty: i64, date: &str) -> OrderRequest {
@@ -188,7 +188,7 @@ pub(crate) fn order(order_ref: &str, qty: i64, date: &str) -> OrderRequest {
         unit_value_cents: Some(1_200_000),
         consignee: Some("Example Cloud Co".into()),
         end_user: None,
-        date: date.into(),
+        date: d(date),
         license: None,
         inputs: Default::default(),
     }

@@ -12,11 +12,10 @@ use crate::extract::{created, ok, ApiJson, AppJson, QueryParams};
 use crate::paging::{Page, PageRequest};
 use crate::state::AppState;
 
-fn as_of(state: &AppState, query: &mut QueryParams) -> Result<chipgate_ledger::Date, ApiError> {
-    let date = query
+fn as_of(state: &AppState, query: &mut QueryParams) -> Result<Date, ApiError> {
+    Ok(query
         .parse::<Date>("date", "YYYY-MM-DD")?
-        .unwrap_or_else(|| state.today());
-    chipgate_ledger::Date::parse(&date.to_string()).map_err(ApiError::from)
+        .unwrap_or_else(|| state.today()))
 }
 
 pub(crate) async fn list(
