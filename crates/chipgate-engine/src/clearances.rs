@@ -219,6 +219,17 @@ pub struct ClearedScreen {
     /// its country): those that apply, and those that do not with why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clearances: Vec<PartyClearance>,
+    /// Hits without a clearance that applies.
+    #[serde(skip)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    open: usize,
+}
+
+impl ClearedScreen {
+    /// Hits without a clearance that applies (what still needs a reviewer).
+    pub fn open_hits(&self) -> usize {
+        self.open
+    }
 }
 
 /// The engine's clearance state: the book and the entry keys of its index.
@@ -267,6 +278,7 @@ impl Engine {
         let report = self.screen(name, country, threshold)?;
         let book = self.clearance_book();
         let mut clearances = Vec::new();
+        let mut open = report.hits.len();
         if let Some(parties) = book.parties(name, report.country.as_deref()) {
             let keys = self.entry_keys()?;
             clearances = report
@@ -274,7 +286,25 @@ impl Engine {
                 .iter()
                 .filter_map(|h| clearance_of(parties, &keys, h.entry.index, date))
                 .collect();
+            open -= clearances.iter().filter(|c| c.applies).count();
         }
-        Ok(ClearedScreen { report, clearances })
+        Ok(ClearedScreen {
+            report,
+            clearances,
+            open,
+        })
+    }
+}
+
+impl Engine {
+    /// The entry of the lists in use with this identity key, and its content hash.
+    pub fn entry_by_key(&self, key: &str) -> Result<Option<(crate::ListEntry, String)>, EngineError> {
+        let keys = self.entry_keys()?;
+        let index = self.lists()?;
+        Ok(keys
+            .0
+            .iter()
+            .position(|(k, _)| k == key)
+            .and_then(|pos| Some((index.entries().get(pos)?.clone(), keys.0.get(pos)?.1.clone()))))
     }
 }
