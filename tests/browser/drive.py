@@ -10,7 +10,9 @@ queue, an order, a hold) and walks back with the back button, classifies the H20
 controlled"; the spec form hides for a catalog chip), runs an order check for the H20 to China
 (expects a hold: license required, no license), records a license, releases the hold, checks
 again, works the holds queue (priority, counts per reason, pages, filter, sort), exports CSV
-(holds, orders, a determination, the audit trail) and reads it back, and renders in dark mode.
+(holds, orders, a determination, the audit trail) and reads it back, works the review queue (a
+stored party's hits, seeded by run.sh: filter by list and score, open an item by its deep link,
+clear it with a reason), and renders in dark mode.
 A screenshot of each step goes to SCREENSHOT_DIR.
 """
 
@@ -22,6 +24,7 @@ import os
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 BASE, TOKEN, SHOTS, DRIVER_PORT = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
@@ -151,6 +154,8 @@ class Browser:
 ARROW_RIGHT, ENTER = "\ue014", "\ue007"
 csv.field_size_limit(1 << 30)  # the audit trail's payload column holds whole determinations
 HOLD_CSV = ("hold_id,order_ref,priority,reason_kinds,reasons,held_at,held_by,released_at,released_by,release_reason")
+REVIEW_CSV = ("party_id,party_name,entry_key,source,entry_name,matched,score,state,found_at,snapshot_id,entry_hash,"
+              "cleared_by,clear_reason,cleared_at,expires")
 ORDER_CSV = ("order_ref,status,item,eccn,destination,quantity,unit_value_usd,end_user,consignee,date,license,disposition,"
              "hold_reasons,authorization,checked_at,checked_by,audit_seq")
 
@@ -211,6 +216,12 @@ def last_csv(browser, name_part):
                              "CSV %s built" % name_part, 60.0, name_part)
     rows = list(csv.reader(io.StringIO(built["text"], newline="")))
     return built["name"], rows
+
+
+def review_rows(browser):
+    return browser.script("return [...document.querySelectorAll('#review-list-table tr[data-entry-key]')]"
+                          ".map(r => [r.dataset.party, r.dataset.entryKey, r.querySelector('td:nth-child(3)').textContent,"
+                          " Number(r.querySelector('td:nth-child(4)').textContent), r.dataset.state]);")
 
 
 def queue_rows(browser):
@@ -504,6 +515,62 @@ def main():
         browser.screenshot("browser-audit.png")
         checks += 1
 
+        # The review queue: the hits of the party run.sh stored (`chipgate party add` before the
+        # server started), filtered by list and by score, exported; an item by its deep link,
+        # cleared with a reason; the queue no longer shows it.
+        browser.go(BASE + "/review")
+        browser.wait_for("return document.querySelectorAll('#review-list-table tr[data-entry-key]').length >= 2;",
+                         "review queue")
+        everything = review_rows(browser)
+        assert all(r[4] == "open" for r in everything), everything
+        assert any(r[2] == "EL" for r in everything) and any(r[2] != "EL" for r in everything), everything
+        browser.type("#review-list", "EL")
+        browser.click("#review-form button[type=submit]")
+        browser.wait_for("return location.search.includes('list=EL') && [...document.querySelectorAll("
+                         "'#review-list-table tr[data-entry-key] td:nth-child(3)')].every(td => td.textContent === 'EL');",
+                         "filtered by list")
+        listed = review_rows(browser)
+        assert listed and len(listed) < len(everything), listed
+        top = max(r[3] for r in listed)
+        browser.type("#review-score", str(top))
+        browser.click("#review-form button[type=submit]")
+        browser.wait_for("return location.search.includes('min_score=');", "filtered by score")
+        browser.wait_for("return [...document.querySelectorAll('#review-list-table tr[data-entry-key]')]"
+                         ".every(r => Number(r.querySelector('td:nth-child(4)').textContent) >= arguments[0]);",
+                         "scores at least the filter", 30.0, top)
+        assert 0 < len(review_rows(browser)) <= len(listed), review_rows(browser)
+        browser.back()
+        browser.wait_for("return location.search === '?list=EL' && !document.querySelector('#review-score').value;",
+                         "back to the list filter")
+        browser.click("#review-csv")
+        name, rows = last_csv(browser, "review-pending")
+        assert ",".join(rows[0]) == REVIEW_CSV, rows[0]
+        assert sorted(r[2] for r in rows[1:]) == sorted(r[1] for r in listed), rows
+        assert all(r[3] == "EL" for r in rows[1:]), rows
+        print("CSV %s: %d rows" % (name, len(rows) - 1))
+        browser.screenshot("browser-review-queue.png")
+        party, key = listed[0][0], listed[0][1]
+        browser.go(BASE + "/review/%s/%s" % (party, urllib.parse.quote(key, safe="")))
+        browser.wait_text("#review-item-title", lambda t: "Huawei" in t, "review item deep link")
+        assert browser.text("#review-item-state").startswith("open"), browser.text("#review-item-state")
+        assert "no clearance" in browser.text("#review-history")
+        assert browser.script("return document.querySelector('#tabs a.active').dataset.view;") == "review"
+        browser.type("#review-reason", "different company: registry number differs")
+        browser.script("document.querySelector('#review-expires').value = '2099-12-31';")
+        browser.click("#review-clear")
+        state = browser.wait_text("#review-item-state", lambda t: t.startswith("cleared by admin"), "cleared")
+        assert "2099-12-31" in state, state
+        browser.wait_text("#review-history", lambda t: "admin clear until 2099-12-31" in t, "history")
+        browser.screenshot("browser-review-item.png")
+        browser.go(BASE + "/review?list=EL")
+        browser.wait_for("return document.querySelectorAll('#review-list-table tr[data-entry-key]').length === arguments[0];",
+                         "cleared item left the queue", 30.0, len(listed) - 1)
+        assert key not in [r[1] for r in review_rows(browser)]
+        browser.go(BASE + "/review?state=cleared")
+        browser.wait_for("return [...document.querySelectorAll('#review-list-table tr[data-entry-key]')]"
+                         ".map(r => r.dataset.entryKey).join() === arguments[0];", "cleared state", 30.0, key)
+        checks += 1
+
         # Dark mode: the page follows prefers-color-scheme.
         light = browser.script("return getComputedStyle(document.documentElement).backgroundColor;")
         browser.cdp("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
@@ -515,6 +582,10 @@ def main():
         assert dark[0] == "rgb(18, 22, 29)" and dark[0] != light, "dark background: %r (light %r)" % (dark, light)
         assert dark[1] == "rgb(27, 33, 43)" and dark[2] == "rgb(228, 231, 236)", dark
         browser.screenshot("browser-holds-queue-dark.png")
+        browser.go(BASE + "/review?state=all")
+        browser.wait_for("return document.querySelectorAll('#review-list-table tr[data-entry-key]').length >= 2;",
+                         "dark review queue")
+        browser.screenshot("browser-review-queue-dark.png")
         browser.go(BASE + "/chips?date=2025-04-20")
         browser.wait_text("#explorer-ruleset", lambda t: "ccl-2024-12-02" in t, "dark chart")
         plot = browser.script("return getComputedStyle(document.querySelector('#chart-svg .plot-bg')).fill;")

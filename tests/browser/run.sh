@@ -39,6 +39,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A stored party with hits for the review queue (`party add` exits 2 when it became a hit).
+status=0
+CHIPGATE_HOME="$home" CHIPGATE_USER=browser-test "$target/debug/chipgate" party add \
+  "Huawei Technologies Co., Ltd." --country CN --external-id C-100 >"$shots/party.log" 2>&1 || status=$?
+if [ "$status" != 2 ]; then
+  echo "seeding the party master failed (exit $status):" >&2
+  cat "$shots/party.log" >&2
+  exit 1
+fi
+
 CHIPGATE_HOME="$home" CHIPGATE_ADMIN_TOKEN="$token" "$target/debug/chipgate" serve --addr "127.0.0.1:$port" \
   >"$shots/server.log" 2>&1 &
 server_pid=$!

@@ -353,6 +353,7 @@ fn determine(
         not_enforced: found.not_enforced,
         listed_parties,
         possible_listed_parties: party.possible,
+        cleared_parties: party.cleared,
         red_flags: party.red_flags,
         missing_inputs,
         trace: steps,

@@ -193,6 +193,70 @@ pub struct ListedParty {
     pub authority: Option<String>,
     /// The entry's listing date as evaluated for the order date (set by the determination).
     pub listing: Option<String>,
+    /// A reviewer's clearance of this hit for this party (the store's review queue), whether
+    /// it applies and, when not, why; set by the caller's lookup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clearance: Option<PartyClearance>,
+    /// The entry's position in the caller's list snapshot (not serialized: the lookup's own
+    /// handle, to find the entry's identity key and content hash).
+    #[serde(skip)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    pub entry: Option<usize>,
+}
+
+/// A clearance of a party's hit on a list entry: a reviewer judged the match a false positive
+/// (`chipgate review clear`). It is tied to the entry's content hash: it applies only while
+/// the entry is unchanged, until its expiry, and to a party the store identifies as exactly
+/// one stored party (`docs/review.md`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PartyClearance {
+    /// The stored party the order's party was identified as (the store's id).
+    pub party_id: u64,
+    /// Its external id, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The entry's identity key.
+    pub entry_key: String,
+    /// The content hash of the entry version that was cleared.
+    pub cleared_hash: String,
+    /// The content hash of the entry as screened now.
+    pub entry_hash: String,
+    /// Who cleared it.
+    pub reviewer: String,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub cleared_at: String,
+    /// The last day it holds (`YYYY-MM-DD`); none: no expiry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// The `review.clear` audit record that gave it.
+    pub audit_seq: u64,
+    /// Whether it applies to this answer.
+    pub applies: bool,
+    /// Why it does not apply (the entry changed, it expired, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_not: Option<String>,
+}
+
+impl PartyClearance {
+    /// One line naming the clearance: reviewer, date, reason, expiry and its audit record.
+    pub fn describe(&self) -> String {
+        format!(
+            "cleared by {} on {} ({}){}; review.clear record #{}, entry {} content {}",
+            self.reviewer,
+            self.cleared_at.get(..10).unwrap_or(&self.cleared_at),
+            self.reason,
+            self.expires
+                .as_deref()
+                .map(|e| format!(", until {e}"))
+                .unwrap_or_default(),
+            self.audit_seq,
+            self.entry_key,
+            self.cleared_hash.get(..12).unwrap_or(&self.cleared_hash),
+        )
+    }
 }
 
 /// Screening of party names against restricted-party lists, supplied by the caller (the
@@ -513,6 +577,10 @@ pub struct Decision {
     pub listed_parties: Vec<ListedParty>,
     /// Possible matches to review: the answer is not green while any is open.
     pub possible_listed_parties: Vec<ListedParty>,
+    /// Hits a reviewer cleared as false positives, each with the clearance it used (its
+    /// `review.clear` record and the entry content hash): they decide nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cleared_parties: Vec<ListedParty>,
     /// Red flags for the exporter's due diligence (e.g. Red Flag 29).
     pub red_flags: Vec<Text>,
     /// Inputs whose absence leaves the outcome open.

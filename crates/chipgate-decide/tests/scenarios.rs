@@ -178,6 +178,8 @@ impl PartyLookup for FakeEntityList {
                 start_date: (query == "Dated Entity Ltd").then(|| "2024-06-10".to_owned()),
                 authority: Some("15 C.F.R. § 744.16 and Supplement No. 4 to Part 744".to_owned()),
                 listing: None,
+                clearance: None,
+                entry: None,
             })
             .collect()
     }

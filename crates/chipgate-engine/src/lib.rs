@@ -19,8 +19,11 @@ mod vocabulary;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
+mod clearances;
 mod lists;
 mod parties;
+
+pub use clearances::{ClearanceBook, ClearedScreen};
 
 pub use lists::{load_list_files, stored_list, ImportOptions, ListFile, ListImportReport, PreviousList};
 pub use parties::{parse_parties_csv, NewlyHit, PartyScreener, PartySelection, RescreenReport};
@@ -107,6 +110,8 @@ impl ListLookup<'_> {
                 start_date: hit.start_date,
                 authority: hit.citation,
                 listing: None,
+                clearance: None,
+                entry: Some(hit.entry.index),
             })
             .collect()
     }
@@ -173,6 +178,7 @@ pub struct Engine {
     /// How many times the lists were swapped: part of a cache key for reports that depend on
     /// the lists (`chipgate serve`).
     generation: AtomicU64,
+    clearances: clearances::Clearances,
 }
 
 impl std::fmt::Debug for Engine {
@@ -194,6 +200,10 @@ pub struct PartyScreening {
     pub role: String,
     /// The report.
     pub report: ScreenReport,
+    /// The store's clearances of the report's hits for this party (those that apply do not
+    /// hold the order; those that do not say why).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clearances: Vec<PartyClearance>,
 }
 
 /// An order check: the determination, the screening of its parties, and what the ledger did.
@@ -268,6 +278,7 @@ impl Engine {
             countries: Arc::new(CountryTable::load(source)?),
             swapped: RwLock::new(None),
             generation: AtomicU64::new(0),
+            clearances: clearances::Clearances::default(),
         })
     }
 
@@ -412,9 +423,24 @@ impl Engine {
     }
 
     /// Decides, screening the parties (and their owners) through the lists' index.
+    /// A hit of a party the store knows (exactly its stored name and country) that a reviewer
+    /// cleared against the entry's current content is reported as cleared, with the clearance
+    /// ([`Engine::load_clearances`], `docs/review.md`).
     pub fn decide(&self, item: &ChipRecord, request: &Request, date: Date) -> Result<Decision, EngineError> {
         let index = self.lists()?;
-        Ok(self.decider.decide(item, request, date, &ListLookup(&index))?)
+        let book = self.clearance_book();
+        let parties = clearances::OrderParties::of(self, &book, request);
+        if parties.is_empty() {
+            return Ok(self.decider.decide(item, request, date, &ListLookup(&index))?);
+        }
+        let keys = self.entry_keys_of(&index);
+        let lookup = clearances::ClearedLookup {
+            inner: &ListLookup(&index),
+            parties: &parties,
+            keys: &keys,
+            date,
+        };
+        Ok(self.decider.decide(item, request, date, &lookup)?)
     }
 
     /// Screens one name.
@@ -533,6 +559,20 @@ impl Engine {
         }
         let mut request = line.request.clone();
         request.quantity = Some(line.quantity);
+        let book = self.clearance_book();
+        let known = clearances::OrderParties::of(self, &book, &request);
+        let keys = if known.is_empty() {
+            Arc::default()
+        } else {
+            self.entry_keys()?
+        };
+        let cleared_lookup = clearances::ClearedLookup {
+            inner: parties,
+            parties: &known,
+            keys: &keys,
+            date,
+        };
+        let parties: &dyn PartyLookup = if known.is_empty() { parties } else { &cleared_lookup };
         let decision = match classification {
             Some(c) => self.decider.decide_with(item, c, &request, date, parties)?,
             None => self.decider.decide(item, &request, date, parties)?,
@@ -550,15 +590,21 @@ impl Engine {
                     .filter(|_| role == "end_user")
                     .map(|p| p.code.as_str());
                 let report = screen(name, country)?;
+                let cleared = known.of_report(&keys, &report, date);
                 for hit in &report.hits {
-                    hits.push(format!(
-                        "{role} `{name}` ~ {} on {} (score {:.2})",
-                        hit.matched_alias, hit.list, hit.score
-                    ));
+                    // A hit whose clearance applies does not hold the order: the report names it.
+                    let key = keys.key(hit.entry.index);
+                    if !cleared.iter().any(|c| c.applies && key == Some(c.entry_key.as_str())) {
+                        hits.push(format!(
+                            "{role} `{name}` ~ {} on {} (score {:.2})",
+                            hit.matched_alias, hit.list, hit.score
+                        ));
+                    }
                 }
                 screening.push(PartyScreening {
                     role: role.to_owned(),
                     report,
+                    clearances: cleared,
                 });
             }
         }

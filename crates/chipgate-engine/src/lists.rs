@@ -213,15 +213,18 @@ fn digests_of_stored(entries: Vec<SnapshotEntry>) -> Vec<EntryDigest> {
 
 impl Engine {
     /// The engine with the store's active list snapshot as its lists, when the store has one
-    /// (else unchanged: the bundled list).
+    /// (else unchanged: the bundled list), and the store's clearances.
     pub fn with_store_lists(self, ledger: &mut Ledger) -> Result<Engine, EngineError> {
-        match ledger.active_list_snapshot()? {
+        let engine = match ledger.active_list_snapshot()? {
             Some(active) => {
                 let snapshot = stored_list(ledger, &active)?;
-                Ok(self.with_lists(ScreeningIndex::build(snapshot)))
+                self.with_lists(ScreeningIndex::build(snapshot))
             }
-            None => Ok(self),
-        }
+            None => self,
+        };
+        // The store's clearances come with its lists (`docs/review.md`).
+        engine.load_clearances(ledger)?;
+        Ok(engine)
     }
 
     /// Imports list files as one snapshot into the store and activates it, after comparing it

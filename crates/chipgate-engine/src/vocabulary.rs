@@ -7,8 +7,8 @@ pub use chipgate_classify::{CatalogError, Classification, Classifier, ClassifyEr
 pub use chipgate_data::{DataSource, Directory, Embedded};
 pub use chipgate_decide::parties::parse_parties_file;
 pub use chipgate_decide::{
-    DecideError, Decider, Decision, DecisionTimeline, LicenseOutcome, ListedParty, NoLists, Ownership, PartyLookup,
-    Request, ReviewPolicy, ScenarioFailure, ScenarioFile, ScenarioRun,
+    DecideError, Decider, Decision, DecisionTimeline, LicenseOutcome, ListedParty, NoLists, Ownership, PartyClearance,
+    PartyLookup, Request, ReviewPolicy, ScenarioFailure, ScenarioFile, ScenarioRun,
 };
 pub use chipgate_model::{format_number, ChipId, ChipRecord, Date, DateError, Figure, ItemKind, Precision, SpecError};
 pub use chipgate_rules::{RulesError, Sym, Tri};

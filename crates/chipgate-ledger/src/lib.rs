@@ -189,7 +189,7 @@ pub use merkle::{
 pub use migrate::SCHEMA_VERSION;
 pub use model::*;
 pub use parties::{FoundHit, NewParty, Party, PartyResult, ScreenScope, ScreeningOutcome};
-pub use review::{Clearance, ReviewFilter, ReviewItem};
+pub use review::{Clearance, ClearedParty, HeldClearance, ReviewAction, ReviewFilter, ReviewItem, ReviewQuery};
 pub use snapshots::{ListImport, NewListSnapshot, SnapshotEntry, SnapshotFile, StoredListSnapshot};
 pub use time::Timestamp;
 pub use validate::parse_quantity;

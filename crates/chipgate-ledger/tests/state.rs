@@ -661,3 +661,168 @@ fn fatal_errors_are_about_the_store_not_the_input() {
     }
     .is_fatal());
 }
+
+/// A list snapshot of two own-list entries (content-addressed as the engine does).
+fn two_entry_snapshot(second: &str) -> NewListSnapshot {
+    use sha2::{Digest, Sha256};
+    let hex = |b: &[u8]| -> String { Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect() };
+    let entries: Vec<SnapshotEntry> = ["Acme Photonics Holdings", second]
+        .iter()
+        .map(|name| {
+            let body = serde_json::json!({ "source_code": "OWN", "name": name }).to_string();
+            SnapshotEntry {
+                source: "OWN".into(),
+                key: format!("OWN:{}", name.to_lowercase()),
+                hash: hex(body.as_bytes()),
+                body,
+            }
+        })
+        .collect();
+    let joined = entries.iter().map(|e| e.hash.as_str()).collect::<Vec<_>>().join("\n");
+    NewListSnapshot {
+        id: hex(joined.as_bytes()),
+        source_date: "2026-07-31".into(),
+        files: vec![SnapshotFile {
+            name: "block.csv".into(),
+            format: "own_csv".into(),
+            sha256: hex(joined.as_bytes()),
+            entries: 2,
+        }],
+        counts: [("OWN".to_owned(), 2)].into_iter().collect(),
+        diff: serde_json::json!({ "summary": { "added": 2 } }),
+        forced: vec![],
+        entries,
+    }
+}
+
+/// Parties, list snapshots and the review queue: two imports (the second active), a party, a
+/// screening, a clearance, an escalation and a second clearance.
+fn review_story(db: &TestDb) -> (Ledger, String) {
+    let mut l = db.open();
+    let o = "officer";
+    let v1 = two_entry_snapshot("Borealis Trading House");
+    let v2 = two_entry_snapshot("Cobalt Ridge Systems");
+    l.import_list_snapshot(&v1, true, o, at(0)).unwrap(); // 1 import, 2 activate
+    l.import_list_snapshot(&v2, true, o, at(1)).unwrap(); // 3 import, 4 activate
+    let party = NewParty {
+        name: "Acme Photonics Holdings".into(),
+        country: Some("CN".into()),
+        external_id: Some("C-100".into()),
+        ..NewParty::default()
+    };
+    l.add_party(&party, o, at(2)).unwrap(); // 5
+    let acme = &v2.entries[0];
+    let hit = FoundHit {
+        entry_key: acme.key.clone(),
+        entry_hash: acme.hash.clone(),
+        source: "OWN".into(),
+        entry_name: "Acme Photonics Holdings".into(),
+        matched: "Acme Photonics Holdings ~ Acme Photonics Holdings".into(),
+        score: 1.0,
+    };
+    let results = [PartyResult {
+        party_id: 1,
+        hits: vec![hit],
+    }];
+    l.record_screenings(&v2.id, &ScreenScope::Full, &results, o, at(3))
+        .unwrap(); // 6
+    l.clear_hit(1, &acme.key, "another Acme", None, o, at(4)).unwrap(); // 7
+    l.escalate_hit(1, &acme.key, "owner unclear", "supervisor", at(5))
+        .unwrap(); // 8
+    l.clear_hit(
+        1,
+        &acme.key,
+        "registry checked",
+        Some("2027-06-30".parse().unwrap()),
+        "supervisor",
+        at(6),
+    )
+    .unwrap(); // 9
+    (l, acme.key.clone())
+}
+
+#[test]
+fn parties_clearances_and_list_snapshots_are_verified_against_the_log() {
+    for db in backends("state_review") {
+        let (mut l, key) = review_story(&db);
+        let v = l.verify_audit().unwrap();
+        assert!(
+            v.ok && v.findings.is_empty() && v.notes.is_empty(),
+            "{}: {v:#?}",
+            db.name()
+        );
+        let clearance = format!("1/{key}");
+
+        // A clearance edited to cover other entry content, a party renamed, the active list
+        // switched back: each is caught, naming the record that set the value.
+        db.raw_exec("UPDATE party_clearances SET entry_hash = 'f00d', reviewer = 'mallory'");
+        db.raw_exec("UPDATE parties SET name = 'Acme Photonics Holding'");
+        let v1 = db.raw_text("SELECT id FROM list_snapshots WHERE import_seq = 1");
+        let v2 = db.raw_text("SELECT snapshot_id FROM list_active");
+        db.raw_exec(&format!("UPDATE list_active SET snapshot_id = '{v1}'"));
+        db.raw_exec("UPDATE list_snapshots SET entry_count = 1 WHERE import_seq = 3");
+        let mut found = differences(&mut l);
+        found.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        let hash = db.raw_text(&format!("SELECT entry_hash FROM party_hits WHERE entry_key = '{key}'"));
+        assert_eq!(
+            found,
+            vec![
+                column("list_active", "1", "snapshot_id", Some(&v1), Some(&v2), &[4]),
+                column("list_snapshots", &v2, "entry_count", Some("1"), Some("2"), &[3]),
+                column(
+                    "parties",
+                    "1",
+                    "name",
+                    Some("Acme Photonics Holding"),
+                    Some("Acme Photonics Holdings"),
+                    &[5]
+                ),
+                column(
+                    "party_clearances",
+                    &clearance,
+                    "entry_hash",
+                    Some("f00d"),
+                    Some(&hash),
+                    &[9]
+                ),
+                column(
+                    "party_clearances",
+                    &clearance,
+                    "reviewer",
+                    Some("mallory"),
+                    Some("supervisor"),
+                    &[9]
+                ),
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_deleted_clearance_or_an_inserted_one_is_caught() {
+    for db in backends("state_clearance_rows") {
+        let (mut l, key) = review_story(&db);
+        db.raw_exec("DELETE FROM party_clearances");
+        assert_eq!(
+            differences(&mut l),
+            vec![row(
+                "party_clearances",
+                &format!("1/{key}"),
+                StateDiff::MissingRow,
+                &[9]
+            )]
+        );
+        // Escalated, so no clearance is expected: one put back is an extra row.
+        l.escalate_hit(1, &key, "second look", "supervisor", at(7)).unwrap();
+        db.raw_exec(&format!(
+            "INSERT INTO party_clearances (party_id, entry_key, entry_hash, reason, reviewer, expires, cleared_at, \
+             audit_seq) VALUES (1, '{key}', 'x', 'forged', 'mallory', NULL, '2025-08-13T10:08:00Z', 9)"
+        ));
+        let found = differences(&mut l);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].0.as_str(), &found[0].2),
+            ("party_clearances", &StateDiff::ExtraRow)
+        );
+    }
+}

@@ -1,7 +1,9 @@
 //! A bounded cache of serialized determinations (`POST /v1/classify`, `/v1/decide`).
 //!
 //! Sound because determinations are pure: the engine's data (rules, catalog, countries,
-//! license rules, list snapshot) is loaded once and never changes while the server runs, and
+//! license rules, list snapshot) is loaded once and never changes while the server runs
+//! (the store's clearances do: a review action through the API reloads them and empties
+//! the cache), and
 //! the same inputs on the same date give byte-identical JSON (ARCHITECTURE.md). The key is the
 //! whole request body, re-serialized with its date resolved (a request without a date is keyed
 //! on today's date, so the cache never serves yesterday's "today"). Nothing that writes (order
@@ -43,6 +45,13 @@ impl ReportCache {
                 entries.clear();
             }
             entries.insert(key, report);
+        }
+    }
+
+    /// Drops every entry (the store's clearances changed).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
         }
     }
 

@@ -291,6 +291,36 @@ impl BodySchema for ReasonBody {
     }
 }
 
+/// `POST /v1/review/{party}/{entry_key}/clear`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClearBody {
+    /// Why the hit is not a match (recorded).
+    pub reason: String,
+    /// The last day the clearance holds (`YYYY-MM-DD`); none: no expiry.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+impl BodySchema for ClearBody {
+    const NAME: &'static str = "ClearRequest";
+    fn schema() -> Value {
+        object(
+            &[
+                (
+                    "reason",
+                    text("Why the hit is not a match; recorded in the audit trail."),
+                ),
+                (
+                    "expires",
+                    date("The last day the clearance holds (YYYY-MM-DD, not before today); absent: no expiry."),
+                ),
+            ],
+            &["reason"],
+        )
+    }
+}
+
 /// `POST /v1/routes/suspend` and `/v1/routes/resume`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -85,6 +85,10 @@ error_codes! {
     OrderNotFound => (NOT_FOUND, "Order not found", "order_not_found");
     /// No token has this name.
     TokenNotFound => (NOT_FOUND, "Token not found", "token_not_found");
+    /// No stored party has this id or external id.
+    PartyNotFound => (NOT_FOUND, "Party not found", "party_not_found");
+    /// The party has no hit on this entry in the review queue.
+    ReviewItemNotFound => (NOT_FOUND, "Review item not found", "review_item_not_found");
     /// No error code has this name (`GET /problems/{code}`).
     ProblemNotFound => (NOT_FOUND, "Problem type not found", "problem_not_found");
     /// The route exists but not for this method.
@@ -284,6 +288,9 @@ impl From<LedgerError> for ApiError {
             LedgerError::ReleaseWithoutReason | LedgerError::ReasonRequired(_) => {
                 ApiError::field(Code::InvalidField, "reason", message)
             }
+            LedgerError::BadInput { field, .. } if field == "party" => ApiError::new(Code::PartyNotFound, message),
+            LedgerError::BadInput { field, .. } if field == "hit" => ApiError::new(Code::ReviewItemNotFound, message),
+            LedgerError::BadInput { field, .. } => ApiError::field(Code::InvalidField, field, message),
             LedgerError::BackdatedWithoutReason { .. } => ApiError::field(Code::InvalidField, "backdated", message),
             LedgerError::UnsupportedUrl(_) | LedgerError::PostgresDisabled => {
                 ApiError::new(Code::InvalidField, message)

@@ -350,9 +350,9 @@ async fn checkpoint_loop(state: AppState, config: Checkpoints, key: chipgate_led
     }
 }
 
-/// Looks at the store's active list snapshot every `every` and swaps it in when it changed
-/// (`Engine::sync_store_lists`: the new index is built first, on the blocking pool); a
-/// failure is logged and retried at the next tick.
+/// Looks at the store's active list snapshot and clearances every `every` and swaps them in
+/// when they changed (`Engine::sync_store_lists`, `Engine::sync_clearances`: the new index is
+/// built first, on the blocking pool); a failure is logged and retried at the next tick.
 async fn lists_loop(state: AppState, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -360,12 +360,23 @@ async fn lists_loop(state: AppState, every: std::time::Duration) {
     loop {
         tick.tick().await;
         let result = state
-            .with_ledger(|state, ledger| state.engine().sync_store_lists(ledger).map_err(ApiError::from))
+            .with_ledger(|state, ledger| {
+                let engine = state.engine();
+                let lists = engine.sync_store_lists(ledger).map_err(ApiError::from)?;
+                let clearances = engine.sync_clearances(ledger).map_err(ApiError::from)?;
+                Ok((lists, clearances))
+            })
             .await;
         match result {
-            Ok(Some(id)) => tracing::info!("restricted-party lists: now screening against snapshot {id}"),
-            Ok(None) => {}
-            Err(e) => tracing::warn!("restricted-party lists not refreshed: {e}"),
+            Ok((lists, clearances)) => {
+                if let Some(id) = lists {
+                    tracing::info!("restricted-party lists: now screening against snapshot {id}");
+                }
+                if clearances {
+                    tracing::info!("review clearances re-read from the store");
+                }
+            }
+            Err(e) => tracing::warn!("restricted-party lists or clearances not refreshed: {e}"),
         }
     }
 }

@@ -11,18 +11,21 @@ use std::sync::OnceLock;
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{delete, get, post, MethodRouter};
-use chipgate_engine::{ChipRecord, Classification, Decision, OrderCheck, ScreenReport, Timeline};
+use chipgate_engine::{ChipRecord, Classification, ClearedScreen, Decision, OrderCheck, Timeline};
 use chipgate_ledger::{
-    AuditRecord, Hold, License, LicenseDetail, OrderRecord, RouteResumed, RouteSuspension, VerifyReport,
+    AuditRecord, Hold, License, LicenseDetail, OrderRecord, ReviewItem, RouteResumed, RouteSuspension, VerifyReport,
 };
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::Value;
 
 use crate::api::{
-    audit, catalog, determinations, licenses, orders, suspensions, system, tokens, Access, Endpoint, Param, Reply,
+    audit, catalog, determinations, licenses, orders, review, suspensions, system, tokens, Access, Endpoint, Param,
+    Reply,
 };
 use crate::auth::{Caller, NewToken, Role, TokenInfo};
-use crate::dto::{BodyRef, ClassifyBody, DecideBody, OrderCheckBody, ReasonBody, RouteBody, ScreenBody, TokenBody};
+use crate::dto::{
+    BodyRef, ClassifyBody, ClearBody, DecideBody, OrderCheckBody, ReasonBody, RouteBody, ScreenBody, TokenBody,
+};
 use crate::paging::Page;
 use crate::state::AppState;
 
@@ -181,7 +184,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             .body(BodyRef::of::<DecideBody>()),
         endpoint(M::POST, "/v1/screen", "determinations", "Screen a party name against the restricted-party lists", OFFICER,
             post(determinations::screen),
-            json::<ScreenReport>("`ScreenReport`: the same JSON as `chipgate screen NAME --format json`: hits with list, entry, matched alias, score and reasons."))
+            json::<ClearedScreen>("`ClearedScreen`: the same JSON as `chipgate screen NAME --format json`: hits with list, entry, matched alias, score and reasons, and `clearances`: the store's clearances of those hits for the stored party of exactly this name and country (`docs/review.md`)."))
             .body(BodyRef::of::<ScreenBody>()),
         // Orders.
         endpoint(M::POST, "/v1/orders/check", "orders", "Check an order line and record it: ship or hold, with the determination and screening", OFFICER,
@@ -211,6 +214,34 @@ pub fn endpoints() -> Vec<Endpoint> {
                 one_of("sort", "string", &["priority", "newest", "oldest"], "`priority` (default: a `screening_hit` reason first, then `indeterminate`, then `route_suspended`, then the rest; newest first within each), `newest` or `oldest`."),
                 LIMIT, CURSOR,
             ] }),
+        // Review queue.
+        endpoint(M::GET, "/v1/review", "review", "The review queue: parties' hits on list entries, open and escalated by default", VIEWER,
+            get(review::list),
+            json::<Page<ReviewItem>>("`Page<ReviewItem>`: `items` are the items of `chipgate review list --format json`."))
+            .describe("Paged by key (party id, then entry key). A clearance past its expiry reads as `open`.")
+            .query(const { &[
+                one_of("state", "string", &["pending", "open", "escalated", "cleared", "all"], "`pending` (default: open and escalated), `open`, `escalated`, `cleared` or `all`."),
+                param("list", "string", "Only hits on entries of this source list (code, e.g. `EL`, `SDN`, `OWN`)."),
+                param("min_score", "number", "Only hits scoring at least this (0 to 1)."),
+                param("age", "integer", "Only hits found in the last this many days."),
+                Param { name: "since", description: "Only hits found on or after this day (YYYY-MM-DD); not with `age`.", ..DATE },
+                param("party", "string", "Only this party's hits (its id or external id)."),
+                LIMIT, CURSOR,
+            ] }),
+        endpoint(M::GET, "/v1/review/{party}/{entry_key}", "review", "One review item with its party, the list entry and the clearance history", VIEWER,
+            get(review::show),
+            json::<review::ReviewDetail>("`ReviewDetail`: `party`, `item` (a `ReviewItem`), `entry` (as the lists in use give it), `entry_hash_now`, `history` (every `review.clear` and `review.escalate`)."))
+            .describe("`party` is the party's id or external id, `entry_key` the item's `entry_key` (URL-encoded). The web app's deep link `#/review/{party}/{entry_key}` opens it."),
+        endpoint(M::POST, "/v1/review/{party}/{entry_key}/clear", "review", "Clear a hit as a false positive, with a reason and an optional expiry", OFFICER,
+            post(review::clear),
+            json::<ReviewItem>("`ReviewItem`: the same JSON as `chipgate review clear --format json`."))
+            .describe("Tied to the content hash of the entry version hit: a later screening re-alerts when that entry changes. The reviewer is the token's name; recorded as `review.clear`. Determinations, screenings and order checks honour it from now on (`docs/review.md`).")
+            .body(BodyRef::of::<ClearBody>()),
+        endpoint(M::POST, "/v1/review/{party}/{entry_key}/escalate", "review", "Escalate a hit for a second look (withdraws its clearance)", OFFICER,
+            post(review::escalate),
+            json::<ReviewItem>("`ReviewItem`: the same JSON as `chipgate review escalate --format json`."))
+            .describe("Recorded as `review.escalate` under the token's name.")
+            .body(BodyRef::of::<ReasonBody>()),
         // Licenses.
         endpoint(M::GET, "/v1/licenses", "licenses", "List licenses with remaining quantity and value", VIEWER,
             get(licenses::list),

@@ -93,6 +93,14 @@ impl AppState {
         Date::from_days_since_epoch(i32::try_from(days).unwrap_or(0))
     }
 
+    /// After a review action: the engine reads the store's clearances again, and the cached
+    /// determinations (which may have used the old ones) are dropped.
+    pub fn clearances_changed(&self, ledger: &mut Ledger) -> Result<(), ApiError> {
+        self.inner.engine.load_clearances(ledger)?;
+        self.inner.cache.clear();
+        Ok(())
+    }
+
     /// Runs `f` with the ledger on the blocking pool (the ledger is synchronous).
     pub async fn with_ledger<T, F>(&self, f: F) -> Result<T, ApiError>
     where

@@ -24,6 +24,8 @@ pub(crate) const VIEW_PATHS: &[&str] = &[
     "/check",
     "/holds",
     "/holds/{id}",
+    "/review",
+    "/review/{party}/{entry_key}",
     "/orders",
     "/orders/{order_ref}",
     "/screen",

@@ -399,12 +399,16 @@ fn ledger_thread(engine: Arc<Engine>, db_url: String, user: String) -> Result<mp
                 let _ = ready_tx.send(Ok(()));
                 let mut lists_checked: Option<std::time::Instant> = None;
                 for (orders, reply) in jobs {
-                    // The store's active list snapshot, looked at no more than once a second:
-                    // an import reaches a running worker without a restart. Orders are not
-                    // checked against lists the store has replaced: they wait for redelivery.
+                    // The store's active list snapshot and clearances, looked at no more than
+                    // once a second: an import or a review reaches a running worker without a
+                    // restart. Orders are not checked against lists the store has replaced:
+                    // they wait for redelivery.
                     if lists_checked.is_none_or(|t| t.elapsed() >= LISTS_CHECK_EVERY) {
-                        if let Err(e) = engine.sync_store_lists(&mut ledger) {
-                            let why = format!("the store's list snapshot could not be loaded: {e}");
+                        let synced = engine
+                            .sync_store_lists(&mut ledger)
+                            .and_then(|_| engine.sync_clearances(&mut ledger));
+                        if let Err(e) = synced {
+                            let why = format!("the store's list snapshot or clearances could not be loaded: {e}");
                             let _ = reply.send(orders.iter().map(|_| Handled::Retry(why.clone())).collect());
                             continue;
                         }

@@ -172,6 +172,36 @@ pub(crate) fn run(engine: &Engine, args: ScreenArgs, format: Format) -> Result<S
             "give a NAME to screen, --id VALUE, --batch FILE.csv, or `screen pairs FILE.csv`",
         )
     })?;
+    if args.lists.is_empty() && args.cleared.is_none() {
+        // The engine's lists: with the store's clearances of the hits (docs/review.md).
+        let today: chipgate_engine::Date = crate::home::now()?
+            .date()
+            .to_string()
+            .parse()
+            .map_err(|e| CliError::invalid_value("date", e))?;
+        let screened = engine.screen_cleared(name, args.country.as_deref(), args.threshold, today)?;
+        match format {
+            Format::Json => print_json(&screened)?,
+            Format::Text => {
+                let mut text = report_text(&screened.report);
+                for c in &screened.clearances {
+                    let _ = writeln!(
+                        text,
+                        "  {} {}: {}",
+                        if c.applies { "cleared" } else { "clearance not applied" },
+                        c.entry_key,
+                        c.why_not.clone().unwrap_or_else(|| c.describe())
+                    );
+                }
+                print_text(&text)?;
+            }
+        }
+        return Ok(if screened.open_hits() > 0 {
+            Status::Attention
+        } else {
+            Status::Ok
+        });
+    }
     let report = index.screen(
         chipgate_engine::Query {
             name,

@@ -217,3 +217,109 @@ fn bad_party_input_names_the_line_and_field_and_stores_nothing() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     let _ = std::fs::remove_dir_all(&home);
 }
+
+/// The hold reasons' kinds of an order check's JSON.
+fn hold_kinds(check: &Value) -> Vec<String> {
+    check["result"]["disposition"]["reasons"]
+        .as_array()
+        .map(|r| r.iter().map(|x| x["kind"].as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn screen_and_order_check_honour_a_clearance_until_the_entry_changes() {
+    let home = temp_dir("honour");
+    let ok = |args: &[&str]| {
+        let out = run(&home, args);
+        assert!(out.status.code().is_some_and(|c| c == 0 || c == 2), "{out:?}");
+        out
+    };
+    ok(&["lists", "import", &fixture("lists/block-v1.csv"), "--force"]);
+    ok(&["party", "import", &fixture("parties/parties.csv")]);
+    let check = |order_ref: &str| {
+        json(&ok(&[
+            "order",
+            "check",
+            "--ref",
+            order_ref,
+            "--item",
+            "nvidia-geforce-rtx-4080",
+            "--to",
+            "HK",
+            "--qty",
+            "1",
+            "--end-user",
+            "Borealis Trading House",
+            "--format",
+            "json",
+        ]))
+    };
+    // Before any clearance: the own block list's hit holds the order.
+    let before = check("SO-HONOUR-1");
+    assert!(hold_kinds(&before).contains(&"screening_hit".to_owned()), "{before}");
+    assert!(before["screening"][0].get("clearances").is_none());
+
+    let (party, key, _) = queue(&home, false).into_iter().find(|(p, _, _)| *p == 2).unwrap();
+    ok(&[
+        "review",
+        "clear",
+        &party.to_string(),
+        &key,
+        "--reason",
+        "a different Borealis: registry number differs",
+    ]);
+
+    // Screening the stored name and country shows the hit cleared, naming the reviewer.
+    let out = ok(&[
+        "screen",
+        "Borealis Trading House",
+        "--country",
+        "HK",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "every hit cleared: {out:?}");
+    let screened = json(&out);
+    let c = &screened["clearances"][0];
+    assert_eq!(
+        (c["applies"].as_bool(), c["reviewer"].as_str()),
+        (Some(true), Some("test-officer")),
+        "{screened}"
+    );
+    assert_eq!(c["entry_key"], key.as_str());
+    // Another country is another party: not cleared.
+    let other = json(&ok(&[
+        "screen",
+        "Borealis Trading House",
+        "--country",
+        "MO",
+        "--format",
+        "json",
+    ]));
+    assert!(other.get("clearances").is_none(), "{other}");
+
+    // The order check is not held by the cleared hit, and says which clearance let it pass.
+    let after = check("SO-HONOUR-2");
+    assert!(!hold_kinds(&after).contains(&"screening_hit".to_owned()), "{after}");
+    let used = &after["screening"][0]["clearances"][0];
+    assert_eq!(used["applies"], true, "{after}");
+    assert!(used["audit_seq"].as_u64().is_some());
+
+    // v2 changes the Borealis entry (its country): the clearance no longer applies, says why,
+    // and the order is held again.
+    ok(&["lists", "import", &fixture("lists/block-v2.csv"), "--force"]);
+    let changed = check("SO-HONOUR-3");
+    assert!(hold_kinds(&changed).contains(&"screening_hit".to_owned()), "{changed}");
+    let stale = &changed["screening"][0]["clearances"][0];
+    assert_eq!(stale["applies"], false, "{changed}");
+    assert!(
+        stale["why_not"]
+            .as_str()
+            .unwrap()
+            .starts_with("the entry's content changed"),
+        "{changed}"
+    );
+    let out = run(&home, &["audit", "verify"]);
+    assert!(out.status.success(), "{out:?}");
+    let _ = std::fs::remove_dir_all(&home);
+}

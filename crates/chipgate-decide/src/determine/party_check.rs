@@ -19,6 +19,8 @@ use crate::{Decider, ListedParty, PartyLookup, Reason, ReasonInput};
 pub(super) struct PartyFindings {
     pub(super) listed: Vec<ListedParty>,
     pub(super) possible: Vec<ListedParty>,
+    /// Hits a reviewer cleared (their clearance applies).
+    pub(super) cleared: Vec<ListedParty>,
     pub(super) reasons: Vec<Reason>,
     /// Missing inputs a reviewer must settle (possible matches, uncertain listing dates,
     /// ownership that could reach the threshold).
@@ -36,6 +38,7 @@ pub(super) fn parties(decider: &Decider, inputs: &Inputs<'_>, places: &Places) -
     let mut found = PartyFindings {
         listed: Vec::new(),
         possible: Vec::new(),
+        cleared: Vec::new(),
         reasons: Vec::new(),
         undecided: Vec::new(),
         notes: Vec::new(),
@@ -79,7 +82,36 @@ fn screen_party(
     for mut hit in lists.screen(name, country, rules.possible, rules.party_lists()) {
         hit.role = role.to_owned();
         let (listing, strong) = rules.assess(&hit, date);
+        let cleared = hit.clearance.as_ref().filter(|c| c.applies).map(|c| c.describe());
+        // A clearance that does not apply says why, in the hit's review line.
+        let not_applied = hit
+            .clearance
+            .as_ref()
+            .and_then(|c| c.why_not.as_ref().map(|w| (c.audit_seq, w)))
+            .map(|(seq, why)| format!("; the clearance of review.clear record #{seq} does not apply: {why}"))
+            .unwrap_or_default();
         match listing {
+            // A reviewed false positive: the hit is shown as cleared and decides nothing. A
+            // strong match stays in sight as a red flag naming the clearance (docs/review.md).
+            Listing::Listed(words) | Listing::Unknown(words) | Listing::Uncertain(words) if cleared.is_some() => {
+                let clearance = cleared.unwrap_or_default();
+                let text = format!(
+                    "{} `{name}` matches `{}` on the {} (score {:.2}), {clearance}.",
+                    role.replace('_', " "),
+                    hit.name,
+                    hit.code,
+                    hit.score
+                );
+                if strong {
+                    found.red_flags.push(Text::from(format!(
+                        "A strong match was cleared as a false positive: {text} Check that the clearance still holds."
+                    )));
+                } else {
+                    found.notes.push(Text::from(text));
+                }
+                hit.listing = Some(words);
+                found.cleared.push(hit);
+            }
             Listing::NotYet(words) => {
                 found.notes.push(Text::from(format!(
                     "{} `{}` matches `{}` on the {} (score {:.2}), which was not yet listed on the order date: {words}.",
@@ -110,7 +142,7 @@ fn screen_party(
                     )
                 };
                 found.undecided.push(format!(
-                    "review: is {} `{name}` the {} entry `{}`? {why}",
+                    "review: is {} `{name}` the {} entry `{}`? {why}{not_applied}",
                     role.replace('_', " "),
                     hit.code,
                     hit.name
@@ -321,6 +353,8 @@ fn owner_status(
     let mut counts = Vec::new();
     let mut open = Vec::new();
     for mut hit in lists.screen(owner, None, rules.possible, &rules.owner_lists()) {
+        // Clearances are of a party's own hits: an owner's hit is never cleared by one.
+        hit.clearance = None;
         // Entries of the lists the rule names count; of the others asked for, they may.
         let undetermined_list = rules.owner_list_undetermined(&hit.code);
         let (listing, strong) = rules.assess(&hit, date);

@@ -79,6 +79,37 @@ const ROUTES: Table = Table {
     origin: Some(0),
 };
 
+const PARTIES: Table = Table {
+    name: "parties",
+    sql: "SELECT id, external_id, name, country, identifiers, owners, created_at, created_by, audit_seq \
+          FROM parties ORDER BY id",
+    key_cols: 1,
+    origin: Some(8),
+};
+
+const PARTY_CLEARANCES: Table = Table {
+    name: "party_clearances",
+    sql: "SELECT party_id, entry_key, entry_hash, reason, reviewer, expires, cleared_at, audit_seq \
+          FROM party_clearances ORDER BY party_id, entry_key",
+    key_cols: 2,
+    origin: Some(7),
+};
+
+const LIST_SNAPSHOTS: Table = Table {
+    name: "list_snapshots",
+    sql: "SELECT id, source_date, files, counts, entry_count, forced, imported_at, imported_by, import_seq \
+          FROM list_snapshots ORDER BY id",
+    key_cols: 1,
+    origin: Some(8),
+};
+
+const LIST_ACTIVE: Table = Table {
+    name: "list_active",
+    sql: "SELECT id, snapshot_id, activated_at, activated_by, audit_seq FROM list_active ORDER BY id",
+    key_cols: 1,
+    origin: Some(4),
+};
+
 /// Findings collected over all tables.
 struct Findings {
     head_seq: u64,
@@ -120,6 +151,10 @@ impl Replay {
         compare_table(conn, &SHIPMENTS, std::mem::take(&mut self.shipments), &mut f)?;
         compare_table(conn, &HOLDS, std::mem::take(&mut self.holds), &mut f)?;
         compare_table(conn, &ROUTES, std::mem::take(&mut self.routes), &mut f)?;
+        compare_table(conn, &PARTIES, std::mem::take(&mut self.parties), &mut f)?;
+        compare_table(conn, &PARTY_CLEARANCES, std::mem::take(&mut self.clearances), &mut f)?;
+        compare_table(conn, &LIST_SNAPSHOTS, std::mem::take(&mut self.snapshots), &mut f)?;
+        compare_table(conn, &LIST_ACTIVE, std::mem::take(&mut self.active), &mut f)?;
         for (table, n) in &f.unchecked {
             self.notes.push(format!(
                 "{n} {table} row(s) were established by records no longer in the log (purged up to record {}) \

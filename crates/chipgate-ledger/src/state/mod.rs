@@ -20,6 +20,15 @@
 //! | `shipments` | `order.shipped` (authorization, quantity, value, date) | `recorded_at`, `audit_seq` |
 //! | `holds` | `order.held` (reasons), `hold.release` (release reason) | `hold_id`, `held_at/by`, `released_at/by`, `release_seq` |
 //! | `route_suspensions` | `route.suspend`, `route.resume` (item, destination, reasons) | `id`, `suspended_at/by`, `resumed_at/by` |
+//! | `parties` | `party.add` (id, external id, name, country, identifiers, owners) | `created_at/by`, `audit_seq` |
+//! | `party_clearances` | `review.clear` (party, entry key and hash, reason, expiry), `review.escalate` (removes it) | `reviewer`, `cleared_at`, `audit_seq` |
+//! | `list_snapshots` | `list.import` (id, source date, files, counts, forced) | `imported_at/by`, `import_seq`; `entry_count` is the sum of the counts |
+//! | `list_active` | `list.activate` (the snapshot) | `activated_at/by`, `audit_seq` |
+//!
+//! Not checked: a party's screening status and its hits (`parties.status`,
+//! `screened_snapshot`, `screened_at`, `party_hits`: a `party.screen` record lists a
+//! screening's new hits only), a snapshot's `diff` (its record keeps the summary) and the list
+//! entries themselves (content-addressed: `list_entries.hash` is the SHA-256 of the body).
 //!
 //! Every version of the ledger has written these payloads, so every record
 //! can be replayed. What cannot be checked is reported as a note, not a
@@ -68,9 +77,45 @@ fn utf8<'a>(b: &'a [u8], field: &str) -> Result<&'a str> {
 mod compare;
 mod rows;
 
-use rows::{HoldRow, LicenseRow, NacRow, OrderRow, Release, Resume, RouteRow, ShipmentRow};
+use rows::{
+    ActiveRow, ClearanceRow, HoldRow, LicenseRow, NacRow, OrderRow, PartyRow, Release, Resume, RouteRow, ShipmentRow,
+    SnapshotRow,
+};
 
 // Payloads (only the fields replay needs; the rest is skipped)
+
+#[derive(Deserialize)]
+pub(crate) struct PartyAdded {
+    id: u64,
+    external_id: Option<String>,
+    name: String,
+    country: Option<String>,
+    identifiers: Vec<String>,
+    owners: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ReviewAct {
+    party: u64,
+    entry_key: String,
+    entry_hash: String,
+    reason: String,
+    expires: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListImported {
+    id: String,
+    source_date: String,
+    files: serde_json::Value,
+    counts: std::collections::BTreeMap<String, u64>,
+    forced: Vec<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListActivated {
+    id: String,
+}
 
 #[derive(Deserialize)]
 pub(crate) struct LicenseAdded {
@@ -191,6 +236,10 @@ pub(crate) struct Replay {
     shipments: Map<ShipmentRow>,
     holds: Map<HoldRow>,
     routes: Map<RouteRow>,
+    parties: Map<PartyRow>,
+    clearances: Map<ClearanceRow>,
+    snapshots: Map<SnapshotRow>,
+    active: Map<ActiveRow>,
     notes: Vec<String>,
 }
 
@@ -205,6 +254,10 @@ impl Replay {
             shipments: Map::default(),
             holds: Map::default(),
             routes: Map::default(),
+            parties: Map::default(),
+            clearances: Map::default(),
+            snapshots: Map::default(),
+            active: Map::default(),
             notes: Vec::new(),
         }
     }
@@ -223,6 +276,11 @@ impl Replay {
             Parsed::RouteResume(p) => self.route_resume(rec, p),
             Parsed::NacSubmit(n) => self.nac_submit(rec, *n),
             Parsed::NacChange(n) => self.nac_change(rec, *n),
+            Parsed::PartyAdd(p) => self.party_add(rec, *p),
+            Parsed::ReviewClear(p) => self.review_clear(rec, *p),
+            Parsed::ReviewEscalate(p) => self.review_escalate(rec, &p),
+            Parsed::ListImport(p) => self.list_import(rec, *p),
+            Parsed::ListActivate(p) => self.list_activate(rec, p),
         };
         if let Err(e) = res {
             self.incomplete = true;
@@ -433,6 +491,66 @@ impl Replay {
         Ok(())
     }
 
+    fn party_add(&mut self, rec: &Record<'_>, p: PartyAdded) -> Result<()> {
+        let row = PartyRow {
+            seq: rec.seq,
+            external_id: p.external_id,
+            name: p.name,
+            country: p.country,
+            identifiers: serde_json::to_string(&p.identifiers)?,
+            owners: serde_json::to_string(&p.owners)?,
+            created_at: rec.ts()?.to_owned(),
+            created_by: rec.user()?,
+        };
+        self.parties.insert(p.id.to_string(), row);
+        Ok(())
+    }
+
+    fn review_clear(&mut self, rec: &Record<'_>, p: ReviewAct) -> Result<()> {
+        let row = ClearanceRow {
+            seq: rec.seq,
+            entry_hash: p.entry_hash,
+            reason: p.reason,
+            reviewer: rec.user()?,
+            expires: p.expires,
+            cleared_at: rec.ts()?.to_owned(),
+        };
+        self.clearances.insert(format!("{}/{}", p.party, p.entry_key), row);
+        Ok(())
+    }
+
+    fn review_escalate(&mut self, _rec: &Record<'_>, p: &ReviewAct) -> Result<()> {
+        self.clearances.remove(&format!("{}/{}", p.party, p.entry_key));
+        Ok(())
+    }
+
+    fn list_import(&mut self, rec: &Record<'_>, p: ListImported) -> Result<()> {
+        let total: u64 = p.counts.values().sum();
+        let row = SnapshotRow {
+            seq: rec.seq,
+            source_date: p.source_date,
+            files: serde_json::to_string(&p.files)?,
+            counts: serde_json::to_string(&p.counts)?,
+            entry_count: i64::try_from(total).map_err(|_| LedgerError::Corrupt("entry count out of range".into()))?,
+            forced: serde_json::to_string(&p.forced)?,
+            imported_at: rec.ts()?.to_owned(),
+            imported_by: rec.user()?,
+        };
+        self.snapshots.insert(p.id, row);
+        Ok(())
+    }
+
+    fn list_activate(&mut self, rec: &Record<'_>, p: ListActivated) -> Result<()> {
+        let row = ActiveRow {
+            seq: rec.seq,
+            snapshot_id: p.id,
+            activated_at: rec.ts()?.to_owned(),
+            activated_by: rec.user()?,
+        };
+        self.active.insert("1".to_owned(), row);
+        Ok(())
+    }
+
     fn nac_submit(&mut self, rec: &Record<'_>, n: NacNotification) -> Result<()> {
         let ts = rec.ts()?.to_owned();
         let row = NacRow {
@@ -480,6 +598,11 @@ pub(crate) enum Parsed {
     RouteResume(RouteResumedPayload),
     NacSubmit(Box<NacNotification>),
     NacChange(Box<NacNotification>),
+    PartyAdd(Box<PartyAdded>),
+    ReviewClear(Box<ReviewAct>),
+    ReviewEscalate(Box<ReviewAct>),
+    ListImport(Box<ListImported>),
+    ListActivate(ListActivated),
 }
 
 /// An order check's payload with the digests of the `request` and `result` texts it wrote.
@@ -508,6 +631,11 @@ pub(crate) fn parse(rec: &Record<'_>) -> Parsed {
         b"route.resume" => read(rec).map(Parsed::RouteResume),
         b"nac.submit" => read::<NacChanged>(rec).map(|p| Parsed::NacSubmit(Box::new(p.notification))),
         b"nac.clear" | b"nac.reject" => read::<NacChanged>(rec).map(|p| Parsed::NacChange(Box::new(p.notification))),
+        b"party.add" => read(rec).map(|p| Parsed::PartyAdd(Box::new(p))),
+        b"review.clear" => read(rec).map(|p| Parsed::ReviewClear(Box::new(p))),
+        b"review.escalate" => read(rec).map(|p| Parsed::ReviewEscalate(Box::new(p))),
+        b"list.import" => read(rec).map(|p| Parsed::ListImport(Box::new(p))),
+        b"list.activate" => read(rec).map(Parsed::ListActivate),
         _ => Ok(Parsed::Skip),
     };
     res.unwrap_or_else(Parsed::Failed)

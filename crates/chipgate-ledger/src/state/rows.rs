@@ -382,3 +382,115 @@ impl Expected for RouteRow {
         )
     }
 }
+
+/// A party (`parties`), from its `party.add` record. Its screening status (`status`,
+/// `screened_snapshot`, `screened_at`) is not checked: a `party.screen` record lists the new
+/// hits of a screening, not every party's result.
+pub(super) struct PartyRow {
+    pub(super) seq: u64,
+    pub(super) external_id: Option<String>,
+    pub(super) name: String,
+    pub(super) country: Option<String>,
+    pub(super) identifiers: String,
+    pub(super) owners: String,
+    pub(super) created_at: String,
+    pub(super) created_by: String,
+}
+
+impl Expected for PartyRow {
+    fn created_by(&self) -> Vec<u64> {
+        vec![self.seq]
+    }
+    fn wants(&self) -> Wants<'_> {
+        let s = Seqs::one(self.seq);
+        Wants::new()
+            .text("external_id", self.external_id.as_deref(), s)
+            .text("name", Some(&self.name), s)
+            .text("country", self.country.as_deref(), s)
+            .json("identifiers", &self.identifiers, s)
+            .json("owners", &self.owners, s)
+            .text("created_at", Some(&self.created_at), s)
+            .text("created_by", Some(&self.created_by), s)
+            .int("audit_seq", i64::try_from(self.seq).ok(), s)
+    }
+}
+
+/// A party's clearance of a hit (`party_clearances`), from its latest `review.clear` record
+/// (a `review.escalate` removes it).
+pub(super) struct ClearanceRow {
+    pub(super) seq: u64,
+    pub(super) entry_hash: String,
+    pub(super) reason: String,
+    pub(super) reviewer: String,
+    pub(super) expires: Option<String>,
+    pub(super) cleared_at: String,
+}
+
+impl Expected for ClearanceRow {
+    fn created_by(&self) -> Vec<u64> {
+        vec![self.seq]
+    }
+    fn wants(&self) -> Wants<'_> {
+        let s = Seqs::one(self.seq);
+        Wants::new()
+            .text("entry_hash", Some(&self.entry_hash), s)
+            .text("reason", Some(&self.reason), s)
+            .text("reviewer", Some(&self.reviewer), s)
+            .text("expires", self.expires.as_deref(), s)
+            .text("cleared_at", Some(&self.cleared_at), s)
+            .int("audit_seq", i64::try_from(self.seq).ok(), s)
+    }
+}
+
+/// A stored list snapshot (`list_snapshots`), from its `list.import` record (its `diff` is
+/// not in the record and is not checked).
+pub(super) struct SnapshotRow {
+    pub(super) seq: u64,
+    pub(super) source_date: String,
+    pub(super) files: String,
+    pub(super) counts: String,
+    pub(super) entry_count: i64,
+    pub(super) forced: String,
+    pub(super) imported_at: String,
+    pub(super) imported_by: String,
+}
+
+impl Expected for SnapshotRow {
+    fn created_by(&self) -> Vec<u64> {
+        vec![self.seq]
+    }
+    fn wants(&self) -> Wants<'_> {
+        let s = Seqs::one(self.seq);
+        Wants::new()
+            .text("source_date", Some(&self.source_date), s)
+            .json("files", &self.files, s)
+            .json("counts", &self.counts, s)
+            .int("entry_count", Some(self.entry_count), s)
+            .json("forced", &self.forced, s)
+            .text("imported_at", Some(&self.imported_at), s)
+            .text("imported_by", Some(&self.imported_by), s)
+            .int("import_seq", i64::try_from(self.seq).ok(), s)
+    }
+}
+
+/// The active list snapshot (`list_active`), from the latest `list.activate` record.
+pub(super) struct ActiveRow {
+    pub(super) seq: u64,
+    pub(super) snapshot_id: String,
+    pub(super) activated_at: String,
+    pub(super) activated_by: String,
+}
+
+impl Expected for ActiveRow {
+    fn created_by(&self) -> Vec<u64> {
+        vec![self.seq]
+    }
+    fn wants(&self) -> Wants<'_> {
+        let s = Seqs::one(self.seq);
+        Wants::new()
+            .text("snapshot_id", Some(&self.snapshot_id), s)
+            .text("activated_at", Some(&self.activated_at), s)
+            .text("activated_by", Some(&self.activated_by), s)
+            .int("audit_seq", i64::try_from(self.seq).ok(), s)
+    }
+}

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use chipgate_engine::{ChipId, ChipRecord, Classification, Decision, NoLists, ScreenReport};
+use chipgate_engine::{ChipId, ChipRecord, Classification, ClearedScreen, Decision, NoLists};
 use serde_json::{Map, Value};
 
 use crate::dto::{ClassifyBody, DecideBody, ScreenBody};
@@ -66,11 +66,12 @@ pub(crate) async fn decide(
 pub(crate) async fn screen(
     State(state): State<AppState>,
     AppJson(body): AppJson<ScreenBody>,
-) -> Result<ApiJson<ScreenReport>, ApiError> {
+) -> Result<ApiJson<ClearedScreen>, ApiError> {
+    let today = state.today();
     let report = state
         .blocking(move |s| {
             s.engine()
-                .screen(&body.name, body.country.as_deref(), body.threshold)
+                .screen_cleared(&body.name, body.country.as_deref(), body.threshold, today)
                 .map_err(ApiError::from)
         })
         .await?;

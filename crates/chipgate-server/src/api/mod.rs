@@ -7,6 +7,7 @@ pub(crate) mod catalog;
 pub(crate) mod determinations;
 pub(crate) mod licenses;
 pub(crate) mod orders;
+pub(crate) mod review;
 pub(crate) mod suspensions;
 pub(crate) mod system;
 pub(crate) mod tokens;
@@ -114,5 +115,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Segment {
             .await
             .map_err(|e| ApiError::new(Code::InvalidQuery, format!("invalid path: {}", e.body_text())))?;
         Ok(Segment(value))
+    }
+}
+
+/// Two path segments (`{party}/{entry_key}`), decoded.
+#[derive(Debug, Clone)]
+pub struct Segments(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segments {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((a, b)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::new(Code::InvalidQuery, format!("invalid path: {}", e.body_text())))?;
+        Ok(Segments(a, b))
     }
 }

@@ -5,7 +5,7 @@
 // Sections, in order: small helpers · API calls and errors · lists (cursor pages, with a
 // fallback for servers that answer a bare array) · CSV export · routes (one address per view,
 // History API) · sign-in · chip explorer (chart) · chip page · classify · determination ·
-// order check · holds queue · orders · screening · licenses · audit · tokens · start.
+// order check · holds queue · review queue · orders · screening · licenses · audit · tokens · start.
 "use strict";
 
 const ROLES = ["viewer", "officer", "admin"];
@@ -13,7 +13,7 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const state = {
   token: "", caller: null, chips: null, rules: null, lastOrder: null,
   // The list currently shown per view: its query, the items so far and the next cursor.
-  holds: null, orders: null,
+  holds: null, orders: null, review: null,
   // The determination on screen (for its CSV) and the last CSV built (read by the browser test).
   decision: null, lastCsv: null,
   // Paths whose server rejected the paging parameters: they are paged here instead.
@@ -396,6 +396,8 @@ const ROUTES = [
   [/^\/check$/, "order"],
   [/^\/holds$/, "holds"],
   [/^\/holds\/([^/]+)$/, "hold"],
+  [/^\/review$/, "review"],
+  [/^\/review\/([^/]+)\/([^/]+)$/, "review-item"],
   [/^\/orders$/, "orders"],
   [/^\/orders\/([^/]+)$/, "order-detail"],
   [/^\/screen$/, "screen"],
@@ -405,11 +407,11 @@ const ROUTES = [
 ];
 
 // The tab that stays lit on a detail view.
-const TAB_OF = { chip: "explorer", hold: "holds", "order-detail": "orders" };
+const TAB_OF = { chip: "explorer", hold: "holds", "order-detail": "orders", "review-item": "review" };
 
 const TITLES = {
   explorer: "Chip explorer", chip: "Chip", classify: "Classify", determination: "Determination", order: "Order check",
-  holds: "Holds queue", hold: "Hold", orders: "Orders", "order-detail": "Order", screen: "Screening",
+  holds: "Holds queue", hold: "Hold", review: "Review queue", "review-item": "Review item", orders: "Orders", "order-detail": "Order", screen: "Screening",
   licenses: "Licenses & routes", audit: "Audit log", tokens: "Tokens",
 };
 
@@ -417,13 +419,16 @@ function parseRoute(url) {
   for (const [pattern, view] of ROUTES) {
     const match = url.pathname.match(pattern);
     if (match) {
-      let id = null;
-      try {
-        id = view === "explorer" || !match[1] ? null : decodeURIComponent(match[1]);
-      } catch (_) {
-        id = match[1];
-      }
-      return { view, id, query: new URLSearchParams(url.search) };
+      const decode = (part) => {
+        try {
+          return decodeURIComponent(part);
+        } catch (_) {
+          return part;
+        }
+      };
+      const id = view === "explorer" || !match[1] ? null : decode(match[1]);
+      const id2 = match[2] ? decode(match[2]) : null;
+      return { view, id, id2, query: new URLSearchParams(url.search) };
     }
   }
   return null;
@@ -458,7 +463,7 @@ async function renderRoute() {
   showMessage("");
   const loaders = {
     explorer: showExplorer, chip: showChip, classify: showClassify, determination: showDetermination,
-    order: loadHoldsSummary, holds: showHolds, hold: showHold, orders: showOrders, "order-detail": showOrderDetail,
+    order: loadHoldsSummary, holds: showHolds, hold: showHold, review: showReview, "review-item": showReviewItem, orders: showOrders, "order-detail": showOrderDetail,
     licenses: loadLicenses, audit: loadAudit, tokens: loadTokens,
   };
   if (loaders[route.view]) {
@@ -1382,6 +1387,162 @@ async function showHold(route) {
   }
 }
 
+// ---- review queue: `/review?state=…&list=…&min_score=…&age=…` and `/review/<party>/<entry>` --
+// Parties' hits on list entries, one page at a time; each item has its own address (the deep
+// link), where an officer clears it with a reason (and an expiry) or escalates it.
+
+const REVIEW_STATES = ["pending", "open", "escalated", "cleared", "all"];
+const REVIEW_CSV = ["party_id", "party_name", "entry_key", "source", "entry_name", "matched", "score", "state", "found_at", "snapshot_id", "entry_hash", "cleared_by", "clear_reason", "cleared_at", "expires"];
+
+function reviewRow(i) {
+  const c = i.clearance || {};
+  return [i.party_id, i.party_name, i.entry_key, i.source, i.entry_name, i.matched, i.score, i.state, i.found_at, i.snapshot_id, i.entry_hash, c.reviewer, c.reason, c.cleared_at, c.expires];
+}
+
+function reviewQuery(query) {
+  const state = REVIEW_STATES.includes(query.get("state")) ? query.get("state") : "pending";
+  const limit = Math.max(1, Math.min(1000, Number(query.get("limit")) || PAGE_SIZE));
+  return { state, list: (query.get("list") || "").toUpperCase(), min_score: query.get("min_score") || "", age: query.get("age") || "", limit };
+}
+
+function reviewPath(params) {
+  return "/review" + queryString({ ...params, state: params.state === "pending" ? "" : params.state, limit: params.limit === PAGE_SIZE ? "" : params.limit });
+}
+
+function reviewLink(i) {
+  return "/review/" + encodeURIComponent(i.party_id) + "/" + encodeURIComponent(i.entry_key);
+}
+
+async function reviewPage(params) {
+  return asPage(await api("GET", "/v1/review" + queryString(params)));
+}
+
+async function showReview(route) {
+  const params = reviewQuery(route.query);
+  $("#review-state").value = params.state;
+  $("#review-list").value = params.list;
+  $("#review-score").value = params.min_score;
+  $("#review-age").value = params.age;
+  fill($("#review-table"), el("p", { class: "muted" }, "loading the review queue…"));
+  const page = await reviewPage(params);
+  if (route.seq !== state.routeSeq) return;
+  state.review = { params, items: page.items, next: page.next };
+  renderReviewTable();
+}
+
+async function moreReview() {
+  const list = state.review;
+  if (!list || !list.next) return;
+  const button = $("#review-more");
+  button.disabled = true;
+  try {
+    const page = await reviewPage({ ...list.params, cursor: list.next });
+    list.items.push(...page.items);
+    list.next = page.next;
+    renderReviewTable();
+  } catch (error) {
+    showMessage(errorText(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function renderReviewTable() {
+  const { params, items, next } = state.review;
+  $("#review-more").hidden = !next;
+  $("#review-total").textContent = "showing " + items.length + (next ? ", more to load" : "") + " item" + (items.length === 1 ? "" : "s");
+  if (!items.length) {
+    fill($("#review-table"), el("p", { class: "muted" }, params.state === "pending" ? "nothing to review" : "no items"));
+    return;
+  }
+  fill($("#review-table"),
+    el("table", { id: "review-list-table" },
+      el("tr", {}, ["party", "entry", "list", "score", "matched", "found", "state", ""].map((h) => el("th", {}, h))),
+      items.map((i) => el("tr", { "data-entry-key": i.entry_key, "data-party": i.party_id, "data-state": i.state, class: i.state === "cleared" ? null : "listed" },
+        el("td", {}, i.party_name + " (#" + i.party_id + ")"),
+        el("td", {}, i.entry_name),
+        el("td", {}, i.source),
+        el("td", { class: "num" }, i.score),
+        el("td", {}, i.matched),
+        el("td", {}, i.found_at),
+        el("td", {}, i.state + (i.clearance ? " by " + i.clearance.reviewer + (i.clearance.expires ? " until " + i.clearance.expires : "") : "")),
+        el("td", {}, link(reviewLink(i), "open", { class: "review-open" }))
+      ))
+    )
+  );
+}
+
+function exportReview(button) {
+  const params = state.review ? state.review.params : { state: "pending" };
+  const { limit, ...filters } = params;
+  return exportCsv(button, "review-" + params.state + ".csv",
+    async () => [REVIEW_CSV, (await walkAll(reviewPage, filters)).map(reviewRow)]);
+}
+
+function reviewFiltersFromForm() {
+  return {
+    state: $("#review-state").value, list: $("#review-list").value.trim().toUpperCase(),
+    min_score: $("#review-score").value.trim(), age: $("#review-age").value.trim(), limit: PAGE_SIZE,
+  };
+}
+
+// `/review/<party>/<entry key>`: the hit, the party, the entry, the history; clear or escalate.
+async function showReviewItem(route) {
+  const box = $("#review-item-page");
+  fill(box, el("p", { class: "muted" }, "loading the review item…"));
+  const path = "/v1/review/" + encodeURIComponent(route.id) + "/" + encodeURIComponent(route.id2);
+  let d;
+  try {
+    d = await api("GET", path);
+  } catch (error) {
+    fail(box, error);
+    return;
+  }
+  if (route.seq !== state.routeSeq) return;
+  const i = d.item, p = d.party, e = d.entry;
+  const changed = d.entry_hash_now && d.entry_hash_now !== i.entry_hash;
+  const act = async (action, body) => {
+    try {
+      const item = await api("POST", path + "/" + action, body);
+      await renderRoute();
+      showMessage((action === "clear" ? "Cleared" : "Escalated") + " the hit of " + item.party_name + " on " + item.entry_key + ".", "info");
+    } catch (error) {
+      showMessage(errorText(error));
+    }
+  };
+  fill(box,
+    el("h2", { id: "review-item-title" }, p.name + " ~ " + i.entry_name),
+    el("p", { class: "headline " + (i.state === "cleared" ? "shipped" : "held"), id: "review-item-state" }, i.state + (i.clearance ? " by " + i.clearance.reviewer + " on " + i.clearance.cleared_at + (i.clearance.expires ? ", until " + i.clearance.expires : "") + ": " + i.clearance.reason : "")),
+    el("dl", { class: "facts" },
+      el("dt", {}, "Party"), el("dd", {}, p.name + " (#" + p.id + (p.external_id ? ", " + p.external_id : "") + ")" + (p.country ? ", " + p.country : "") + " — status " + p.status),
+      el("dt", {}, "Entry"), el("dd", {}, i.entry_name + " on " + i.source + " (key " + i.entry_key + ")"),
+      el("dt", {}, "Matched"), el("dd", {}, i.matched + " (score " + i.score + ")"),
+      el("dt", {}, "Found"), el("dd", {}, i.found_at + " in list snapshot " + i.snapshot_id.slice(0, 16) + "…"),
+      el("dt", {}, "Entry content"), el("dd", { class: "mono" }, i.entry_hash.slice(0, 16) + "…" + (changed ? " — the entry has changed since (now " + d.entry_hash_now.slice(0, 16) + "…)" : e ? "" : " — the entry is not in the lists in use"))
+    ),
+    e ? el("details", { id: "review-entry" }, el("summary", {}, "The list entry"),
+      el("ul", { class: "tight" },
+        [["aliases", (e.alt_names || []).join("; ")], ["countries", (e.countries || []).join(", ")], ["type", e.entity_type], ["number", e.entity_number],
+         ["license requirement", e.license_requirement], ["license policy", e.license_policy], ["Federal Register", e.federal_register], ["listed", e.start_date]]
+          .filter(([, v]) => v).map(([k, v]) => el("li", {}, k + ": " + v)))) : null,
+    el("h4", {}, "History"),
+    d.history.length
+      ? el("ul", { id: "review-history" }, d.history.map((h) => el("li", {}, h.at + " " + h.user + " " + h.kind.replace("review.", "") + (h.expires ? " until " + h.expires : "") + ": " + h.reason + " (audit record #" + h.seq + ")")))
+      : el("p", { class: "muted", id: "review-history" }, "no clearance or escalation yet"),
+    hasRole("officer")
+      ? el("form", { id: "review-clear-form", class: "grid", onsubmit: (ev) => {
+          ev.preventDefault();
+          const expires = $("#review-expires").value;
+          act("clear", { reason: $("#review-reason").value.trim(), ...(expires ? { expires } : {}) });
+        } },
+          el("label", {}, "Reason (recorded)", el("input", { id: "review-reason", required: true, placeholder: "why this is not the listed party" })),
+          el("label", {}, "Holds until (optional)", el("input", { id: "review-expires", type: "date" })),
+          el("button", { type: "submit", id: "review-clear" }, "Clear hit"),
+          el("button", { type: "button", id: "review-escalate", onclick: () => act("escalate", { reason: $("#review-reason").value.trim() }) }, "Escalate"))
+      : null
+  );
+}
+
 // ---- orders: `/orders?status=…` and `/orders/<ref>` -----------------------------------------
 
 async function showOrders(route) {
@@ -1670,6 +1831,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   on("#holds-sort", "change", () => navigate(holdsPath({ ...holdsQuery(new URLSearchParams(location.search)), sort: $("#holds-sort").value })));
   on("#holds-more", "click", moreHolds);
   on("#holds-csv", "click", (e) => exportHolds(e.currentTarget));
+  on("#review-form", "submit", () => navigate(reviewPath(reviewFiltersFromForm())));
+  on("#review-state", "change", () => navigate(reviewPath(reviewFiltersFromForm())));
+  on("#review-more", "click", moreReview);
+  on("#review-csv", "click", (e) => exportReview(e.currentTarget));
   on("#orders-status", "change", () => navigate("/orders" + queryString({ status: $("#orders-status").value })));
   on("#orders-more", "click", moreOrders);
   on("#orders-csv", "click", (e) => exportOrders(e.currentTarget));
