@@ -296,7 +296,7 @@ impl Engine {
 
     /// Each entry's key and hash for the lists in use (computed once).
     pub(crate) fn entry_keys(&self) -> Result<Arc<EntryKeys>, EngineError> {
-        Ok(self.entry_keys_of(&self.lists()?))
+        Ok(self.entry_keys_of(&*self.lists()?))
     }
 
     /// Each entry's key and hash for `index` (computed once per snapshot).

@@ -31,10 +31,6 @@ pub(crate) struct ReviewDetail {
     pub history: Vec<ReviewAction>,
 }
 
-fn ledger_date(d: chipgate_engine::Date) -> Result<chipgate_ledger::Date, ApiError> {
-    chipgate_ledger::Date::parse(&d.to_string()).map_err(ApiError::from)
-}
-
 pub(crate) async fn list(
     State(state): State<AppState>,
     mut query: QueryParams,
@@ -62,7 +58,7 @@ pub(crate) async fn list(
     }
     let age = query.parse::<u32>("age", "a number of days")?;
     let since = query.parse::<chipgate_engine::Date>("since", "YYYY-MM-DD")?;
-    let today = ledger_date(state.today())?;
+    let today = state.today();
     let since = match (age, since) {
         (Some(_), Some(_)) => {
             return Err(ApiError::field(
@@ -71,8 +67,14 @@ pub(crate) async fn list(
                 "`age`: give `age` or `since`, not both",
             ))
         }
-        (Some(days), None) => Some(today.add_days(-i64::from(days))),
-        (None, Some(d)) => Some(ledger_date(d)?),
+        (Some(days), None) => {
+            let days = i32::try_from(days)
+                .ok()
+                .filter(|d| *d <= 3_660_000)
+                .ok_or_else(|| ApiError::field(Code::InvalidQuery, "age", "`age`: too many days"))?;
+            Some(today.add_days(-days))
+        }
+        (None, Some(d)) => Some(d),
         (None, None) => None,
     };
     let party = query.text("party")?;
@@ -110,7 +112,7 @@ pub(crate) async fn show(
     State(state): State<AppState>,
     Segments(party, entry_key): Segments,
 ) -> Result<ApiJson<ReviewDetail>, ApiError> {
-    let today = ledger_date(state.today())?;
+    let today = state.today();
     let detail = state
         .with_ledger(move |s, ledger| {
             let party = ledger.party(&party)?;
@@ -146,7 +148,7 @@ pub(crate) async fn clear(
         .map(str::trim)
         .filter(|e| !e.is_empty())
         .map(|e| {
-            chipgate_ledger::Date::parse(e)
+            e.parse::<chipgate_engine::Date>()
                 .map_err(|err| ApiError::field(Code::InvalidField, "expires", format!("`expires`: {err}")))
         })
         .transpose()?;
