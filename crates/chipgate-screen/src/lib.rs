@@ -75,7 +75,7 @@ pub use diff::{
 };
 pub use error::ScreenError;
 pub use index::{
-    Query, Relaxed, ScreenOptions, ScreeningIndex, SourceSet, COUNTRY_MATCH_BONUS, COUNTRY_MISMATCH_PENALTY,
+    DeltaScreen, Query, Relaxed, ScreenOptions, ScreeningIndex, SourceSet, COUNTRY_MATCH_BONUS, COUNTRY_MISMATCH_PENALTY,
     DEFAULT_THRESHOLD,
 };
 pub use loaders::{
