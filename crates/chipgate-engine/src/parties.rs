@@ -317,8 +317,8 @@ impl Engine {
             )));
         }
         let concerned = |p: &Party| {
-            delta.may_differ(&p.name)
-                || p.owners.iter().any(|o| delta.may_differ(o))
+            delta.may_differ(&p.name, &screener.options)
+                || p.owners.iter().any(|o| delta.may_differ(o, &screener.options))
                 || p.identifiers.iter().any(|i| delta.id_may_differ(i))
         };
         let mut results = Vec::new();
