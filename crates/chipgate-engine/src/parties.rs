@@ -321,17 +321,34 @@ impl Engine {
                 || p.owners.iter().any(|o| delta.may_differ(o, &screener.options))
                 || p.identifiers.iter().any(|i| delta.id_may_differ(i))
         };
-        let mut results = Vec::new();
-        for p in parties {
-            let stale = p.screened_snapshot.as_deref() != Some(current);
-            let carried = p.screened_snapshot.as_deref() == Some(previous.as_str()) && !concerned(p);
-            if stale && !carried {
-                results.push(PartyResult {
-                    party_id: p.id,
-                    hits: screener.screen(p)?,
-                });
+        // Which parties the change can concern, and their screening: on two threads (the
+        // check normalises every stored name), each half in order.
+        let work = |part: &[Party]| -> Result<Vec<PartyResult>, EngineError> {
+            let mut out = Vec::new();
+            for p in part {
+                let stale = p.screened_snapshot.as_deref() != Some(current);
+                let carried = p.screened_snapshot.as_deref() == Some(previous.as_str()) && !concerned(p);
+                if stale && !carried {
+                    out.push(PartyResult {
+                        party_id: p.id,
+                        hits: screener.screen(p)?,
+                    });
+                }
             }
-        }
+            Ok(out)
+        };
+        let (first, second) = parties.split_at(parties.len() / 2);
+        let mut results = std::thread::scope(|sc| {
+            let handle = sc.spawn(|| work(second));
+            let a = work(first);
+            // The work does not panic; if it ever did, do that half here.
+            let b = handle.join().unwrap_or_else(|_| work(second));
+            a.and_then(|mut a| {
+                a.extend(b?);
+                Ok(a)
+            })
+        })?;
+        results.shrink_to_fit();
         let snapshot_id = current.to_owned();
         let scope = ScreenScope::Delta {
             previous: previous.clone(),

@@ -133,7 +133,11 @@ fn a_delta_rescreen_leaves_the_store_as_a_full_one() {
                     NewParty {
                         name: party_name,
                         country: (rng.below(2) == 0).then(|| (*c).to_owned()),
-                        owners: if rng.below(5) == 0 { vec![name(&mut rng)] } else { Vec::new() },
+                        owners: if rng.below(5) == 0 {
+                            vec![name(&mut rng)]
+                        } else {
+                            Vec::new()
+                        },
                         ..NewParty::default()
                     }
                 })
@@ -157,15 +161,26 @@ fn a_delta_rescreen_leaves_the_store_as_a_full_one() {
                     .rescreen_parties(&mut ledger, PartySelection::Stale, "officer", t0)
                     .unwrap();
                 // Clear some of the hits, as a reviewer would.
-                for item in ledger.review_items(ReviewFilter::Pending, Date::parse("2026-12-07").unwrap()).unwrap().iter().step_by(3) {
-                    ledger.clear_hit(item.party_id, &item.entry_key, "other company", None, "reviewer", t0).unwrap();
+                for item in ledger
+                    .review_items(ReviewFilter::Pending, Date::parse("2026-12-07").unwrap())
+                    .unwrap()
+                    .iter()
+                    .step_by(3)
+                {
+                    ledger
+                        .clear_hit(item.party_id, &item.entry_key, "other company", None, "reviewer", t0)
+                        .unwrap();
                 }
                 Engine::load(&Embedded)
                     .unwrap()
                     .import_lists(&mut ledger, &[csv(&new)], opts, "officer", t1)
                     .unwrap();
                 let engine = Engine::load(&Embedded).unwrap().with_store_lists(&mut ledger).unwrap();
-                let which = if full { PartySelection::All } else { PartySelection::Stale };
+                let which = if full {
+                    PartySelection::All
+                } else {
+                    PartySelection::Stale
+                };
                 let report = engine.rescreen_parties(&mut ledger, which, "officer", t1).unwrap();
                 if !full && report.path == RescreenPath::Delta {
                     deltas += 1;
@@ -178,7 +193,10 @@ fn a_delta_rescreen_leaves_the_store_as_a_full_one() {
                 outcomes.push((state(&mut ledger), new_hits));
                 assert!(ledger.verify_audit().unwrap().ok);
             }
-            assert_eq!(outcomes[0], outcomes[1], "store {k}, seed {seed}: delta and full differ");
+            assert_eq!(
+                outcomes[0], outcomes[1],
+                "store {k}, seed {seed}: delta and full differ"
+            );
         }
     }
     assert!(deltas > 0, "the delta path never ran");

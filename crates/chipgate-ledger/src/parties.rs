@@ -529,7 +529,10 @@ impl Ledger {
                 // The parties screened against `previous` and not screened now: their hits
                 // stand, each re-checked against its clearance as above.
                 let named: HashSet<u64> = results.iter().map(|r| r.party_id).collect();
-                let rows = tx.query("SELECT id FROM parties WHERE screened_snapshot = ? ORDER BY id", &[pt(previous)])?;
+                let rows = tx.query(
+                    "SELECT id FROM parties WHERE screened_snapshot = ? ORDER BY id",
+                    &[pt(previous)],
+                )?;
                 for row in rows {
                     let pid = row.i(0)?;
                     if named.contains(&stored_u64(pid)?) {
@@ -538,9 +541,9 @@ impl Ledger {
                     let mut states: Vec<String> = Vec::new();
                     let (mut new_open, mut kept) = (false, false);
                     for (key, hash, state) in stored.remove(&pid).unwrap_or_default() {
-                        let cleared = clearances.get(&(pid, key.clone())).is_some_and(|(h, exp)| {
-                            *h == hash && exp.as_deref().is_none_or(|e| e >= today.as_str())
-                        });
+                        let cleared = clearances
+                            .get(&(pid, key.clone()))
+                            .is_some_and(|(h, exp)| *h == hash && exp.as_deref().is_none_or(|e| e >= today.as_str()));
                         let now_state = if cleared {
                             kept = true;
                             "cleared".to_owned()

@@ -4,7 +4,12 @@
 //! the same scores and matched names — so screening only the parties it flags, on the full
 //! new index, and keeping the others' results gives what screening every party again gives.
 //! Seeded random lists of a few hundred entries, parties named near them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test code: failures panic loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test code: failures panic loudly"
+)]
 
 use chipgate_screen::{DeltaScreen, EntryId, ListEntry, ListSnapshot, Query, ScreenOptions, ScreeningIndex};
 
@@ -89,7 +94,11 @@ fn entry(rng: &mut Rng, pool: &[String], serial: &mut u32) -> ListEntry {
         source: format!("{source} list"),
         source_code: source.to_owned(),
         name: name(rng, pool),
-        alt_names: if rng.chance(25) { vec![name(rng, pool)] } else { Vec::new() },
+        alt_names: if rng.chance(25) {
+            vec![name(rng, pool)]
+        } else {
+            Vec::new()
+        },
         entity_type: TYPES[rng.below(TYPES.len())].map(str::to_owned),
         countries: if rng.chance(80) {
             vec![COUNTRIES[rng.below(COUNTRIES.len())].to_owned()]
@@ -243,10 +252,13 @@ fn delta_finds_every_changed_result() {
             selective += 1;
         }
     }
-    eprintln!("STATS flagged {flagged} changed {changed} screened {screened} selective {selective}");
     // Not vacuous: results did change, and the delta passed over most parties in most runs.
     assert!(changed > 0, "no result changed in {screened} screenings");
-    assert!(selective >= 20, "the delta flagged every party in {} of 40 runs", 40 - selective);
+    assert!(
+        selective >= 20,
+        "the delta flagged every party in {} of 40 runs",
+        40 - selective
+    );
     assert!(flagged < screened, "{flagged} of {screened} flagged");
 }
 

@@ -517,8 +517,7 @@ impl<'a> DeltaScreen<'a> {
                 continue;
             }
             let q = prepare(&v, |t, k| self.new.weight_of(t, k));
-            if q
-                .toks
+            if q.toks
                 .iter()
                 .any(|t| self.reweighted.get(&t.text).is_some_and(|k| k.contains(&t.kind)))
             {
@@ -536,7 +535,10 @@ impl<'a> DeltaScreen<'a> {
                     }
                 } else {
                     let mut hit = false;
-                    if self.changed.similar(&item.tok, item.phonetic, &mut scratch, |_, _| hit = true) {
+                    if self
+                        .changed
+                        .similar(&item.tok, item.phonetic, &mut scratch, |_, _| hit = true)
+                    {
                         return true;
                     }
                     if hit {
@@ -545,13 +547,15 @@ impl<'a> DeltaScreen<'a> {
                 }
                 // The re-weighted names this item can credit, each with its best similarity.
                 best.clear();
-                let capped = self.weak.similar(&item.tok, item.phonetic && !item.half, &mut scratch, |id, s| {
-                    let s = if item.half { 1.0 } else { s };
-                    for &n in self.weak_post.get(id as usize).map_or(&[][..], Vec::as_slice) {
-                        let b = best.entry(n).or_insert(0.0);
-                        *b = b.max(s);
-                    }
-                });
+                let capped = self
+                    .weak
+                    .similar(&item.tok, item.phonetic && !item.half, &mut scratch, |id, s| {
+                        let s = if item.half { 1.0 } else { s };
+                        for &n in self.weak_post.get(id as usize).map_or(&[][..], Vec::as_slice) {
+                            let b = best.entry(n).or_insert(0.0);
+                            *b = b.max(s);
+                        }
+                    });
                 // A capped bucket of re-weighted words does not matter: the bound assumes
                 // every word of it is examined.
                 let _ = capped;
