@@ -26,7 +26,9 @@ mod parties;
 pub use clearances::{ClearanceBook, ClearedScreen};
 
 pub use lists::{load_list_files, stored_list, ImportOptions, ListFile, ListImportReport, PreviousList};
-pub use parties::{parse_parties_csv, NewlyHit, PartyScreener, PartySelection, RescreenReport};
+pub use parties::{
+    parse_parties_csv, DeltaSummary, NewlyHit, PartyScreener, PartySelection, RescreenPath, RescreenReport,
+};
 
 use chipgate_ledger::{DeterminationSummary, Ledger, LedgerError, OrderRequest, OrderResult, RecordOrder, Timestamp};
 use chipgate_screen::BundledFile;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chipgate_ledger::{FoundHit, Ledger, Party, PartyResult, ScreenScope, ScreeningOutcome, Timestamp};
 use chipgate_screen::{
-    entry_digests, CountryTable, EntryDigest, EntryId, ListSnapshot, Query, ScreenOptions, ScreeningIndex,
+    entry_digests, CountryTable, DeltaScreen, EntryDigest, EntryId, ListSnapshot, Query, ScreenOptions, ScreeningIndex,
 };
 use serde::Serialize;
 
@@ -23,12 +23,51 @@ pub struct NewlyHit {
     pub name: String,
 }
 
+/// How a re-screening went about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RescreenPath {
+    /// Every selected party screened against the whole snapshot.
+    Full,
+    /// Against the change from the previous snapshot: only the parties whose screening the
+    /// change can alter were screened (against the whole new snapshot); the others' hits were
+    /// carried over, which is exact ([`chipgate_screen::DeltaScreen`]).
+    Delta,
+}
+
+/// What the list change meant for a delta re-screening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DeltaSummary {
+    /// The snapshot the carried parties had been screened against.
+    pub previous: String,
+    /// Entries of the new snapshot whose hits may differ (added, changed, moved, or holding a
+    /// word whose weight changed).
+    pub affected_entries: u64,
+    /// Entries of the previous snapshot without an unaffected counterpart (removed, changed,
+    /// ...).
+    pub affected_previous_entries: u64,
+    /// Entries of the new snapshot.
+    pub entries: u64,
+    /// Parties whose hits were carried over unchanged.
+    pub carried: u64,
+}
+
 /// What a re-screening of stored parties did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RescreenReport {
     /// The list snapshot screened against.
     pub snapshot_id: String,
+    /// `full` or `delta`.
+    pub path: RescreenPath,
+    /// Why the re-screening was full (absent for a delta).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_because: Option<String>,
+    /// The change screened against (a delta only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<DeltaSummary>,
     /// Parties screened.
     pub screened: u64,
     /// Parties with a new open hit (now in the review queue).
@@ -127,14 +166,38 @@ impl<'a> PartyScreener<'a> {
     }
 }
 
-fn report(ledger: &mut Ledger, snapshot_id: String, done: ScreeningOutcome) -> Result<RescreenReport, EngineError> {
+/// A delta re-screening is used while at most this share of the new snapshot's entries is
+/// affected; above it nearly every party would be screened anyway, and the previous
+/// snapshot's index is not worth building.
+const MAX_DELTA_SHARE: f64 = 0.25;
+
+/// How a re-screening went, for its report.
+struct Path {
+    path: RescreenPath,
+    full_because: Option<String>,
+    delta: Option<DeltaSummary>,
+}
+
+fn report(
+    ledger: &mut Ledger,
+    snapshot_id: String,
+    how: Path,
+    done: ScreeningOutcome,
+) -> Result<RescreenReport, EngineError> {
     let mut new_hits = Vec::with_capacity(done.new_hits.len());
     for id in &done.new_hits {
         let p = ledger.party(&id.to_string())?;
         new_hits.push(NewlyHit { id: p.id, name: p.name });
     }
+    let delta = how.delta.map(|d| DeltaSummary {
+        carried: done.carried,
+        ..d
+    });
     Ok(RescreenReport {
         snapshot_id,
+        path: how.path,
+        full_because: how.full_because,
+        delta,
         screened: done.screened,
         new_hits,
         kept_cleared: done.kept_cleared.len() as u64,
@@ -158,6 +221,14 @@ impl Engine {
     /// Screens stored parties against the lists in use and records the results in the
     /// ledger: each party's status with the snapshot id, new hits into the review queue, hits
     /// on unchanged cleared entries kept cleared.
+    ///
+    /// [`PartySelection::Stale`] goes by the change when it can: when the parties screened
+    /// against another snapshot were screened against one snapshot of the store (the one
+    /// most of them were screened against is taken), and at most a quarter of the entries are
+    /// affected, only the parties the change can concern are screened
+    /// ([`chipgate_screen::DeltaScreen`]) and the others' hits are carried over — exactly what
+    /// screening them all gives. Otherwise, and for `All` and `Ids`, every selected party is
+    /// screened; the report says which path ran and why.
     pub fn rescreen_parties(
         &self,
         ledger: &mut Ledger,
@@ -169,6 +240,14 @@ impl Engine {
         let screener = PartyScreener::new(&index);
         let current = screener.snapshot_id().to_owned();
         let parties = ledger.parties()?;
+        let full_because = match which {
+            PartySelection::All => "every party was asked for".to_owned(),
+            PartySelection::Ids(_) => "the parties were named".to_owned(),
+            PartySelection::Stale => match self.rescreen_delta(ledger, &index, &screener, &parties, user, now)? {
+                Ok(report) => return Ok(report),
+                Err(why) => why,
+            },
+        };
         let mut results = Vec::with_capacity(parties.len());
         let wanted: HashSet<u64> = match which {
             PartySelection::Ids(ids) => ids.iter().copied().collect(),
@@ -187,7 +266,106 @@ impl Engine {
         }
         let snapshot_id = screener.snapshot_id().to_owned();
         let done = ledger.record_screenings(&snapshot_id, &ScreenScope::Full, &results, user, now)?;
-        report(ledger, snapshot_id, done)
+        let how = Path {
+            path: RescreenPath::Full,
+            full_because: Some(full_because),
+            delta: None,
+        };
+        report(ledger, snapshot_id, how, done)
+    }
+
+    /// The delta re-screening of the stale parties, or why it does not apply.
+    fn rescreen_delta(
+        &self,
+        ledger: &mut Ledger,
+        index: &ScreeningIndex,
+        screener: &PartyScreener<'_>,
+        parties: &[Party],
+        user: &str,
+        now: Timestamp,
+    ) -> Result<Result<RescreenReport, String>, EngineError> {
+        let current = screener.snapshot_id();
+        // The snapshot most stale parties were screened against.
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for p in parties {
+            if let Some(s) = p.screened_snapshot.as_deref().filter(|s| *s != current) {
+                *counts.entry(s).or_default() += 1;
+            }
+        }
+        let Some((previous, _)) = counts.iter().max_by_key(|(s, n)| (**n, std::cmp::Reverse(**s))) else {
+            return Ok(Err("no party was screened against another snapshot".to_owned()));
+        };
+        let previous = (*previous).to_owned();
+        let stored = match ledger.list_snapshots()?.into_iter().find(|s| s.id == previous) {
+            Some(s) => s,
+            None => {
+                return Ok(Err(format!(
+                    "the parties' previous list snapshot {} is not in the store (the bundled list)",
+                    previous.get(..12).unwrap_or(&previous)
+                )))
+            }
+        };
+        let old = ScreeningIndex::build(crate::lists::stored_list(ledger, &stored)?);
+        let delta = DeltaScreen::new(&old, index);
+        let share = delta.affected_entries() as f64 / delta.entries().max(1) as f64;
+        if share > MAX_DELTA_SHARE {
+            return Ok(Err(format!(
+                "{} of {} entries are affected by the change (more than {:.0}%)",
+                delta.affected_entries(),
+                delta.entries(),
+                MAX_DELTA_SHARE * 100.0
+            )));
+        }
+        let concerned = |p: &Party| {
+            delta.may_differ(&p.name, &screener.options)
+                || p.owners.iter().any(|o| delta.may_differ(o, &screener.options))
+                || p.identifiers.iter().any(|i| delta.id_may_differ(i))
+        };
+        // Which parties the change can concern, and their screening: on two threads (the
+        // check normalises every stored name), each half in order.
+        let work = |part: &[Party]| -> Result<Vec<PartyResult>, EngineError> {
+            let mut out = Vec::new();
+            for p in part {
+                let stale = p.screened_snapshot.as_deref() != Some(current);
+                let carried = p.screened_snapshot.as_deref() == Some(previous.as_str()) && !concerned(p);
+                if stale && !carried {
+                    out.push(PartyResult {
+                        party_id: p.id,
+                        hits: screener.screen(p)?,
+                    });
+                }
+            }
+            Ok(out)
+        };
+        let (first, second) = parties.split_at(parties.len() / 2);
+        let mut results = std::thread::scope(|sc| {
+            let handle = sc.spawn(|| work(second));
+            let a = work(first);
+            // The work does not panic; if it ever did, do that half here.
+            let b = handle.join().unwrap_or_else(|_| work(second));
+            a.and_then(|mut a| {
+                a.extend(b?);
+                Ok(a)
+            })
+        })?;
+        results.shrink_to_fit();
+        let snapshot_id = current.to_owned();
+        let scope = ScreenScope::Delta {
+            previous: previous.clone(),
+        };
+        let done = ledger.record_screenings(&snapshot_id, &scope, &results, user, now)?;
+        let how = Path {
+            path: RescreenPath::Delta,
+            full_because: None,
+            delta: Some(DeltaSummary {
+                previous,
+                affected_entries: delta.affected_entries() as u64,
+                affected_previous_entries: delta.affected_old_entries() as u64,
+                entries: delta.entries() as u64,
+                carried: 0,
+            }),
+        };
+        Ok(Ok(report(ledger, snapshot_id, how, done)?))
     }
 }
 

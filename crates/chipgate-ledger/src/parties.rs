@@ -101,6 +101,15 @@ pub enum ScreenScope {
     /// Only these entry keys (added, removed or changed): the hits replace the stored hits on
     /// these keys; other hits stay.
     Keys(BTreeSet<String>),
+    /// A delta re-screening after a list change from snapshot `previous`: the results are full
+    /// screenings of the parties they name (their hits replace every stored hit); every other
+    /// party last screened against `previous` screens the same on the new snapshot (the caller
+    /// established it), so its stored hits are carried over to it, checked against the
+    /// clearances as a full recording checks them (a hit whose clearance lapsed reopens).
+    Delta {
+        /// The snapshot the carried parties were screened against.
+        previous: String,
+    },
 }
 
 /// What [`Ledger::record_screenings`] did.
@@ -109,6 +118,10 @@ pub enum ScreenScope {
 pub struct ScreeningOutcome {
     /// Parties screened.
     pub screened: u64,
+    /// Parties whose stored hits were carried over to the new snapshot unchanged
+    /// ([`ScreenScope::Delta`]).
+    #[serde(default)]
+    pub carried: u64,
     /// Parties that have a new open hit now (a hit on an entry, or entry content, that was not
     /// there before and is not cleared): they went to the review queue.
     pub new_hits: Vec<u64>,
@@ -408,7 +421,7 @@ impl Ledger {
         let today = now.date().to_string();
         let now_s = now.to_string();
         let in_scope = |key: &str| match scope {
-            ScreenScope::Full => true,
+            ScreenScope::Full | ScreenScope::Delta { .. } => true,
             ScreenScope::Keys(k) => k.contains(key),
         };
         self.write(|tx| {
@@ -420,12 +433,17 @@ impl Ledger {
                 known.insert(r.i(0)?);
             }
             let mut stored: HashMap<i64, Vec<(String, String, String)>> = HashMap::new();
-            for mut r in tx.query("SELECT party_id, entry_key, entry_hash, state FROM party_hits", &[])? {
+            let mut scores: HashMap<(i64, String), String> = HashMap::new();
+            for mut r in tx.query(
+                "SELECT party_id, entry_key, entry_hash, state, score FROM party_hits",
+                &[],
+            )? {
                 let pid = r.i(0)?;
-                stored
-                    .entry(pid)
-                    .or_default()
-                    .push((r.take_t(1)?, r.take_t(2)?, r.take_t(3)?));
+                let key = r.take_t(1)?;
+                if matches!(scope, ScreenScope::Delta { .. }) {
+                    scores.insert((pid, key.clone()), r.take_t(4)?);
+                }
+                stored.entry(pid).or_default().push((key, r.take_t(2)?, r.take_t(3)?));
             }
             let mut clearances: HashMap<(i64, String), (String, Option<String>)> = HashMap::new();
             for mut r in tx.query(
@@ -507,6 +525,59 @@ impl Ledger {
                     out.kept_cleared.push(r.party_id);
                 }
             }
+            if let ScreenScope::Delta { previous } = scope {
+                // The parties screened against `previous` and not screened now: their hits
+                // stand, each re-checked against its clearance as above.
+                let named: HashSet<u64> = results.iter().map(|r| r.party_id).collect();
+                let rows = tx.query(
+                    "SELECT id FROM parties WHERE screened_snapshot = ? ORDER BY id",
+                    &[pt(previous)],
+                )?;
+                for row in rows {
+                    let pid = row.i(0)?;
+                    if named.contains(&stored_u64(pid)?) {
+                        continue;
+                    }
+                    let mut states: Vec<String> = Vec::new();
+                    let (mut new_open, mut kept) = (false, false);
+                    for (key, hash, state) in stored.remove(&pid).unwrap_or_default() {
+                        let cleared = clearances
+                            .get(&(pid, key.clone()))
+                            .is_some_and(|(h, exp)| *h == hash && exp.as_deref().is_none_or(|e| e >= today.as_str()));
+                        let now_state = if cleared {
+                            kept = true;
+                            "cleared".to_owned()
+                        } else if state != "cleared" {
+                            state.clone()
+                        } else {
+                            new_open = true;
+                            let score = scores.get(&(pid, key.clone())).and_then(|s| s.parse::<f64>().ok());
+                            logged.push(serde_json::json!({
+                                "party": pid, "entry_key": &key, "entry_hash": &hash, "score": score,
+                            }));
+                            "open".to_owned()
+                        };
+                        if now_state != state {
+                            tx.exec(
+                                "UPDATE party_hits SET state = ?, snapshot_id = ?, found_at = ? \
+                                 WHERE party_id = ? AND entry_key = ?",
+                                &[pt(&now_state), pt(snapshot_id), pt(&now_s), pi(pid), pt(&key)],
+                            )?;
+                        }
+                        states.push(now_state);
+                    }
+                    by_status.entry(status_of(&states)).or_default().push(pid);
+                    out.carried += 1;
+                    if new_open {
+                        out.new_hits.push(stored_u64(pid)?);
+                    }
+                    if kept {
+                        out.kept_cleared.push(stored_u64(pid)?);
+                    }
+                }
+                out.new_hits.sort_unstable();
+                out.kept_cleared.sort_unstable();
+            }
             for (status, ids) in &by_status {
                 for chunk in ids.chunks(STATUS_CHUNK) {
                     let sql = format!(
@@ -518,17 +589,21 @@ impl Ledger {
                     tx.exec(&sql, &params)?;
                 }
             }
-            if out.screened > 0 {
-                let payload = serde_json::json!({
+            if out.screened + out.carried > 0 {
+                let mut payload = serde_json::json!({
                     "snapshot": snapshot_id,
                     "scope": match scope {
                         ScreenScope::Full => serde_json::json!("full"),
                         ScreenScope::Keys(k) => serde_json::json!({ "keys": k.len() }),
+                        ScreenScope::Delta { previous } => serde_json::json!({ "delta_from": previous }),
                     },
                     "screened": out.screened,
                     "new_hits": logged,
-                })
-                .to_string();
+                });
+                if out.carried > 0 {
+                    payload["carried"] = serde_json::json!(out.carried);
+                }
+                let payload = payload.to_string();
                 let seq =
                     tx.append(
                         &NewRecord::new("party.screen", &format!("list:{snapshot_id}"), &payload, &user, now)

@@ -2,6 +2,10 @@
 //! deletion-neighbourhood and phonetic-skeleton keys for typos and transliteration variants),
 //! then full scoring of the best candidates.
 
+mod delta;
+
+pub use delta::DeltaScreen;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;

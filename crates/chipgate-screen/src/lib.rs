@@ -75,8 +75,8 @@ pub use diff::{
 };
 pub use error::ScreenError;
 pub use index::{
-    Query, Relaxed, ScreenOptions, ScreeningIndex, SourceSet, COUNTRY_MATCH_BONUS, COUNTRY_MISMATCH_PENALTY,
-    DEFAULT_THRESHOLD,
+    DeltaScreen, Query, Relaxed, ScreenOptions, ScreeningIndex, SourceSet, COUNTRY_MATCH_BONUS,
+    COUNTRY_MISMATCH_PENALTY, DEFAULT_THRESHOLD,
 };
 pub use loaders::{
     bundled_csl, bundled_list, detect_format, load_block_list_csv, load_cleared_csv, load_csl_csv, load_csl_json,

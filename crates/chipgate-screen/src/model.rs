@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::error::ScreenError;
 
 /// One entry of a restricted-party list (one party with all its names).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListEntry {
     /// Full source name, e.g. "Entity List (EL) - Bureau of Industry and Security".
@@ -64,7 +64,7 @@ pub struct ListEntry {
 }
 
 /// One identifier of a list entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EntryId {
     /// What it is, as the list writes it, e.g. "Unified Social Credit Code (USCC)".

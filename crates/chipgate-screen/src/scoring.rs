@@ -210,20 +210,41 @@ fn class_weight(kind: TokenKind) -> f32 {
     }
 }
 
-/// Weight of a token: its class times an IDF factor from the list (`df` names of `n` hold it).
+/// Counts up to this are used as they are by [`coarse`]; larger ones are rounded.
+const EXACT_COUNT: u32 = 32;
+/// Grid of the list size `n` in the token weights: eight steps per doubling (9 % apart).
+const N_STEPS_PER_OCTAVE: f32 = 8.0;
+/// Grid of a document frequency above [`EXACT_COUNT`]: sixteen steps per doubling (4.4 %).
+const DF_STEPS_PER_OCTAVE: f32 = 16.0;
+
+/// A count on a coarse logarithmic grid (`steps` per doubling; counts up to [`EXACT_COUNT`]
+/// unchanged), for the token weights. The weights then depend on the list's size and a common
+/// word's frequency only through grid steps, so a small list change (a hundred entries of
+/// 25,000) leaves nearly every token's weight bit-identical, and a re-screening after the
+/// change needs to look at the changed entries only (`crate::delta`). The weights move by
+/// less than half a percent against the exact counts.
+pub(crate) fn coarse(count: u32, steps: f32) -> f32 {
+    if count <= EXACT_COUNT {
+        return count as f32;
+    }
+    (((count as f32).log2() * steps).round() / steps).exp2()
+}
+
+/// Weight of a token: its class times an IDF factor from the list (`df` names of `n` hold it;
+/// both on the grid of [`coarse`]).
 pub(crate) fn token_weight(kind: TokenKind, df: u32, n: u32) -> f32 {
     let base = class_weight(kind);
     if df == 0 || n < 2 || kind != TokenKind::Word {
         return base;
     }
-    let n = n as f32;
-    let idf = (1.0 + n / df as f32).ln() / (1.0 + n).ln();
+    let n = coarse(n, N_STEPS_PER_OCTAVE);
+    let idf = (1.0 + n / coarse(df, DF_STEPS_PER_OCTAVE)).ln() / (1.0 + n).ln();
     base * idf.clamp(0.3, 1.0)
 }
 
 /// Information weight of a token for partial names: the list's inverse document frequency
 /// above that of a common word, `ln(df₀ / df) / ln(df₀)` with `df₀` = [`COMMON_SHARE`] of the
-/// `n` names, in [0, 1] (0 for a word in `df₀` names or more, 1 for a word in one name or in
+/// `n` names (`n` and `df` on the grid of [`coarse`]), in [0, 1] (0 for a word in `df₀` names or more, 1 for a word in one name or in
 /// none), times the class factor of [`token_weight`] (legal forms, particles, titles,
 /// initials and numbers count little even when rare).
 pub(crate) fn token_info(kind: TokenKind, df: u32, n: u32) -> f32 {
@@ -231,8 +252,8 @@ pub(crate) fn token_info(kind: TokenKind, df: u32, n: u32) -> f32 {
     if df <= 1 {
         return base;
     }
-    let common = (n as f32 * COMMON_SHARE).max(MIN_COMMON_DF);
-    let df = df as f32;
+    let common = (coarse(n, N_STEPS_PER_OCTAVE) * COMMON_SHARE).max(MIN_COMMON_DF);
+    let df = coarse(df, DF_STEPS_PER_OCTAVE);
     if df >= common {
         return 0.0;
     }

@@ -34,6 +34,25 @@ pub(crate) fn rescreen_text(r: &RescreenReport) -> String {
         if r.new_hits.len() == 1 { "" } else { "s" },
         r.kept_cleared
     );
+    match (&r.delta, &r.full_because) {
+        (Some(d), _) => {
+            let _ = writeln!(
+                out,
+                "  delta from list snapshot {}: {} of {} entries affected ({} of the previous); \
+                 {} part{} carried over unchanged",
+                short(&d.previous),
+                d.affected_entries,
+                d.entries,
+                d.affected_previous_entries,
+                d.carried,
+                if d.carried == 1 { "y" } else { "ies" }
+            );
+        }
+        (None, Some(why)) => {
+            let _ = writeln!(out, "  full re-screen: {why}");
+        }
+        (None, None) => {}
+    }
     for p in &r.new_hits {
         let _ = writeln!(out, "  became a hit: party {} {}", p.id, p.name);
     }

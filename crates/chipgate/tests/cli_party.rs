@@ -132,6 +132,15 @@ fn parties_are_rescreened_when_the_list_changes_and_clearances_follow_the_entry(
     became.sort();
     assert_eq!(became, ["Borealis Trading House", "Delta Quantum Devices"], "{v2}");
     assert_eq!(v2["rescreen"]["kept_cleared"], 1);
+    // Which path ran is reported: on a list this small the change affects more than a
+    // quarter of the entries, so it is a full re-screen, and why.
+    assert_eq!(v2["rescreen"]["path"], "full", "{v2}");
+    assert!(
+        v2["rescreen"]["full_because"]
+            .as_str()
+            .is_some_and(|w| w.contains("entries are affected")),
+        "{v2}"
+    );
     let after: Vec<(u64, String)> = queue(&home, false)
         .into_iter()
         .map(|(p, _, state)| (p, state))
