@@ -357,3 +357,37 @@ impl Engine {
             .and_then(|pos| Some((index.entries().get(pos)?.clone(), keys.keys.get(pos)?.1.clone()))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    fn index(names: &[&str]) -> ScreeningIndex {
+        let entries = names
+            .iter()
+            .map(|n| crate::ListEntry {
+                name: (*n).to_owned(),
+                source: "Own block list".to_owned(),
+                source_code: "OWN".to_owned(),
+                ..crate::ListEntry::default()
+            })
+            .collect();
+        ScreeningIndex::build(ListSnapshot::from_entries(names.join("\n").as_bytes(), "", entries))
+    }
+
+    /// A position means nothing in another snapshot: keys are handed out only for hits of
+    /// their own, so a hit found before the lists were swapped is never cleared by the key of
+    /// the entry that now stands at its position.
+    #[test]
+    fn entry_keys_serve_only_hits_of_their_own_snapshot() {
+        let old = index(&["Acme Photonics Holdings", "Borealis Trading House"]);
+        let new = index(&["Borealis Trading House", "Acme Photonics Holdings"]);
+        let keys = EntryKeys::of(&new);
+        assert!(keys.for_snapshot(Some(&new.snapshot_info().id)).is_some());
+        assert!(keys.for_snapshot(Some(&old.snapshot_info().id)).is_none());
+        assert!(keys.for_snapshot(None).is_none());
+        let old_keys = EntryKeys::of(&old);
+        assert_ne!(keys.key(0), old_keys.key(0), "the same position, another entry");
+    }
+}
