@@ -6,28 +6,15 @@
 //! `CHIPGATE_TEST_DATABASE_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+mod common;
+
 use chipgate_data::Embedded;
 use chipgate_decide::{Decision, Request};
 use chipgate_engine::{Engine, ListSnapshot, OrderLine, PartySelection, ScreeningIndex};
 use chipgate_ledger::{Ledger, NewParty, ReviewFilter, Timestamp};
 
 fn stores(tag: &str) -> Vec<String> {
-    let dir = std::env::temp_dir().join(format!("chipgate-engine-clear-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut v = vec![format!("sqlite://{}", dir.join("ledger.sqlite3").display())];
-    if let Ok(url) = std::env::var("CHIPGATE_TEST_DATABASE_URL") {
-        if !url.is_empty() {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-                % 1_000_000_000;
-            let sep = if url.contains('?') { '&' } else { '?' };
-            v.push(format!("{url}{sep}schema=cgc_{tag}_{}x{nanos}", std::process::id()));
-        }
-    }
-    v
+    common::stores("clear", "cgc", tag)
 }
 
 const NOW: &str = "2026-12-07T12:00:00Z";

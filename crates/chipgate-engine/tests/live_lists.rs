@@ -9,27 +9,14 @@
     reason = "test code: failures panic loudly"
 )]
 
+mod common;
+
 use chipgate_data::Embedded;
 use chipgate_engine::{Engine, ImportOptions, ListFile};
 use chipgate_ledger::{Ledger, Timestamp};
 
 fn stores(tag: &str) -> Vec<String> {
-    let dir = std::env::temp_dir().join(format!("chipgate-engine-live-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut v = vec![format!("sqlite://{}", dir.join("ledger.sqlite3").display())];
-    if let Ok(url) = std::env::var("CHIPGATE_TEST_DATABASE_URL") {
-        if !url.is_empty() {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-                % 1_000_000_000;
-            let sep = if url.contains('?') { '&' } else { '?' };
-            v.push(format!("{url}{sep}schema=cgl_{tag}_{}x{nanos}", std::process::id()));
-        }
-    }
-    v
+    common::stores("live", "cgl", tag)
 }
 
 fn block_list(name: &str, text: &str) -> Vec<ListFile> {
