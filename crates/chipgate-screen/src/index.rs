@@ -462,6 +462,20 @@ fn delete_positions(b: &[u8]) -> impl Iterator<Item = usize> + '_ {
 /// Longest token that takes part in the deletion index.
 const MAX_DEL_LEN: usize = 24;
 
+/// The deletion-neighbourhood keys of a name word: its whole-word hash (3 letters or more)
+/// and the hash of every one-byte deletion (4 or more, up to [`MAX_DEL_LEN`]). The index and
+/// the delta check ([`delta`]) use this one function, so their keys cannot drift apart.
+fn word_deletion_keys(b: &[u8], mut key: impl FnMut(u64)) {
+    if (3..=MAX_DEL_LEN).contains(&b.len()) {
+        key(del_hash(b, usize::MAX));
+    }
+    if (4..=MAX_DEL_LEN).contains(&b.len()) {
+        for i in delete_positions(b) {
+            key(del_hash(b, i));
+        }
+    }
+}
+
 impl ScreeningIndex {
     /// Builds the index over a snapshot (all names and aliases of all entries).
     pub fn build(snapshot: ListSnapshot) -> Self {
@@ -672,15 +686,7 @@ impl ScreeningIndex {
                 continue;
             }
             let id = id as u32;
-            let b = t.text.as_bytes();
-            if (3..=MAX_DEL_LEN).contains(&b.len()) {
-                dels.push((del_hash(b, usize::MAX), id));
-            }
-            if (4..=MAX_DEL_LEN).contains(&b.len()) {
-                for i in delete_positions(b) {
-                    dels.push((del_hash(b, i), id));
-                }
-            }
+            word_deletion_keys(t.text.as_bytes(), |key| dels.push((key, id)));
             if t.skel.len() >= 3 {
                 skel_map.entry(t.skel.clone()).or_default().push(id);
             }

@@ -42,10 +42,10 @@
 use std::collections::HashMap;
 
 use super::{
-    delete_positions, HashTable, ScreenOptions, ScreeningIndex, MAX_ABJAD_BUCKET, MAX_BUCKET, MAX_DEL_LEN,
+    word_deletion_keys, HashTable, ScreenOptions, ScreeningIndex, MAX_ABJAD_BUCKET, MAX_BUCKET, MAX_DEL_LEN,
     MAX_JOINED_LEN, PRUNE_SLACK,
 };
-use crate::hash::{del_hash, del_hashes, FxHashMap};
+use crate::hash::{del_hashes, FxHashMap};
 use crate::model::{EntryId, ListEntry};
 use crate::normalize::{normalize_variants, validate_name, TokenKind};
 use crate::scoring::{letter_mask, prepare, tok_sim_ref, token_weights, PTok, NO_ID, PARTIAL_MIN_QUERY};
@@ -92,15 +92,7 @@ impl TokenSet {
             if t.kind != TokenKind::Word {
                 continue;
             }
-            let b = t.text.as_bytes();
-            if (3..=MAX_DEL_LEN).contains(&b.len()) {
-                dels.push((del_hash(b, usize::MAX), id));
-            }
-            if (4..=MAX_DEL_LEN).contains(&b.len()) {
-                for i in delete_positions(b) {
-                    dels.push((del_hash(b, i), id));
-                }
-            }
+            word_deletion_keys(t.text.as_bytes(), |key| dels.push((key, id)));
             if t.skel.len() >= 3 {
                 skel.entry(t.skel.clone()).or_default().push(id);
                 if bucket(&old.skel_map, &t.skel).max(bucket(&new.skel_map, &t.skel)) > MAX_BUCKET {
