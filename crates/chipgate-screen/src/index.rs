@@ -47,6 +47,27 @@ const EST_MARGIN: f32 = 0.2;
 const MIN_ESTIMATE: f32 = 0.3;
 /// Slack on the coverage bound used to prune candidates.
 const PRUNE_SLACK: f32 = 0.2;
+
+/// The query weight a candidate must cover to be kept at `threshold` (the score is at most
+/// about (coverage + 1) / 2), with [`PRUNE_SLACK`]; `wq` is the query's total weight. The
+/// search and the delta check ([`delta`]) share it, so their bounds cannot drift apart.
+fn min_cover_for(threshold: f64, wq: f32) -> f32 {
+    ((2.0 * threshold - 1.0) as f32 - PRUNE_SLACK).max(0.0) * wq
+}
+
+/// Weight of the query's tokens that generate no candidates (legal forms, particles,
+/// initials, numbers next to name words) but may still match in the alignment: the bounds
+/// count it as matched. Zero when the query has no name word.
+fn free_weight(q: &Prepared) -> f32 {
+    if !q.toks.iter().any(|t| t.kind == TokenKind::Word) {
+        return 0.0;
+    }
+    q.toks
+        .iter()
+        .filter(|t| !matches!(t.kind, TokenKind::Word | TokenKind::Number))
+        .map(|t| t.weight)
+        .sum()
+}
 /// How much more list-side weight than query-side weight a candidate's links may cover
 /// (different spellings have different weights), for the candidate bound.
 const RECORD_SIDE_ROOM: f32 = 2.0;
@@ -1033,22 +1054,10 @@ impl ScreeningIndex {
         let lowest = options
             .relaxed
             .map_or(options.threshold, |r| r.threshold.min(options.threshold));
-        let cover_for = |threshold: f64| ((2.0 * threshold - 1.0) as f32 - PRUNE_SLACK).max(0.0) * wq;
-        let min_cover = cover_for(lowest);
-        let strict_cover = cover_for(options.threshold);
+        let min_cover = min_cover_for(lowest, wq);
+        let strict_cover = min_cover_for(options.threshold, wq);
         let has_word = q.toks.iter().any(|t| t.kind == TokenKind::Word);
-        // Tokens that do not generate candidates (legal forms, particles, initials, numbers
-        // next to name words) may still match in the alignment: count them as matched in the
-        // bounds below.
-        let free_w: f32 = if has_word {
-            q.toks
-                .iter()
-                .filter(|t| !matches!(t.kind, TokenKind::Word | TokenKind::Number))
-                .map(|t| t.weight)
-                .sum()
-        } else {
-            0.0
-        };
+        let free_w = free_weight(q);
         // Items: (weight, [(vocabulary token, similarity)]), one per query word, per adjacent
         // pair written as one word, per half of a word written as two list words.
         let mut items = std::mem::take(&mut scratch.items);

@@ -42,8 +42,8 @@
 use std::collections::HashMap;
 
 use super::{
-    word_deletion_keys, HashTable, ScreenOptions, ScreeningIndex, MAX_ABJAD_BUCKET, MAX_BUCKET, MAX_DEL_LEN,
-    MAX_JOINED_LEN, PRUNE_SLACK,
+    free_weight, min_cover_for, word_deletion_keys, HashTable, ScreenOptions, ScreeningIndex, MAX_ABJAD_BUCKET,
+    MAX_BUCKET, MAX_DEL_LEN, MAX_JOINED_LEN,
 };
 use crate::hash::{del_hashes, FxHashMap};
 use crate::model::{EntryId, ListEntry};
@@ -562,17 +562,8 @@ impl<'a> DeltaScreen<'a> {
             // query weight (with the words that generate no candidates counted as matched)
             // reaches the lowest threshold's coverage, or could make a partial name.
             let wq = q.total.max(1e-6);
-            let has_word = q.toks.iter().any(|t| t.kind == TokenKind::Word);
-            let free_w: f32 = if has_word {
-                q.toks
-                    .iter()
-                    .filter(|t| !matches!(t.kind, TokenKind::Word | TokenKind::Number))
-                    .map(|t| t.weight)
-                    .sum()
-            } else {
-                0.0
-            };
-            let min_cover = ((2.0 * lowest - 1.0) as f32 - PRUNE_SLACK).max(0.0) * wq;
+            let free_w = free_weight(&q);
+            let min_cover = min_cover_for(lowest, wq);
             for &raw in cover.values() {
                 let acc = (raw.min(wq) + free_w).min(wq);
                 // A margin for rounding: the search sums the same terms in another order.
